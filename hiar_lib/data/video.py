@@ -1,0 +1,355 @@
+"""Video reading and writing on PyAV.
+
+Section 4.2 of the paper: a clip is ``T`` frames taken every ``stride`` frames from a
+start frame; a video too short for the clip is padded with zero frames, a longer one is
+truncated. Training takes a random start, testing a deterministic one. Frames are
+resized to the working resolution (NTU: 1280x720, padded to a multiple of 32, i.e.
+1280x736; N-UCLA: 640x480 as recorded).
+
+Decoding is sequential and keeps only the ``T`` frames that the clip needs, so memory is
+``O(T * H * W)`` whatever the video's length.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import av
+import numpy as np
+import torch
+
+from hiar_lib.errors import VideoError
+
+__all__ = [
+    "Clip",
+    "VideoInfo",
+    "clip_frame_indices",
+    "probe_video",
+    "read_clip",
+    "sample_clip_start",
+    "write_video",
+]
+
+StartMode = Literal["random", "center", "first"]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file holds, read from its container without decoding frames.
+
+    Attributes:
+        path: the file.
+        num_frames: number of video frames (counted from packets when the container
+            does not store it, e.g. some AVI files).
+        fps: average frame rate, frames per second.
+        width, height: frame size in pixels.
+        codec: the decoder's name, e.g. ``"h264"``.
+    """
+
+    path: Path
+    num_frames: int
+    fps: float
+    width: int
+    height: int
+    codec: str
+
+
+@dataclass
+class Clip:
+    """``T`` frames of one video, resized and padded.
+
+    Attributes:
+        frames: ``uint8`` tensor ``(T, 3, H, W)``, RGB. Padded frames (past the end of
+            the video) are all zeros; padded pixels (right and bottom, up to a multiple
+            of ``pad_to_multiple``) are zeros.
+        frame_indices: ``int64`` tensor ``(T,)``, the source frame index of each frame,
+            ``-1`` for a padded frame.
+        valid: ``bool`` tensor ``(T,)``, ``frame_indices >= 0``.
+        fps: source frame rate, frames per second.
+        source_size: ``(width, height)`` of the source video in pixels.
+        scale: ``(sx, sy)``: output pixel = source pixel * scale (before padding, which
+            only adds pixels at the right and bottom and so moves no coordinate).
+        path: the source file.
+    """
+
+    frames: torch.Tensor
+    frame_indices: torch.Tensor
+    valid: torch.Tensor
+    fps: float
+    source_size: tuple[int, int]
+    scale: tuple[float, float]
+    path: Path
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.frames.shape[0])
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of ``frames``, padding included."""
+        return int(self.frames.shape[3]), int(self.frames.shape[2])
+
+
+def _check_file(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"video not found: {p}")
+    if not p.is_file():
+        raise VideoError(f"not a video file (a directory or special file): {p}")
+    if p.stat().st_size == 0:
+        raise VideoError(f"video file is empty (0 bytes): {p}")
+    return p
+
+
+def _open(p: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(p), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as e:
+        raise VideoError(f"cannot read video {p}: not a readable video container ({e})") from None
+    if not container.streams.video:
+        container.close()
+        raise VideoError(f"no video stream in {p}: expected a file with one video stream")
+    return container
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's frame count, frame rate, size and codec without decoding it.
+
+    Raises:
+        VideoError: the file is missing, empty, not a video, or has zero frames.
+    """
+    p = _check_file(path)
+    container = _open(p)
+    try:
+        stream = container.streams.video[0]
+        num_frames = int(stream.frames or 0)
+        if num_frames <= 0:
+            # Containers such as some AVI files do not store the count: count the
+            # packets that carry data (cheap: demuxing only, no decoding).
+            try:
+                num_frames = sum(1 for pkt in container.demux(stream) if pkt.size > 0)
+            except av.error.FFmpegError as e:
+                raise VideoError(f"cannot read video {p}: demuxing failed ({e})") from None
+        rate = stream.average_rate or stream.base_rate or stream.guessed_rate
+        fps = float(rate) if rate else 0.0
+        codec = stream.codec_context.name
+        width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+    finally:
+        container.close()
+    if num_frames <= 0 or width <= 0 or height <= 0:
+        raise VideoError(f"video has no frames: {p} (expected at least one decodable frame)")
+    return VideoInfo(path=p, num_frames=num_frames, fps=fps, width=width, height=height, codec=codec)
+
+
+def clip_frame_indices(num_frames: int, clip_len: int, stride: int = 1, start: int = 0) -> np.ndarray:
+    """Source frame indices of a clip: ``start + k * stride`` for ``k < clip_len``.
+
+    Indices at or past ``num_frames`` are ``-1`` (a padded frame).
+
+    Returns:
+        ``int64`` array ``(clip_len,)``.
+    """
+    if clip_len < 1:
+        raise ValueError(f"clip_len must be >= 1, got {clip_len}")
+    if stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
+    if start < 0:
+        raise ValueError(f"start must be >= 0, got {start}")
+    idx = start + stride * np.arange(clip_len, dtype=np.int64)
+    idx[idx >= num_frames] = -1
+    return idx
+
+
+def sample_clip_start(
+    num_frames: int,
+    clip_len: int,
+    stride: int = 1,
+    mode: StartMode = "center",
+    generator: np.random.Generator | None = None,
+) -> int:
+    """Choose the start frame of a clip that spans ``(clip_len - 1) * stride + 1`` frames.
+
+    Args:
+        num_frames: frames in the video.
+        mode: ``"random"`` (training: uniform over every start that keeps the clip
+            inside the video), ``"center"`` (testing: the clip centred in the video) or
+            ``"first"`` (start at frame 0). A video shorter than the span always starts
+            at 0 and is padded.
+        generator: random source for ``"random"``; a fresh unseeded one if ``None``.
+    """
+    span = (clip_len - 1) * stride + 1
+    slack = max(num_frames - span, 0)
+    if mode == "first" or slack == 0:
+        return 0
+    if mode == "center":
+        return slack // 2
+    if mode == "random":
+        rng = generator if generator is not None else np.random.default_rng()
+        return int(rng.integers(0, slack + 1))
+    raise ValueError(f"unknown start mode {mode!r}: expected 'random', 'center' or 'first'")
+
+
+def _output_size(
+    src_w: int, src_h: int, size: tuple[int, int] | None, max_side: int | None
+) -> tuple[int, int]:
+    if size is not None:
+        w, h = int(size[0]), int(size[1])
+        if w <= 0 or h <= 0:
+            raise ValueError(f"size must be positive (width, height), got {size}")
+        return w, h
+    if max_side is not None and max(src_w, src_h) > max_side:
+        s = max_side / max(src_w, src_h)
+        return max(1, round(src_w * s)), max(1, round(src_h * s))
+    return src_w, src_h
+
+
+def read_clip(
+    path: str | os.PathLike,
+    clip_len: int = 8,
+    stride: int = 1,
+    start: int | StartMode = "center",
+    size: tuple[int, int] | None = None,
+    max_side: int | None = None,
+    pad_to_multiple: int | None = None,
+    generator: np.random.Generator | None = None,
+) -> Clip:
+    """Decode ``clip_len`` frames, every ``stride``-th from ``start``, resized and padded.
+
+    Args:
+        path: a video file PyAV can read (mp4, avi, ...).
+        clip_len: ``T``, frames in the clip. Frames past the end of the video are zeros.
+        stride: temporal stride in source frames.
+        start: first source frame, or a mode for :func:`sample_clip_start`
+            (``"random"`` for training, ``"center"`` for testing, ``"first"``).
+        size: output ``(width, height)`` in pixels, e.g. ``(1280, 720)`` for NTU.
+        max_side: alternatively, shrink so that the longer side is at most this.
+        pad_to_multiple: pad right and bottom with zeros to a multiple of this, e.g.
+            32 turns 1280x720 into 1280x736 as in the paper.
+        generator: random source when ``start="random"``.
+
+    Returns:
+        A :class:`Clip` with ``frames`` of shape ``(clip_len, 3, H, W)``, ``uint8``.
+
+    Raises:
+        VideoError: missing, unreadable or zero-frame video, or a decoding error.
+    """
+    info = probe_video(path)
+    if isinstance(start, str):
+        start = sample_clip_start(info.num_frames, clip_len, stride, start, generator)
+    wanted = clip_frame_indices(info.num_frames, clip_len, stride, int(start))
+    out_w, out_h = _output_size(info.width, info.height, size, max_side)
+    pad_w, pad_h = out_w, out_h
+    if pad_to_multiple:
+        pad_w = math.ceil(out_w / pad_to_multiple) * pad_to_multiple
+        pad_h = math.ceil(out_h / pad_to_multiple) * pad_to_multiple
+
+    frames = np.zeros((clip_len, pad_h, pad_w, 3), dtype=np.uint8)
+    slot_of = {int(f): k for k, f in enumerate(wanted) if f >= 0}
+    got = np.zeros(clip_len, dtype=bool)
+    last = max(slot_of) if slot_of else -1
+    container = _open(info.path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for i, frame in enumerate(container.decode(stream)):
+            if i > last:
+                break
+            k = slot_of.get(i)
+            if k is None:
+                continue
+            if (frame.width, frame.height) != (out_w, out_h):
+                frame = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation="BILINEAR")
+            frames[k, :out_h, :out_w] = frame.to_ndarray(format="rgb24")
+            got[k] = True
+    except av.error.FFmpegError as e:
+        raise VideoError(f"cannot decode video {info.path}: {e}") from None
+    finally:
+        container.close()
+    if slot_of and not got.any():
+        raise VideoError(f"video has no decodable frames: {info.path}")
+    # A container may announce more frames than decode: those become padding too.
+    indices = np.where(got, wanted, -1)
+    return Clip(
+        frames=torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous(),
+        frame_indices=torch.from_numpy(indices),
+        valid=torch.from_numpy(got),
+        fps=info.fps,
+        source_size=(info.width, info.height),
+        scale=(out_w / info.width, out_h / info.height),
+        path=info.path,
+    )
+
+
+_ENCODERS = ("libx264", "libopenh264", "mpeg4")
+
+
+def _pick_encoder() -> str:
+    for name in _ENCODERS:
+        try:
+            av.codec.Codec(name, "w")
+            return name
+        except (av.error.FFmpegError, ValueError):
+            continue
+    raise VideoError(f"no video encoder available in this PyAV build (tried {', '.join(_ENCODERS)})")
+
+
+def write_video(
+    path: str | os.PathLike,
+    frames: np.ndarray | torch.Tensor,
+    fps: float,
+    crf: int = 18,
+) -> Path:
+    """Write RGB frames to an H.264 mp4 (MPEG-4 part 2 if no H.264 encoder exists).
+
+    The file appears atomically: it is written under a temporary name and renamed, so an
+    interrupted write leaves no truncated video behind.
+
+    Args:
+        path: output path, normally ``*.mp4``.
+        frames: ``uint8`` ``(T, H, W, 3)`` array or ``(T, 3, H, W)`` tensor, RGB. ``H``
+            and ``W`` must be even (4:2:0 chroma).
+        fps: frame rate, frames per second.
+        crf: H.264 constant rate factor (0 lossless .. 51 worst).
+    """
+    if isinstance(frames, torch.Tensor):
+        arr = frames.detach().cpu()
+        if arr.ndim == 4 and arr.shape[1] == 3 and arr.shape[-1] != 3:
+            arr = arr.permute(0, 2, 3, 1)
+        arr = arr.numpy()
+    else:
+        arr = np.asarray(frames)
+    if arr.ndim != 4 or arr.shape[-1] != 3 or arr.shape[0] == 0:
+        raise ValueError(f"frames must be (T>0, H, W, 3) RGB, got shape {arr.shape}")
+    if arr.dtype != np.uint8:
+        raise ValueError(f"frames must be uint8, got {arr.dtype}")
+    t, h, w, _ = arr.shape
+    if h % 2 or w % 2:
+        raise ValueError(f"frame size must be even for 4:2:0 video, got {w}x{h}")
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
+    encoder = _pick_encoder()
+    try:
+        with av.open(str(tmp), mode="w", format="mp4" if out.suffix.lower() in ("", ".mp4", ".tmp") else None) as container:
+            stream = container.add_stream(encoder, rate=Fraction(fps).limit_denominator(1001))
+            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+            if encoder == "libx264":
+                stream.options = {"crf": str(crf), "preset": "veryfast"}
+            elif encoder == "mpeg4":
+                stream.options = {"qscale": "2"}
+            for i in range(t):
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr[i]), format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
