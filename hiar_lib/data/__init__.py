@@ -1,5 +1,7 @@
 """Data layer: video I/O and dataset indexes."""
 
+from hiar_lib.data import labels
+from hiar_lib.data.datasets import BadFile, DatasetIndex, Protocol, Sample, index_dataset
 from hiar_lib.data.video import (
     Clip,
     VideoInfo,
@@ -11,9 +13,15 @@ from hiar_lib.data.video import (
 )
 
 __all__ = [
+    "BadFile",
     "Clip",
+    "DatasetIndex",
+    "Protocol",
+    "Sample",
     "VideoInfo",
     "clip_frame_indices",
+    "index_dataset",
+    "labels",
     "probe_video",
     "read_clip",
     "sample_clip_start",

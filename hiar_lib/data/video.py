@@ -113,7 +113,7 @@ def _open(p: Path) -> av.container.InputContainer:
         raise VideoError(f"cannot read video {p}: not a readable video container ({e})") from None
     if not container.streams.video:
         container.close()
-        raise VideoError(f"no video stream in {p}: expected a file with one video stream")
+        raise VideoError(f"no video stream in {p}: expected a video with at least one frame")
     return container
 
 

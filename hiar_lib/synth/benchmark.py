@@ -1,0 +1,602 @@
+"""The synthetic multi-person action benchmark: plan, render, write, load.
+
+A *take* is one performance: a class, its actor(s), 0-3 distractors, a room. Like NTU
+RGB+D, every take is recorded by three cameras at once (view 1 in front, views 2 and 3 at
+-45 and +45 degrees), giving three clips. Protocols mirror the real ones:
+
+- ``cs`` (cross-subject): takes whose performers are in ``train_subjects`` train, the
+  others test; every person of a take comes from the same half of the subjects.
+- ``cv`` (cross-view): views 2 and 3 train, view 1 tests.
+
+On disk (``ROOT``)::
+
+    manifest.json                 profile, seed, size, classes, protocols, clip list
+    videos/<name>.mp4             H.264 video
+    annotations/<name>.json       per person: track id, subject, label, role;
+                                  per frame: instances with box, 17 keypoints, area
+    annotations/<name>_masks.npz  packed bool masks (T, P, H, W)
+
+Ground truth is exact: a box is the extent of its person's rendered mask
+(``[min col, min row, max col + 1, max row + 1]``, pixels); keypoints are the projected
+joints with visibility 2 (in the frame and the pixel shows that person), 1 (in the frame,
+hidden by someone else) or 0 (outside the frame). A person with an empty mask in a frame
+is absent from that frame's instances.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from hiar_lib.data.datasets import BadFile, DatasetIndex, Protocol, Sample
+from hiar_lib.data.video import write_video
+from hiar_lib.errors import DatasetError
+from hiar_lib.synth.actions import (
+    CLASSES,
+    DISTRACTOR_BEHAVIOURS,
+    MUTUAL_CLASSES,
+    NO_ACTION,
+    script_action,
+    script_distractor,
+)
+from hiar_lib.synth.body import NUM_KEYPOINTS, Subject, body_parts, make_subjects, pose_body
+from hiar_lib.synth.render import look_at_camera, render_background, render_people
+
+__all__ = [
+    "PROFILES",
+    "ClipAnnotation",
+    "SynthConfig",
+    "TakeSpec",
+    "generate_benchmark",
+    "load_annotation",
+    "load_manifest",
+    "index_synthetic",
+    "plan_benchmark",
+    "summarize_benchmark",
+    "synthetic_protocols",
+]
+
+VIEW_AZIMUTH_DEG = {1: 0.0, 2: -45.0, 3: 45.0}
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Size of a synthetic benchmark.
+
+    Attributes:
+        profile: name recorded in the manifest.
+        width, height: frame size in pixels (even).
+        fps: frames per second.
+        num_frames: frames per clip.
+        takes_per_class: performances of each class (each gives one clip per view).
+        num_subjects: performers; the first half of a fixed shuffle trains under ``cs``.
+        views: camera ids (1 front, 2 at -45 degrees, 3 at +45 degrees).
+        hfov_deg: horizontal field of view of every camera.
+        classes: class ids to include (all 12 by default).
+    """
+
+    profile: str = "quick"
+    width: int = 192
+    height: int = 144
+    fps: float = 15.0
+    num_frames: int = 32
+    takes_per_class: int = 3
+    num_subjects: int = 10
+    views: tuple[int, ...] = (1, 2, 3)
+    hfov_deg: float = 55.0
+    classes: tuple[int, ...] = tuple(range(len(CLASSES)))
+
+    def __post_init__(self) -> None:
+        if self.width % 2 or self.height % 2 or self.width < 32 or self.height < 32:
+            raise ValueError(f"frame size must be even and at least 32x32, got {self.width}x{self.height}")
+        if self.num_subjects < 4:
+            raise ValueError(f"need at least 4 subjects (2 per cross-subject half), got {self.num_subjects}")
+        if self.takes_per_class < 1 or self.num_frames < 2:
+            raise ValueError("takes_per_class must be >= 1 and num_frames >= 2")
+        bad = [v for v in self.views if v not in VIEW_AZIMUTH_DEG]
+        if bad:
+            raise ValueError(f"views must be among {sorted(VIEW_AZIMUTH_DEG)}, got {bad}")
+
+    @property
+    def train_subjects(self) -> tuple[int, ...]:
+        """Subject ids of the cross-subject training half (deterministic)."""
+        order = np.random.default_rng(0xC5).permutation(self.num_subjects) + 1
+        return tuple(sorted(int(s) for s in order[: self.num_subjects // 2]))
+
+
+PROFILES: dict[str, SynthConfig] = {
+    "quick": SynthConfig(),
+    "synthetic-full": SynthConfig(
+        profile="synthetic-full", width=256, height=192, num_frames=48, takes_per_class=12, num_subjects=12
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TakeSpec:
+    """One performance, before rendering.
+
+    Attributes:
+        take: 1-based take id.
+        label: class id.
+        actors: subject ids of the actor(s).
+        distractors: ``(subject id, behaviour)`` of each distractor.
+        train_half: whether its subjects are in the cross-subject training half.
+    """
+
+    take: int
+    label: int
+    actors: tuple[int, ...]
+    distractors: tuple[tuple[int, str], ...]
+    train_half: bool
+
+
+def clip_name(take: TakeSpec, view: int) -> str:
+    """``A<class>_P<subject>_T<take>_C<view>``, e.g. ``A03_P007_T0012_C2``."""
+    return f"A{take.label + 1:02d}_P{take.actors[0]:03d}_T{take.take:04d}_C{view}"
+
+
+def plan_benchmark(config: SynthConfig, seed: int = 0) -> list[TakeSpec]:
+    """Every take of the benchmark: classes, performers and distractors, no rendering.
+
+    Each class alternates its takes between the cross-subject halves (so each half has
+    every class as soon as ``takes_per_class >= 2``), and every take is seen by every view.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x91A]))
+    train = [s for s in range(1, config.num_subjects + 1) if s in config.train_subjects]
+    test = [s for s in range(1, config.num_subjects + 1) if s not in config.train_subjects]
+    takes = []
+    take_id = 0
+    for label in config.classes:
+        for k in range(config.takes_per_class):
+            take_id += 1
+            train_half = (k + label) % 2 == 0
+            pool = list(rng.permutation(train if train_half else test))
+            n_act = 2 if label in MUTUAL_CLASSES else 1
+            if label in MUTUAL_CLASSES:
+                n_dis = int(rng.choice([0, 1, 2], p=[0.4, 0.4, 0.2]))
+            else:
+                n_dis = int(rng.choice([0, 1, 2, 3], p=[0.3, 0.35, 0.25, 0.1]))
+            n_dis = min(n_dis, len(pool) - n_act)
+            actors = tuple(int(s) for s in pool[:n_act])
+            dis = tuple(
+                (int(s), str(rng.choice(DISTRACTOR_BEHAVIOURS, p=[0.35, 0.2, 0.45])))
+                for s in pool[n_act : n_act + n_dis]
+            )
+            takes.append(TakeSpec(take_id, int(label), actors, dis, train_half))
+    return takes
+
+
+# -- rendering -------------------------------------------------------------------------
+
+
+def _clearance(a: np.ndarray, others: list[np.ndarray]) -> float:
+    """Smallest floor distance, over frames, between root track ``a`` and ``others``."""
+    if not others:
+        return np.inf
+    return float(min(np.min(np.linalg.norm((a - o)[:, [0, 2]], axis=1)) for o in others))
+
+
+def _script_take(take: TakeSpec, subjects: dict[int, Subject], config: SynthConfig, rng: np.random.Generator):
+    """Controls, labels and roles of every person of a take."""
+    t, fps = config.num_frames, config.fps
+    actors = [subjects[s] for s in take.actors]
+    if take.label in MUTUAL_CLASSES:
+        centre = (rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3))
+    else:
+        centre = (rng.uniform(-0.5, 0.5), rng.uniform(-0.4, 0.4))
+    controls = script_action(take.label, actors, t, fps, rng, centre=centre)
+    people = [(c, subjects[s], take.label, "actor") for c, s in zip(controls, take.actors)]
+    for sid, behaviour in take.distractors:
+        s = subjects[sid]
+        for _ in range(30):
+            side = rng.choice([-1.0, 1.0])
+            if behaviour == "pace":
+                z = centre[1] + rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.1)
+                start, end = (side * rng.uniform(1.6, 2.2), z), (-side * rng.uniform(1.6, 2.2), z)
+                c = script_distractor(behaviour, s, t, fps, rng, start, end)
+                need = 0.5
+            else:
+                start = (side * rng.uniform(1.2, 2.0), rng.uniform(-0.6, 1.6))
+                c = script_distractor(behaviour, s, t, fps, rng, start)
+                need = 0.8
+            if _clearance(c.root, [p[0].root for p in people]) >= need:
+                people.append((c, s, NO_ACTION, "distractor"))
+                break
+    return people
+
+
+def _render_take(args: tuple[TakeSpec, SynthConfig, int, str]) -> list[dict]:
+    """Render one take from every view and write its clips; returns manifest entries."""
+    take, config, seed, out = args
+    root = Path(out)
+    names = [clip_name(take, v) for v in config.views]
+    entries = [
+        {
+            "name": n,
+            "video": f"videos/{n}.mp4",
+            "annotation": f"annotations/{n}.json",
+            "label": take.label,
+            "subject": take.actors[0],
+            "view": v,
+            "take": take.take,
+        }
+        for n, v in zip(names, config.views)
+    ]
+    done = all(
+        (root / e["video"]).exists() and (root / e["annotation"]).exists() and (root / f"annotations/{e['name']}_masks.npz").exists()
+        for e in entries
+    )
+    rng = np.random.default_rng(np.random.SeedSequence([seed, take.take]))
+    subjects = {s.subject_id: s for s in make_subjects(config.num_subjects, seed)}
+    people = _script_take(take, subjects, config, rng)
+    for e in entries:
+        e["num_persons"] = len(people)
+    if done:  # resumed run: this take is already on disk
+        return entries
+
+    poses = [pose_body(s, c) for c, s, _, _ in people]
+    parts = [body_parts(s, p) for (_, s, _, _), p in zip(people, poses)]
+    room_floor = tuple(int(x) for x in rng.integers(90, 200, 3))
+    room_wall = tuple(int(x) for x in rng.integers(120, 230, 3))
+    tile = float(rng.uniform(0.4, 0.8))
+    t, h, w = config.num_frames, config.height, config.width
+    for e, view in zip(entries, config.views):
+        az = np.radians(VIEW_AZIMUTH_DEG[view] + rng.uniform(-5, 5))
+        dist = rng.uniform(4.6, 5.4)
+        cam = look_at_camera(
+            (dist * np.sin(az), rng.uniform(1.2, 1.6), -dist * np.cos(az)),
+            (rng.uniform(-0.15, 0.15), 0.85, rng.uniform(-0.15, 0.15)),
+            w, h, config.hfov_deg,
+        )  # fmt: skip
+        background = render_background(cam, room_floor, room_wall, tile, rng.uniform(8.0, 10.0), rng)
+        frames = np.empty((t, h, w, 3), np.uint8)
+        masks = np.zeros((t, len(people), h, w), bool)
+        kps = np.zeros((t, len(people), NUM_KEYPOINTS, 3), np.float32)
+        for i in range(t):
+            img, owner, _ = render_people(cam, background, parts, i)
+            img += rng.normal(0.0, 2.0, size=img.shape)
+            frames[i] = np.clip(img, 0, 255).astype(np.uint8)
+            for p, pose in enumerate(poses):
+                masks[i, p] = owner == p
+                uv, z = cam.project(pose.keypoints[i])
+                uv = np.round(uv, 2)  # as stored, so visibility agrees with the stored position
+                inside = (uv[:, 0] >= 0) & (uv[:, 0] < w) & (uv[:, 1] >= 0) & (uv[:, 1] < h) & (z > 0)
+                vis = np.zeros(NUM_KEYPOINTS, np.float32)
+                ij = np.floor(uv[inside]).astype(int)
+                vis[inside] = np.where(owner[ij[:, 1], ij[:, 0]] == p, 2.0, 1.0)
+                kps[i, p, :, :2] = uv
+                kps[i, p, :, 2] = vis
+        _write_clip(root, e, people, frames, masks, kps, config)
+    return entries
+
+
+def _mask_box(mask: np.ndarray) -> list[int] | None:
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_clip(root: Path, entry: dict, people, frames, masks, kps, config: SynthConfig) -> None:
+    name = entry["name"]
+    persons = [
+        {
+            "track_id": p + 1,
+            "subject": s.subject_id,
+            "label": int(label),
+            "label_name": CLASSES[label] if label >= 0 else "none",
+            "role": role,
+        }
+        for p, (_, s, label, role) in enumerate(people)
+    ]
+    frame_list = []
+    for i in range(frames.shape[0]):
+        inst = []
+        for p in range(len(people)):
+            box = _mask_box(masks[i, p])
+            if box is None:
+                continue
+            inst.append(
+                {
+                    "track_id": p + 1,
+                    "box": box,
+                    "keypoints": [[round(float(x), 2), round(float(y), 2), int(v)] for x, y, v in kps[i, p]],
+                    "area": int(masks[i, p].sum()),
+                }
+            )
+        frame_list.append({"index": i, "instances": inst})
+    ann = {
+        "name": name,
+        "width": config.width,
+        "height": config.height,
+        "fps": config.fps,
+        "num_frames": config.num_frames,
+        "label": entry["label"],
+        "label_name": CLASSES[entry["label"]],
+        "subject": entry["subject"],
+        "view": entry["view"],
+        "take": entry["take"],
+        "persons": persons,
+        "frames": frame_list,
+    }
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    packed = np.packbits(masks.reshape(-1))
+
+    def save_masks(p: Path) -> None:
+        with open(p, "wb") as f:
+            np.savez_compressed(f, masks=packed, shape=np.array(masks.shape))
+
+    _atomic_write_bytes(root / f"annotations/{name}_masks.npz", save_masks)
+    write_video(root / entry["video"], frames, fps=config.fps)
+    # The annotation is written last: its presence marks the clip as complete.
+    _atomic_write_bytes(root / entry["annotation"], lambda p: p.write_text(json.dumps(ann)))
+
+
+def generate_benchmark(
+    out_dir: str | os.PathLike,
+    profile: str | SynthConfig = "quick",
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool = True,
+) -> dict:
+    """Render the benchmark to ``out_dir`` and write its manifest.
+
+    Deterministic from ``seed``. An interrupted run resumes: takes whose files exist are
+    not rendered again (every file is written atomically, the annotation last).
+
+    Args:
+        profile: ``"quick"``, ``"synthetic-full"`` or a :class:`SynthConfig`.
+        workers: processes rendering takes in parallel (default: CPU count, at most 4).
+        progress: show a progress bar (clips).
+
+    Returns:
+        The manifest (also written to ``out_dir/manifest.json``), with ``wall_time_s``.
+    """
+    config = resolve_profile(profile)
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "videos").mkdir(exist_ok=True)
+    (root / "annotations").mkdir(exist_ok=True)
+    takes = plan_benchmark(config, seed)
+    start = time.perf_counter()
+    n_workers = workers or min(os.cpu_count() or 1, 4)
+    jobs = [(tk, config, seed, str(root)) for tk in takes]
+    clips: list[dict] = []
+    bar = tqdm(total=len(takes) * len(config.views), unit="clip", desc=f"synth {config.profile}", disable=not progress)
+    try:
+        if n_workers > 1:
+            with ProcessPoolExecutor(n_workers) as pool:
+                for entries in pool.map(_render_take, jobs):
+                    clips += entries
+                    bar.update(len(entries))
+        else:
+            for job in jobs:
+                entries = _render_take(job)
+                clips += entries
+                bar.update(len(entries))
+    finally:
+        bar.close()
+    manifest = {
+        "profile": config.profile,
+        "seed": seed,
+        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
+        "width": config.width,
+        "height": config.height,
+        "fps": config.fps,
+        "num_frames": config.num_frames,
+        "classes": list(CLASSES[c] for c in range(len(CLASSES))),
+        "num_subjects": config.num_subjects,
+        "views": list(config.views),
+        "protocols": {"cs": {"train_subjects": list(config.train_subjects)}, "cv": {"train_views": [2, 3]}},
+        "clips": clips,
+        "wall_time_s": round(time.perf_counter() - start, 2),
+    }
+    _atomic_write_bytes(root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=1)))
+    return manifest
+
+
+def resolve_profile(profile: str | SynthConfig) -> SynthConfig:
+    """A :class:`SynthConfig` from a profile name (or the config itself)."""
+    if isinstance(profile, SynthConfig):
+        return profile
+    if profile not in PROFILES:
+        raise ValueError(f"unknown synthetic profile {profile!r}: expected one of {sorted(PROFILES)}")
+    return PROFILES[profile]
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def load_manifest(root: str | os.PathLike) -> dict:
+    """Read ``root/manifest.json``; a clear error if ``root`` is not a synthetic benchmark."""
+    p = Path(root)
+    m = p / "manifest.json"
+    if not p.is_dir():
+        raise DatasetError(f"synthetic benchmark root not found: {p} (expected a folder made by `hiar synth`)")
+    if not m.is_file():
+        raise DatasetError(f"not a synthetic benchmark: {m} is missing (generate one with `hiar synth --out {p}`)")
+    try:
+        manifest = json.loads(m.read_text())
+    except json.JSONDecodeError as e:
+        raise DatasetError(f"unreadable manifest {m}: {e}") from None
+    if "clips" not in manifest or "classes" not in manifest:
+        raise DatasetError(f"{m} is not a synthetic benchmark manifest (no 'clips' or 'classes')")
+    return manifest
+
+
+@dataclass
+class ClipAnnotation:
+    """Ground truth of one synthetic clip.
+
+    Attributes:
+        boxes: ``(T, P, 4)`` float32 xyxy pixels, NaN where the person is absent.
+        keypoints: ``(T, P, 17, 3)`` float32 ``(x, y, visibility)``.
+        present: ``(T, P)`` bool, the person's mask is not empty.
+        track_ids: ``(P,)`` int, 1-based.
+        person_labels: ``(P,)`` int class id, ``-1`` for distractors.
+        roles: ``"actor"`` or ``"distractor"`` per person.
+        masks: ``(T, P, H, W)`` bool, read on first access.
+    """
+
+    name: str
+    label: int
+    subject: int
+    view: int
+    take: int
+    width: int
+    height: int
+    fps: float
+    num_frames: int
+    boxes: np.ndarray
+    keypoints: np.ndarray
+    present: np.ndarray
+    track_ids: np.ndarray
+    person_labels: np.ndarray
+    roles: list[str]
+    mask_path: Path
+    _masks: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def masks(self) -> np.ndarray:
+        if self._masks is None:
+            with np.load(self.mask_path) as z:
+                shape = tuple(int(x) for x in z["shape"])
+                self._masks = np.unpackbits(z["masks"], count=int(np.prod(shape))).reshape(shape).astype(bool)
+        return self._masks
+
+
+def load_annotation(root: str | os.PathLike, name: str) -> ClipAnnotation:
+    """Ground truth of clip ``name`` of the benchmark at ``root``."""
+    path = Path(root) / "annotations" / f"{name}.json"
+    if not path.is_file():
+        raise DatasetError(f"annotation not found: {path} (expected a clip of a benchmark made by `hiar synth`)")
+    ann = json.loads(path.read_text())
+    t, p = ann["num_frames"], len(ann["persons"])
+    boxes = np.full((t, p, 4), np.nan, np.float32)
+    kps = np.zeros((t, p, NUM_KEYPOINTS, 3), np.float32)
+    present = np.zeros((t, p), bool)
+    col = {person["track_id"]: k for k, person in enumerate(ann["persons"])}
+    for fr in ann["frames"]:
+        for inst in fr["instances"]:
+            k = col[inst["track_id"]]
+            boxes[fr["index"], k] = inst["box"]
+            kps[fr["index"], k] = inst["keypoints"]
+            present[fr["index"], k] = True
+    return ClipAnnotation(
+        name=ann["name"],
+        label=ann["label"],
+        subject=ann["subject"],
+        view=ann["view"],
+        take=ann["take"],
+        width=ann["width"],
+        height=ann["height"],
+        fps=ann["fps"],
+        num_frames=t,
+        boxes=boxes,
+        keypoints=kps,
+        present=present,
+        track_ids=np.array([q["track_id"] for q in ann["persons"]], int),
+        person_labels=np.array([q["label"] for q in ann["persons"]], int),
+        roles=[q["role"] for q in ann["persons"]],
+        mask_path=path.with_name(f"{name}_masks.npz"),
+    )
+
+
+def synthetic_protocols(manifest: dict) -> dict[str, Protocol]:
+    """The benchmark's protocols, from its manifest: ``cs`` by subject, ``cv`` by view."""
+    cs = manifest["protocols"]["cs"]["train_subjects"]
+    cv = manifest["protocols"]["cv"]["train_views"]
+    return {
+        "cs": Protocol("cs", "subject", frozenset(cs), None, "cross-subject", aliases=("xsub", "cross-subject")),
+        "cv": Protocol(
+            "cv", "view", frozenset(cv), frozenset(set(manifest["views"]) - set(cv)), "cross-view",
+            aliases=("xview", "cross-view"),
+        ),  # fmt: skip
+    }
+
+
+def index_synthetic(root: str | os.PathLike) -> DatasetIndex:
+    """A :class:`~hiar_lib.data.datasets.DatasetIndex` of a generated benchmark.
+
+    Clips listed in the manifest whose video or annotation is missing are listed in
+    ``bad`` rather than raised.
+    """
+    manifest = load_manifest(root)
+    root = Path(root)
+    samples, bad = [], []
+    for c in manifest["clips"]:
+        video, ann = root / c["video"], root / c["annotation"]
+        missing = [str(p) for p in (video, ann) if not p.is_file()]
+        if missing:
+            bad.append(BadFile(video, f"listed in the manifest but missing: {', '.join(missing)}"))
+            continue
+        samples.append(
+            Sample(path=video, name=c["name"], label=c["label"], subject=c["subject"], view=c["view"], take=c["take"])
+        )
+    return DatasetIndex(
+        dataset="synthetic",
+        root=root,
+        classes=list(manifest["classes"]),
+        samples=sorted(samples, key=lambda s: s.name),
+        bad=bad,
+        protocols=synthetic_protocols(manifest),
+        title="synthetic benchmark",
+    )
+
+
+def summarize_benchmark(root: str | os.PathLike) -> dict:
+    """Counts a person can check: clips, frames, people per clip, per split and class."""
+    manifest = load_manifest(root)
+    index = index_synthetic(root)
+    people = np.bincount([c.get("num_persons", 0) for c in manifest["clips"]], minlength=5)
+    out = {
+        "profile": manifest["profile"],
+        "seed": manifest["seed"],
+        "clips": len(manifest["clips"]),
+        "clips_readable": len(index.samples),
+        "frames": len(manifest["clips"]) * manifest["num_frames"],
+        "frame_size": [manifest["width"], manifest["height"]],
+        "fps": manifest["fps"],
+        "classes": len(index.classes),
+        "subjects": manifest["num_subjects"],
+        "views": manifest["views"],
+        "clips_by_people": {str(k): int(v) for k, v in enumerate(people) if k > 0 and v},
+        "generation_wall_time_s": manifest.get("wall_time_s"),
+        "protocols": {},
+    }
+    for proto in index.protocols:
+        split = index.split(proto)
+        missing = index.missing_classes(proto)
+        out["protocols"][proto] = {
+            name: {
+                "clips": len(items),
+                "classes_missing": missing[name],
+                "min_clips_per_class": int(np.bincount([s.label for s in items], minlength=len(index.classes)).min()),
+            }
+            for name, items in split.items()
+        }
+    return out
+
+
+def with_overrides(config: SynthConfig, **kwargs) -> SynthConfig:
+    """A copy of ``config`` with some fields changed (e.g. fewer takes for a test)."""
+    return replace(config, **kwargs)

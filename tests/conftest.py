@@ -1,0 +1,29 @@
+"""Shared fixtures: where the real data lives, and a tiny synthetic benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# ../shared/realdata beside the repository (absent on a user's fresh checkout).
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+def realdata_file(*parts: str) -> Path:
+    """A file of ../shared/realdata, or a skip with the reason when it is absent."""
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared real data not present: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic benchmark (12 classes x 1 take x 3 views, 16 frames), rendered once."""
+    from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+
+    root = tmp_path_factory.mktemp("synthetic_tiny")
+    cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=16)
+    generate_benchmark(root, cfg, seed=3, workers=1, progress=False)
+    return root
