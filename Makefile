@@ -27,5 +27,9 @@ reproduce: install
 	$(HIAR) synth --out $(CACHE)/synthetic/$(PROFILE) --profile $(PROFILE) --summary results/synthetic_$(PROFILE).json
 	$(HIAR) synth-sheet $(CACHE)/synthetic/$(PROFILE) --out results/figures/synthetic_samples.png
 
+# Speed figures (never asserted in tests): results/bench/*.json.
+bench: install
+	$(PY) benchmarks/bench_tracker.py --out results/bench/tracker.json
+
 clean:
 	rm -rf $(CACHE) .pytest_cache

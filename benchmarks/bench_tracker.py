@@ -19,11 +19,8 @@ The paper (section 4.4) reports 291 fps for its tracker; the target here is at l
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +30,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from hiar_lib.paper import paper_timing_fps  # noqa: E402
+from hiar_lib.provenance import provenance as hiar_provenance  # noqa: E402
 from hiar_lib.track import NUM_JOINTS, track_instances  # noqa: E402
 
 PEOPLE = (2, 5, 20)
@@ -74,56 +73,13 @@ def identities_kept(tracks, true_ids: list[np.ndarray]) -> bool:
     return len(pairs) == len(true_ids[0])
 
 
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True, check=True)
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def _git_dirty() -> bool | None:
-    try:
-        out = subprocess.run(["git", "status", "--porcelain", "--", "hiar_lib/track.py"],
-                             cwd=REPO, capture_output=True, text=True, check=True)
-        return bool(out.stdout.strip())
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def provenance() -> dict:
     import scipy
 
-    try:
-        import torch
-
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = None
-    return {
-        "git_commit": _git_commit(),
-        "track_py_uncommitted": _git_dirty(),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "torch": torch_version,
-        "cpu_model": _cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "platform": platform.platform(),
-    }
+    return hiar_provenance(
+        scipy=scipy.__version__,
+        load_average_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    )
 
 
 def run(num_frames: int, repeats: int) -> list[dict]:
@@ -171,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"keypoints": "(N, 17, 3), all visible", "boxes": True,
                      "gate": 1.0, "max_gap": 3, "random_walk_step_sd_px": 3.0},
         "target": {"people_per_frame": 5, "min_fps": 30000},
-        "paper_fps": 291,
+        "paper_fps": paper_timing_fps("tracker", "ntu"),
         "results": rows,
         "provenance": provenance(),
         "wall_time_s": time.perf_counter() - t0,
