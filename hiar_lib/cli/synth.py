@@ -49,7 +49,7 @@ def run_synth(args: argparse.Namespace) -> int:
         f"  {summary['clips']} clips, {summary['frames']} frames of {summary['frame_size'][0]}x{summary['frame_size'][1]} "
         f"at {summary['fps']:g} fps; {summary['classes']} classes, {summary['subjects']} subjects, views {summary['views']}"
     )
-    people = ", ".join(f"{k} people: {v}" for k, v in summary["clips_by_people"].items())
+    people = ", ".join(f"{v} with {k}" for k, v in summary["clips_by_people"].items())
     print(f"  clips by number of people: {people}")
     for proto, splits in summary["protocols"].items():
         parts = []
