@@ -1,0 +1,87 @@
+"""``hiar extract``: compute action region tubes once and cache them per video."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hiar_lib.errors import HiarError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "extract",
+        help="detect, track and pool every video of a dataset into the feature cache",
+        description=(
+            "Run the detector, the tracker and the action pooler over every video of a dataset's "
+            "train and test splits and write one file of action region tubes per video. Videos "
+            "already cached are skipped (an interrupted run resumes). Under torchrun, videos are "
+            "shared out across ranks."
+        ),
+    )
+    p.add_argument("--dataset", required=True, choices=["synthetic", "ntu60", "nucla", "generic"])
+    p.add_argument("--data", required=True, type=Path, help="dataset root")
+    p.add_argument("--protocol", required=True, help="protocol deciding train and test videos (e.g. cs, cv, v12_3)")
+    p.add_argument("--detector", default="synthetic", choices=["synthetic", "paper"], help="detector preset")
+    w = p.add_mutually_exclusive_group()
+    w.add_argument("--weights", type=Path, default=None, help="detector weights (synthetic: the checkpoint file)")
+    w.add_argument("--random-init", action="store_true", help="an untrained detector (smoke runs only)")
+    p.add_argument("--score-thresh", type=float, default=0.5, help="person score threshold (paper: 0.5)")
+    p.add_argument("--cache-root", type=Path, default=Path("cache/features"), help="caches live in CACHE_ROOT/<settings key>")
+    p.add_argument("--cache", type=Path, default=None, help="use exactly this cache folder (refused if made with other settings)")
+    p.add_argument("--box", default="outermost", choices=["outermost", "basic"])
+    p.add_argument("--levels", nargs="+", default=["P2", "P3"], help="FPN levels (default: P2 P3)")
+    p.add_argument("--output-size", type=int, default=14, help="S of the S x S action region (7, 14, 28)")
+    p.add_argument("--combine", default="mean", choices=["mean", "sum", "max", "assign"], help="how levels are combined")
+    p.add_argument("--clip-len", type=int, default=8, help="T frames per clip (default 8)")
+    p.add_argument("--stride", type=int, default=4, help="temporal stride (default 4)")
+    p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None, help="resize frames (NTU: 1280 720)")
+    p.add_argument("--pad-to-multiple", type=int, default=None, help="pad frames to a multiple (NTU: 32)")
+    p.add_argument("--train-clips", type=int, default=1, help="random temporal clips kept per training video")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--amp", action="store_true", help="mixed precision detection")
+    p.add_argument("--limit", type=int, default=None, help="only the first N videos of each split (smoke runs)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hiar_lib.data.datasets import index_dataset
+    from hiar_lib.detect import build_detector
+    from hiar_lib.features import ExtractionConfig, cache_dir_for, detector_identity, extract_features
+    from hiar_lib.pool import PoolerConfig
+
+    if args.weights is None and not args.random_init and args.detector == "synthetic":
+        raise HiarError("the synthetic detector needs --weights PATH (from `hiar train-detector`) or --random-init")
+    try:
+        pooler = PoolerConfig(box=args.box, levels=tuple(args.levels), output_size=args.output_size, combine=args.combine)
+    except ValueError as e:
+        raise HiarError(str(e)) from None
+    index = index_dataset(args.dataset, args.data, protocol=args.protocol, probe=False, progress=False)
+    splits = index.split(args.protocol)
+    if args.limit is not None:
+        splits = {k: v[: args.limit] for k, v in splits.items()}
+    model = build_detector(args.detector, weights=args.weights, random_init=args.random_init, device=args.device,
+                           score_thresh=args.score_thresh)  # fmt: skip
+    config = ExtractionConfig(
+        dataset=index.dataset,
+        data_root=str(args.data),
+        protocol=index.get_protocol(args.protocol).name,
+        detector=detector_identity(model),
+        pooler=pooler,
+        clip_len=args.clip_len,
+        stride=args.stride,
+        size=tuple(args.size) if args.size else None,
+        pad_to_multiple=args.pad_to_multiple,
+        train_clips=args.train_clips,
+        seed=args.seed,
+    )
+    cache = args.cache or cache_dir_for(args.cache_root, config)
+    stats = extract_features(
+        model, splits, config, cache, device=args.device, amp=args.amp,
+        ground_truth_root=args.data if index.dataset == "synthetic" else None, progress=not args.no_progress,
+    )  # fmt: skip
+    print(f"feature cache {cache}: {stats['done']} videos extracted, {stats['skipped']} already there "
+          f"(rank {stats['rank']} of {stats['world']})")  # fmt: skip
+    return 0

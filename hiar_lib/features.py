@@ -1,0 +1,389 @@
+"""The feature cache: action region tubes computed once per (dataset, detector, pooler).
+
+Head ablations (Tables 3-7) retrain only the head, so detection, tracking and pooling
+run once per video and are kept on disk::
+
+    <cache root>/<key>/cache.json      the settings (ExtractionConfig) and their key
+    <cache root>/<key>/<video>.pt      one file per video (CachedVideo as a dict)
+
+``key`` is a hash of the settings, so different settings never share a folder; a folder
+whose ``cache.json`` records other settings is refused with the differences named. Each
+video file is written to a temporary name and renamed, so a killed extraction leaves no
+half-written file, and the next run skips every video already done.
+
+Random temporal clips (Section 4.2) are drawn at extraction: a training video keeps
+``train_clips`` clips at random starts, a test video one centred clip; each clip holds
+the tubes of every track found in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from hiar_lib.data.datasets import Sample
+from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
+from hiar_lib.errors import HiarError
+from hiar_lib.pool import PoolerConfig, action_tubes
+from hiar_lib.track import TrackerConfig, track_instances
+
+__all__ = [
+    "CacheError",
+    "detector_identity",
+    "extract_features",
+    "extract_video",
+    "CachedClip",
+    "CachedVideo",
+    "ExtractionConfig",
+    "cache_dir_for",
+    "load_cached_video",
+    "open_cache",
+    "save_cached_video",
+]
+
+FORMAT_VERSION = 1
+
+
+class CacheError(HiarError):
+    """A feature cache does not match the settings asked for, or is unreadable."""
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    """Everything that decides the content of a feature cache.
+
+    Attributes:
+        dataset: dataset name (``"synthetic"``, ``"ntu60"``, ``"nucla"``, ``"generic"``).
+        data_root: the dataset root, as given.
+        protocol: the protocol whose splits decide train (random clips) and test videos.
+        detector: the detector's identity (preset and weights file hash).
+        pooler: :class:`~hiar_lib.pool.PoolerConfig`.
+        tracker: :class:`~hiar_lib.track.TrackerConfig`.
+        clip_len: ``T`` frames per clip.
+        stride: temporal stride in source frames.
+        size: frames resized to ``(width, height)`` before detection; ``None`` keeps them.
+        pad_to_multiple: pad frames right/bottom to a multiple of this (paper: 32).
+        train_clips: random temporal clips kept per training video.
+        seed: the random starts of training clips.
+    """
+
+    dataset: str
+    data_root: str
+    protocol: str
+    detector: str
+    pooler: PoolerConfig = PoolerConfig()
+    tracker: TrackerConfig = TrackerConfig()
+    clip_len: int = 8
+    stride: int = 4
+    size: tuple[int, int] | None = None
+    pad_to_multiple: int | None = None
+    train_clips: int = 1
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["size"] = list(self.size) if self.size else None
+        d["pooler"]["levels"] = list(self.pooler.levels)
+        return d
+
+    def key(self) -> str:
+        """12 hex digits identifying the settings."""
+        blob = json.dumps({"format": FORMAT_VERSION, **self.to_dict()}, sort_keys=True)
+        return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+@dataclass
+class CachedClip:
+    """The tracks of one temporal clip of a video.
+
+    Attributes:
+        start: first source frame; ``frame_indices`` ``(T,)`` int64 (``-1`` = padding).
+        tubes: ``(K, C, T, S, S)`` float16 action region features.
+        track_ids: ``(K,)`` int64.
+        present: ``(K, T)`` bool.
+        boxes: ``(K, T, 4)`` float32 per-frame boxes in source pixels (NaN in gaps).
+        scores: ``(K,)`` float32 mean detection score; ``areas`` ``(K,)`` mean box area.
+        person_labels: ``(K,)`` int64 ground-truth label of the person each track
+            follows, where the dataset has per-person labels (synthetic: ``-1`` for a
+            distractor, ``-2`` for a track matching nobody); ``None`` otherwise.
+    """
+
+    start: int
+    frame_indices: Tensor
+    tubes: Tensor
+    track_ids: Tensor
+    present: Tensor
+    boxes: Tensor
+    scores: Tensor
+    areas: Tensor
+    person_labels: Tensor | None = None
+
+
+@dataclass
+class CachedVideo:
+    """A video's label and its clips' tubes."""
+
+    name: str
+    label: int
+    split: str
+    num_frames: int
+    clips: list[CachedClip] = field(default_factory=list)
+
+
+def cache_dir_for(root: str | os.PathLike, config: ExtractionConfig) -> Path:
+    """``root/<key>``: where the cache of these settings lives."""
+    return Path(root) / config.key()
+
+
+def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
+    out = []
+    for k in sorted(set(a) | set(b)):
+        va, vb = a.get(k), b.get(k)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out += _diff(va, vb, f"{prefix}{k}.")
+        elif va != vb:
+            out.append(f"{prefix}{k}: {va!r} in the cache, {vb!r} asked for")
+    return out
+
+
+def open_cache(cache_dir: str | os.PathLike, config: ExtractionConfig, create: bool = True) -> Path:
+    """Check (or create) a cache folder for ``config``.
+
+    Raises:
+        CacheError: the folder holds a cache made with other settings (the message lists
+            the differing settings), or it does not exist and ``create`` is False.
+    """
+    d = Path(cache_dir)
+    meta = d / "cache.json"
+    want = {"format": FORMAT_VERSION, "key": config.key(), "config": config.to_dict()}
+    if meta.is_file():
+        try:
+            have = json.loads(meta.read_text())
+        except json.JSONDecodeError as e:
+            raise CacheError(f"unreadable cache settings {meta}: {e}") from None
+        if have.get("key") != want["key"] or have.get("format") != FORMAT_VERSION:
+            diffs = _diff(have.get("config", {}), want["config"]) or [f"format {have.get('format')} vs {FORMAT_VERSION}"]
+            raise CacheError(
+                f"the feature cache at {d} was made with other settings; refusing to mix them:\n  "
+                + "\n  ".join(diffs)
+                + "\n(use another --cache folder, or the default one keyed by the settings)"
+            )
+        return d
+    if not create:
+        raise CacheError(f"no feature cache at {d} (run `hiar extract` first)")
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = meta.with_name(f".cache.json.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(want, indent=1))
+    os.replace(tmp, meta)
+    return d
+
+
+def save_cached_video(cache_dir: str | os.PathLike, video: CachedVideo) -> Path:
+    """Write ``<cache_dir>/<name>.pt`` atomically (temporary file, then rename)."""
+    path = Path(cache_dir) / f"{video.name}.pt"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    payload = {**asdict(video), "clips": [asdict(c) for c in video.clips], "format": FORMAT_VERSION}
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def load_cached_video(path: str | os.PathLike) -> CachedVideo:
+    """Read one cached video (``weights_only`` loading: tensors and plain values only)."""
+    p = Path(path)
+    try:
+        d = torch.load(p, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CacheError(f"cached video not found: {p}") from None
+    except Exception as e:  # a truncated or foreign file
+        raise CacheError(f"unreadable cached video {p}: {e}") from None
+    if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
+        raise CacheError(f"{p} is not a hiar feature cache file (format {FORMAT_VERSION})")
+    clips = [CachedClip(**c) for c in d["clips"]]
+    return CachedVideo(name=d["name"], label=d["label"], split=d["split"], num_frames=d["num_frames"], clips=clips)
+
+
+# -- extraction ------------------------------------------------------------------------
+
+
+def detector_identity(model: torch.nn.Module) -> str:
+    """``preset:<sha1 of the weights files>`` (or ``preset:random-init``) of a detector."""
+    info = getattr(model, "detector_info", None)
+    if info is None:
+        return f"{type(model).__name__}:unknown"
+    if not info.weights:
+        return f"{info.preset}:random-init"
+    h = hashlib.sha1()
+    for f in info.weights:
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return f"{info.preset}:{h.hexdigest()[:12]}"
+
+
+def _iou_matrix(a: Tensor, b: Tensor) -> Tensor:
+    from torchvision.ops import box_iou
+
+    return box_iou(a, b) if a.numel() and b.numel() else torch.zeros(a.shape[0], b.shape[0])
+
+
+def _person_labels(track_boxes: Tensor, present: Tensor, frame_indices: Tensor, gt) -> Tensor:
+    """Label of the ground-truth person each track follows (mean IoU >= 0.5), else -2."""
+    k = track_boxes.shape[0]
+    labels = torch.full((k,), -2, dtype=torch.int64)
+    p = len(gt.track_ids)
+    if k == 0 or p == 0:
+        return labels
+    total = torch.zeros(k, p)
+    count = present.sum(dim=1).clamp(min=1).float()
+    for t, f in enumerate(frame_indices.tolist()):
+        if f < 0 or f >= gt.num_frames:
+            continue
+        rows = torch.nonzero(present[:, t]).flatten()
+        cols = np.flatnonzero(gt.present[f])
+        if rows.numel() and cols.size:
+            iou = _iou_matrix(track_boxes[rows, t], torch.from_numpy(gt.boxes[f, cols]))
+            total[rows[:, None], torch.from_numpy(cols)[None, :]] += iou
+    mean = total / count[:, None]
+    best, who = mean.max(dim=1)
+    ok = best >= 0.5
+    labels[ok] = torch.from_numpy(gt.person_labels)[who[ok]]
+    return labels
+
+
+def extract_video(
+    model: torch.nn.Module,
+    sample: Sample,
+    split: str,
+    config: ExtractionConfig,
+    device: str | torch.device = "cpu",
+    amp: bool = False,
+    batch_size: int = 8,
+    ground_truth=None,
+) -> CachedVideo:
+    """Detect, track and pool one video into a :class:`CachedVideo`.
+
+    A ``"train"`` video gets ``config.train_clips`` clips at random starts (seeded by
+    ``config.seed`` and the video's name), a ``"test"`` video one centred clip.
+
+    Args:
+        model: a detector from :func:`hiar_lib.detect.build_detector`.
+        ground_truth: a :class:`hiar_lib.synth.ClipAnnotation` to label each track with
+            the person it follows (synthetic data); ``None`` otherwise.
+    """
+    from hiar_lib.detect import detect_frames
+
+    info = probe_video(sample.path)
+    rng = np.random.default_rng([config.seed, zlib.crc32(sample.name.encode())])
+    if split == "train":
+        starts = [sample_clip_start(info.num_frames, config.clip_len, config.stride, "random", rng) for _ in range(config.train_clips)]
+    else:
+        starts = [sample_clip_start(info.num_frames, config.clip_len, config.stride, "center")]
+    clips = []
+    for start in starts:
+        clip = read_clip(sample.path, config.clip_len, config.stride, start, size=config.size, pad_to_multiple=config.pad_to_multiple)
+        dets = detect_frames(model, clip.frames, batch_size=batch_size, device=device, amp=amp, features_device="cpu")
+        kps = [d.keypoints.cpu().numpy() for d in dets.instances]
+        boxes = [d.boxes.cpu().numpy() for d in dets.instances]
+        scores = [d.scores.cpu().numpy() for d in dets.instances]
+        tracks = track_instances(kps, boxes, **asdict(config.tracker))
+        tubes = action_tubes(
+            dets.features, tracks.assignment, boxes, scores, tracks.track_ids, config.pooler, frame_valid=clip.valid
+        )
+        sx, sy = clip.scale
+        src_boxes = tubes.boxes / torch.tensor([sx, sy, sx, sy])  # back to source pixels
+        person = (
+            _person_labels(src_boxes, tubes.present, clip.frame_indices, ground_truth) if ground_truth is not None else None
+        )
+        clips.append(
+            CachedClip(
+                start=int(start),
+                frame_indices=clip.frame_indices.clone(),
+                tubes=tubes.tubes.to(torch.float16),
+                track_ids=tubes.track_ids,
+                present=tubes.present,
+                boxes=src_boxes,
+                scores=tubes.scores,
+                areas=tubes.areas / (sx * sy),
+                person_labels=person,
+            )
+        )
+    return CachedVideo(name=sample.name, label=sample.label, split=split, num_frames=info.num_frames, clips=clips)
+
+
+def _rank_world() -> tuple[int, int]:
+    """This process's rank and the number of ranks (``torchrun`` sets RANK/WORLD_SIZE)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def _remove_stale_temporaries(cache_dir: Path) -> None:
+    """Delete temporary files left by killed writers (their process is gone)."""
+    for tmp in cache_dir.glob(".*.tmp"):
+        try:
+            pid = int(tmp.name.rsplit(".", 2)[-2])
+            os.kill(pid, 0)  # still running: leave it alone
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (ValueError, PermissionError):
+            continue
+
+
+def extract_features(
+    model: torch.nn.Module,
+    samples: dict[str, Sequence[Sample]],
+    config: ExtractionConfig,
+    cache_dir: str | os.PathLike,
+    device: str | torch.device = "cpu",
+    amp: bool = False,
+    ground_truth_root: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Extract every video of ``samples`` (``{"train": [...], "test": [...]}``) into the cache.
+
+    Videos already in the cache are skipped, so a killed run resumes. Under ``torchrun``
+    each rank takes every ``world``-th video. The progress bar counts videos per second.
+
+    Args:
+        ground_truth_root: a synthetic benchmark root, to record per-track person labels.
+
+    Returns:
+        ``{"done": videos extracted now, "skipped": already cached, "failed": 0}`` for this rank.
+    """
+    d = open_cache(cache_dir, config)
+    _remove_stale_temporaries(d)
+    rank, world = _rank_world()
+    todo = [(split, s) for split in ("train", "test") for s in samples.get(split, [])]
+    mine = todo[rank::world]
+    done = skipped = 0
+    bar = tqdm(mine, unit="video", desc=f"extract (rank {rank}/{world})" if world > 1 else "extract", disable=not progress)
+    for split, sample in bar:
+        if (d / f"{sample.name}.pt").is_file():
+            skipped += 1
+            continue
+        gt = None
+        if ground_truth_root is not None:
+            from hiar_lib.synth import load_annotation
+
+            gt = load_annotation(ground_truth_root, sample.name)
+        video = extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt)
+        save_cached_video(d, video)
+        done += 1
+    bar.close()
+    return {"done": done, "skipped": skipped, "rank": rank, "world": world}

@@ -1,0 +1,290 @@
+"""The action pooler: action region tubes per tracked person (paper section 3.2).
+
+For every track of a clip, RoIAlign cuts an ``S x S`` region out of the chosen FPN
+levels in every frame and stacks the frames into a ``C x T x S x S`` tube:
+
+- ``basic`` boxes (eq. 5, 8): each frame's own box of the person;
+- ``outermost`` boxes (eq. 6, 7, 9): one box per track, the union of its boxes over the
+  clip window (min of the top-left corners, max of the bottom-right corners), used in
+  every frame, so the person moves inside a fixed region.
+
+Frames where the tracked person was not detected (a gap in the track) and padded frames
+past the end of the video give zero features, as the paper pads short videos with zeros.
+
+**Combining FPN levels.** The paper "aligns the FPN features of all scales" yet feeds
+the head ``256`` channels whatever the levels (Table 1: 256 x 8 x 14 x 14, Table 6), so
+the levels are not concatenated. It does not say more; ``combine`` selects:
+
+- ``"mean"`` (default): RoIAlign the box on every chosen level at ``S x S`` and average
+  the levels element-wise (each level's ``spatial_scale`` is ``1 / stride``);
+- ``"sum"``: the same, summed;
+- ``"max"``: the same, element-wise maximum;
+- ``"assign"``: Mask R-CNN's rule (:class:`torchvision.ops.MultiScaleRoIAlign`): each box
+  is pooled from one level picked by its size, ``k = floor(4 + log2(sqrt(area) / 224))``,
+  clamped to the chosen levels.
+
+Coordinates: boxes are in original frame pixels; :class:`~hiar_lib.detect.FeaturePyramid`
+gives the resize scale and each level's stride, and RoIAlign runs with ``aligned=True``
+(a pixel ``i`` covers ``[i, i + 1)``, its centre at ``i + 0.5``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+from torchvision.ops import roi_align
+
+__all__ = [
+    "ActionTubes",
+    "PoolerConfig",
+    "action_tubes",
+    "outermost_boxes",
+    "pool_action_regions",
+    "select_test_instance",
+    "track_boxes",
+]
+
+BoxMode = Literal["basic", "outermost"]
+Combine = Literal["mean", "sum", "max", "assign"]
+_LEVEL_KEYS = {"P2": "0", "P3": "1", "P4": "2", "P5": "3"}
+
+
+@dataclass(frozen=True)
+class PoolerConfig:
+    """Settings of the action pooler.
+
+    Attributes:
+        box: ``"outermost"`` (eq. 9, the paper's main setting) or ``"basic"`` (eq. 8).
+        levels: FPN levels among ``"P2"``..``"P5"`` (Table 6; the paper settles on P2, P3).
+        output_size: ``S``, 7, 14 or 28 (Tables 4, 7).
+        combine: how several levels become one map (module docstring).
+        sampling_ratio: RoIAlign sampling points per bin side.
+    """
+
+    box: BoxMode = "outermost"
+    levels: tuple[str, ...] = ("P2", "P3")
+    output_size: int = 14
+    combine: Combine = "mean"
+    sampling_ratio: int = 2
+
+    def __post_init__(self) -> None:
+        if self.box not in ("basic", "outermost"):
+            raise ValueError(f"box must be 'basic' or 'outermost', got {self.box!r}")
+        bad = [lv for lv in self.levels if lv not in _LEVEL_KEYS]
+        if not self.levels or bad:
+            raise ValueError(f"levels must be a non-empty subset of P2, P3, P4, P5, got {self.levels!r}")
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError(f"levels repeat: {self.levels!r}")
+        if self.output_size < 1:
+            raise ValueError(f"output_size must be >= 1, got {self.output_size}")
+        if self.combine not in ("mean", "sum", "max", "assign"):
+            raise ValueError(f"combine must be one of mean, sum, max, assign; got {self.combine!r}")
+
+
+@dataclass
+class ActionTubes:
+    """Action region features of every track of one clip.
+
+    Attributes:
+        tubes: ``(K, C, T, S, S)`` float: RoIAligned features per track, zeros in the
+            frames where the track has no instance.
+        track_ids: ``(K,)`` int64.
+        present: ``(K, T)`` bool, the track has an instance in the frame.
+        boxes: ``(K, T, 4)`` float32 the per-frame boxes (original pixels), NaN in gaps.
+        pooled_boxes: ``(K, T, 4)`` float32 the boxes actually pooled (the outermost box
+            repeated, or the per-frame boxes), NaN where nothing was pooled.
+        scores: ``(K,)`` float32 mean detection score over the present frames.
+        areas: ``(K,)`` float32 mean box area over the present frames, pixels squared.
+    """
+
+    tubes: Tensor
+    track_ids: Tensor
+    present: Tensor
+    boxes: Tensor
+    pooled_boxes: Tensor
+    scores: Tensor
+    areas: Tensor
+
+    def __len__(self) -> int:
+        return int(self.tubes.shape[0])
+
+
+def track_boxes(
+    assignment: np.ndarray, boxes: Sequence[Tensor | np.ndarray], scores: Sequence[Tensor | np.ndarray] | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Per-track, per-frame boxes from a tracker's assignment.
+
+    Args:
+        assignment: ``(T, K)`` instance index per frame and track, ``-1`` for a gap
+            (:attr:`hiar_lib.track.Tracks.assignment`).
+        boxes: ``T`` arrays ``(N_t, 4)`` xyxy pixels.
+        scores: ``T`` arrays ``(N_t,)`` detection scores (``None``: all 1).
+
+    Returns:
+        ``boxes`` ``(K, T, 4)`` float32 (NaN in gaps), ``present`` ``(K, T)`` bool,
+        ``scores`` ``(K, T)`` float32 (NaN in gaps).
+    """
+    a = np.asarray(assignment)
+    if a.ndim != 2 or a.shape[0] != len(boxes):
+        raise ValueError(f"assignment must be (T={len(boxes)}, K), got shape {a.shape}")
+    t, k = a.shape
+    out = torch.full((k, t, 4), float("nan"))
+    sc = torch.full((k, t), float("nan"))
+    for f in range(t):
+        cols = np.flatnonzero(a[f] >= 0)
+        if cols.size == 0:
+            continue
+        b = torch.as_tensor(np.asarray(boxes[f], dtype=np.float32))
+        out[cols, f] = b[a[f, cols]]
+        sc[cols, f] = 1.0 if scores is None else torch.as_tensor(np.asarray(scores[f], dtype=np.float32))[a[f, cols]]
+    return out, torch.from_numpy(a.T >= 0), sc
+
+
+def outermost_boxes(boxes: Tensor, present: Tensor) -> Tensor:
+    """Eq. 6: per track, the union of its boxes over the frames where it is present.
+
+    Args:
+        boxes: ``(K, T, 4)`` xyxy (values in gaps are ignored).
+        present: ``(K, T)`` bool.
+
+    Returns:
+        ``(K, 4)``: ``(min x1, min y1, max x2, max y2)``; NaN for a track never present.
+    """
+    inf = torch.tensor(float("inf"))
+    m = present[..., None]
+    lo = torch.where(m, boxes, inf).amin(dim=1)[:, :2]
+    hi = torch.where(m, boxes, -inf).amax(dim=1)[:, 2:]
+    out = torch.cat([lo, hi], dim=1)
+    out[~present.any(dim=1)] = float("nan")
+    return out
+
+
+def _assign_levels(boxes_img: Tensor, levels: Sequence[int]) -> Tensor:
+    """Mask R-CNN's level of each box (``(N, 4)`` resized-image pixels), clamped to ``levels``."""
+    area = (boxes_img[:, 2] - boxes_img[:, 0]).clamp(min=0) * (boxes_img[:, 3] - boxes_img[:, 1]).clamp(min=0)
+    k = torch.floor(4 + torch.log2(torch.sqrt(area.clamp(min=1e-6)) / 224 + 1e-6))
+    return k.clamp(min(levels), max(levels)).long()
+
+
+def pool_action_regions(
+    features,
+    boxes: Tensor,
+    present: Tensor,
+    config: PoolerConfig = PoolerConfig(),
+    frame_valid: Tensor | None = None,
+) -> Tensor:
+    """RoIAlign every track's box in every frame and stack them into tubes.
+
+    Args:
+        features: a :class:`hiar_lib.detect.FeaturePyramid` over the clip's ``T`` frames
+            (``maps`` ``{"0": P2, ..}`` each ``(T, C, h, w)``, ``scale``, ``strides``).
+        boxes: ``(K, T, 4)`` per-frame boxes in original pixels (NaN in gaps).
+        present: ``(K, T)`` bool.
+        config: box mode, levels, output size, level combination.
+        frame_valid: ``(T,)`` bool, False for padded frames past the end of the video
+            (they give zeros whatever the track says).
+
+    Returns:
+        ``(K, C, T, S, S)`` float32.
+    """
+    k, t = present.shape
+    if boxes.shape != (k, t, 4):
+        raise ValueError(f"boxes must be (K={k}, T={t}, 4), got {tuple(boxes.shape)}")
+    if features.num_frames != t:
+        raise ValueError(f"features have {features.num_frames} frames, tracks have {t}")
+    s = config.output_size
+    c = features.channels
+    present = present.clone()
+    if frame_valid is not None:
+        present &= frame_valid.to(torch.bool)[None, :]
+    if config.box == "outermost":
+        outer = outermost_boxes(boxes, present)
+        pooled = outer[:, None, :].expand(k, t, 4)
+    else:
+        pooled = boxes
+    kk, tt = torch.nonzero(present, as_tuple=True)  # one RoI per (track, frame) present
+    out = torch.zeros(k, c, t, s, s)
+    if kk.numel() == 0:
+        return out
+    sx, sy = features.scale
+    img_boxes = pooled[kk, tt].float() * torch.tensor([sx, sy, sx, sy], dtype=torch.float32)
+    rois = torch.cat([tt[:, None].float(), img_boxes], dim=1)  # (R, 5): frame index, box
+    keys = [_LEVEL_KEYS[lv] for lv in config.levels]
+    if config.combine == "assign":
+        target = _assign_levels(img_boxes, [int(lv[1]) for lv in config.levels])
+        feats = torch.zeros(rois.shape[0], c, s, s)
+        for lv, key in zip(config.levels, keys):
+            sel = target == int(lv[1])
+            if sel.any():
+                fmap = features.maps[key].float()
+                feats[sel] = roi_align(fmap, rois[sel], s, 1.0 / features.strides[key], config.sampling_ratio, aligned=True)
+    else:
+        per_level = [
+            roi_align(features.maps[key].float(), rois, s, 1.0 / features.strides[key], config.sampling_ratio, aligned=True)
+            for key in keys
+        ]
+        stacked = torch.stack(per_level)
+        feats = {"mean": stacked.mean(0), "sum": stacked.sum(0), "max": stacked.amax(0)}[config.combine]
+    out[kk, :, tt] = feats.to(out.dtype)
+    return out
+
+
+def action_tubes(
+    features,
+    assignment: np.ndarray,
+    boxes: Sequence[Tensor | np.ndarray],
+    scores: Sequence[Tensor | np.ndarray] | None = None,
+    track_ids: Sequence[int] | None = None,
+    config: PoolerConfig = PoolerConfig(),
+    frame_valid: Tensor | None = None,
+) -> ActionTubes:
+    """Tracks plus the detector's features to :class:`ActionTubes` (eq. 8 or 9).
+
+    Args:
+        features: the clip's :class:`hiar_lib.detect.FeaturePyramid`.
+        assignment: ``(T, K)`` from :class:`hiar_lib.track.Tracks`.
+        boxes, scores: the detections, ``T`` arrays ``(N_t, 4)`` and ``(N_t,)``.
+        track_ids: ``(K,)`` (default ``0..K-1``).
+    """
+    per_frame, present, sc = track_boxes(assignment, boxes, scores)
+    if frame_valid is not None:
+        present &= frame_valid.to(torch.bool)[None, :]
+    tubes = pool_action_regions(features, per_frame, present, config)
+    if config.box == "outermost":
+        pooled = outermost_boxes(per_frame, present)[:, None, :].expand_as(per_frame).clone()
+    else:
+        pooled = per_frame.clone()
+    pooled[~present] = float("nan")
+    area = (per_frame[..., 2] - per_frame[..., 0]) * (per_frame[..., 3] - per_frame[..., 1])
+    k = present.shape[0]
+    ids = torch.arange(k) if track_ids is None else torch.as_tensor(list(track_ids), dtype=torch.int64)
+    return ActionTubes(
+        tubes=tubes,
+        track_ids=ids,
+        present=present,
+        boxes=per_frame,
+        pooled_boxes=pooled,
+        scores=torch.nanmean(torch.where(present, sc, float("nan")), dim=1),
+        areas=torch.nanmean(torch.where(present, area, float("nan")), dim=1),
+    )
+
+
+def select_test_instance(scores: Tensor, areas: Tensor, rule: Literal["score", "area"] = "score") -> int:
+    """Section 4.2: the one instance of a video evaluated at test time.
+
+    ``"score"``: the most confident track (NTU RGB+D); ``"area"``: the largest box
+    (N-UCLA). Returns the track's row, or ``-1`` when there is no track.
+    """
+    if scores.numel() == 0:
+        return -1
+    if rule == "score":
+        return int(torch.nan_to_num(scores, nan=-math.inf).argmax())
+    if rule == "area":
+        return int(torch.nan_to_num(areas, nan=-math.inf).argmax())
+    raise ValueError(f"rule must be 'score' or 'area', got {rule!r}")

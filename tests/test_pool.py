@@ -1,0 +1,135 @@
+"""The action pooler against hand-computed RoIAlign on feature maps of known values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hiar_lib.detect import FeaturePyramid
+from hiar_lib.pool import (
+    PoolerConfig,
+    action_tubes,
+    outermost_boxes,
+    pool_action_regions,
+    select_test_instance,
+    track_boxes,
+)
+
+STRIDES = {"0": 4, "1": 8, "2": 16, "3": 32}
+COEF = {"0": (1.0, 10.0, 3.0), "1": (2.0, -1.0, 5.0), "2": (0.5, 0.5, 0.0), "3": (-1.0, 2.0, 7.0)}
+
+
+def ramp_pyramid(t: int = 3, scale: float = 0.5, size: int = 256, channels: int = 2) -> FeaturePyramid:
+    """Level maps whose value at cell (row i, col j) of frame f is a*j + b*i + c + 100*f
+    (channel 1: the negative), for an original frame of ``size / scale`` pixels."""
+    maps = {}
+    for key, s in STRIDES.items():
+        n = size // s
+        a, b, c = COEF[key]
+        i, j = torch.meshgrid(torch.arange(n, dtype=torch.float32), torch.arange(n, dtype=torch.float32), indexing="ij")
+        base = torch.stack([a * j + b * i + c + 100 * f for f in range(t)])  # (T, n, n)
+        maps[key] = torch.stack([base, -base], dim=1)[:, :channels]  # (T, C, n, n)
+    orig = int(size / scale)
+    return FeaturePyramid(maps, dict(STRIDES), (scale, scale), (orig, orig), (size, size), (size, size))
+
+
+def expected_bins(box: list[float], key: str, frame: int, s: int, scale: float = 0.5) -> np.ndarray:
+    """RoIAlign (aligned=True) of a linear map = the map at each bin centre, by hand."""
+    a, b, c = COEF[key]
+    x1, y1, x2, y2 = (v * scale / STRIDES[key] for v in box)
+    cx = x1 + (np.arange(s) + 0.5) * (x2 - x1) / s - 0.5  # cell-index coordinates
+    cy = y1 + (np.arange(s) + 0.5) * (y2 - y1) / s - 0.5
+    return a * cx[None, :] + b * cy[:, None] + c + 100 * frame
+
+
+def test_basic_boxes_pool_each_frames_box_on_one_level() -> None:
+    feats = ramp_pyramid()
+    boxes = torch.tensor([[[40.0, 60, 120, 200], [48, 64, 128, 208], [56, 70, 140, 220]]])  # (K=1, T=3, 4)
+    present = torch.ones(1, 3, dtype=torch.bool)
+    out = pool_action_regions(feats, boxes, present, PoolerConfig(box="basic", levels=("P2",), output_size=7))
+    assert out.shape == (1, 2, 3, 7, 7)
+    for f in range(3):
+        want = expected_bins(boxes[0, f].tolist(), "0", f, 7)
+        np.testing.assert_allclose(out[0, 0, f].numpy(), want, atol=1e-3)
+        np.testing.assert_allclose(out[0, 1, f].numpy(), -want, atol=1e-3)
+
+
+def test_outermost_box_is_the_union_over_present_frames_and_gaps_are_zero() -> None:
+    feats = ramp_pyramid()
+    boxes = torch.tensor([[[40.0, 60, 120, 200], [float("nan")] * 4, [56, 50, 140, 220]]])
+    present = torch.tensor([[True, False, True]])
+    outer = outermost_boxes(boxes, present)
+    assert outer.tolist() == [[40.0, 50.0, 140.0, 220.0]]
+    cfg = PoolerConfig(box="outermost", levels=("P3",), output_size=14)
+    out = pool_action_regions(feats, boxes, present, cfg)
+    for f in (0, 2):
+        np.testing.assert_allclose(out[0, 0, f].numpy(), expected_bins(outer[0].tolist(), "1", f, 14), atol=1e-3)
+    assert (out[0, :, 1] == 0).all()  # the missed frame is zeros
+
+
+def test_levels_are_averaged_summed_or_maxed() -> None:
+    feats = ramp_pyramid()
+    box = [64.0, 64, 192, 256]
+    boxes = torch.tensor([[box] * 3])
+    present = torch.ones(1, 3, dtype=torch.bool)
+    p2 = expected_bins(box, "0", 0, 7)
+    p3 = expected_bins(box, "1", 0, 7)
+    for combine, want in (("mean", (p2 + p3) / 2), ("sum", p2 + p3), ("max", np.maximum(p2, p3))):
+        cfg = PoolerConfig(box="basic", levels=("P2", "P3"), output_size=7, combine=combine)
+        out = pool_action_regions(feats, boxes, present, cfg)
+        np.testing.assert_allclose(out[0, 0, 0].numpy(), want, atol=1e-3)
+
+
+def test_assign_pools_small_boxes_from_fine_levels_and_large_from_coarse() -> None:
+    feats = ramp_pyramid(size=512, scale=1.0)
+    small = [100.0, 100, 140, 150]  # ~45 px: level 2 after clamping
+    large = [20.0, 20, 480, 500]  # ~470 px: level 5
+    boxes = torch.tensor([[small] * 3, [large] * 3])
+    present = torch.ones(2, 3, dtype=torch.bool)
+    cfg = PoolerConfig(box="basic", levels=("P2", "P3", "P4", "P5"), output_size=7, combine="assign")
+    out = pool_action_regions(feats, boxes, present, cfg)
+    np.testing.assert_allclose(out[0, 0, 0].numpy(), expected_bins(small, "0", 0, 7, 1.0), atol=1e-3)
+    np.testing.assert_allclose(out[1, 0, 0].numpy(), expected_bins(large, "3", 0, 7, 1.0), atol=1e-3)
+
+
+def test_padded_frames_past_the_end_of_the_video_are_zero() -> None:
+    feats = ramp_pyramid()
+    boxes = torch.tensor([[[40.0, 60, 120, 200]] * 3])
+    out = pool_action_regions(feats, boxes, torch.ones(1, 3, dtype=torch.bool), PoolerConfig(output_size=7),
+                              frame_valid=torch.tensor([True, True, False]))  # fmt: skip
+    assert (out[0, :, 2] == 0).all() and (out[0, :, :2] != 0).any()
+
+
+def test_action_tubes_from_a_tracker_assignment() -> None:
+    feats = ramp_pyramid()
+    dets = [np.array([[10.0, 10, 50, 90], [200, 40, 260, 180]]), np.array([[204.0, 44, 262, 182]]), np.zeros((0, 4))]
+    scores = [np.array([0.9, 0.6]), np.array([0.7]), np.zeros(0)]
+    assignment = np.array([[0, 1], [-1, 0], [-1, -1]])  # (T, K)
+    tubes = action_tubes(feats, assignment, dets, scores, track_ids=[5, 6], config=PoolerConfig(output_size=7))
+    assert tubes.tubes.shape == (2, 2, 3, 7, 7)
+    assert tubes.present.tolist() == [[True, False, False], [True, True, False]]
+    assert tubes.track_ids.tolist() == [5, 6]
+    assert tubes.scores.tolist() == pytest.approx([0.9, 0.65])
+    assert tubes.areas[0] == pytest.approx(40 * 80)
+    assert tubes.pooled_boxes[1, 0].tolist() == [200.0, 40.0, 262.0, 182.0]  # the outermost box
+    assert torch.isnan(tubes.pooled_boxes[0, 1]).all()
+    assert select_test_instance(tubes.scores, tubes.areas, "score") == 0
+    assert select_test_instance(tubes.scores, tubes.areas, "area") == 1
+    assert select_test_instance(torch.zeros(0), torch.zeros(0)) == -1
+
+
+def test_bad_settings_and_shapes_are_refused() -> None:
+    with pytest.raises(ValueError, match="levels"):
+        PoolerConfig(levels=("P6",))
+    with pytest.raises(ValueError, match="box must be"):
+        PoolerConfig(box="union")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="combine"):
+        PoolerConfig(combine="concat")  # type: ignore[arg-type]
+    feats = ramp_pyramid()
+    with pytest.raises(ValueError, match="boxes must be"):
+        pool_action_regions(feats, torch.zeros(1, 2, 4), torch.ones(1, 3, dtype=torch.bool))
+    with pytest.raises(ValueError, match="frames"):
+        pool_action_regions(feats, torch.zeros(1, 4, 4), torch.ones(1, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="assignment"):
+        track_boxes(np.zeros((2, 1), int), [np.zeros((1, 4))])
