@@ -51,3 +51,19 @@ def test_crossing_pairs_found_where_order_swaps_with_overlap(synthetic_tiny: Pat
             assert np.sign(cx[0, ia] - cx[0, ib]) != np.sign(cx[-1, ia] - cx[-1, ib])
             found += 1
     assert found > 0
+
+
+def test_cli_writes_tracking_results_with_provenance(synthetic_tiny: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    from hiar_lib.cli import main
+
+    out = tmp_path / "tracking.json"
+    assert main(["eval-tracking", "--data", str(synthetic_tiny), "--protocol", "cv", "--out", str(out), "--no-progress"]) == 0
+    record = json.loads(out.read_text())
+    assert [r["tracker"]["method"] for r in record["runs"]] == ["greedy", "hungarian", "greedy"]
+    assert record["runs"][2]["tracker"]["max_gap"] == 0 and record["runs"][2]["tracker"]["gate"] is None
+    assert all(r["instances"] == "ground_truth" for r in record["runs"])
+    assert record["runs"][0]["all"]["idf1"] >= 0.99
+    assert record["provenance"]["profile"] == "tiny" and record["benchmark"]["seed"] == 3
+    assert "IDF1" in capsys.readouterr().out
