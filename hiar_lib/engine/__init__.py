@@ -1,0 +1,85 @@
+"""Training and evaluation of TAHNet heads on cached action region tubes.
+
+- :mod:`hiar_lib.engine.data`: datasets over a feature cache (every instance of a
+  training video with the video's label; one selected instance per test video) and the
+  batch collation.
+- :mod:`hiar_lib.engine.train`: :class:`TrainConfig`, :func:`profile_config` and
+  :func:`train_head` (SGD, eq. 16, atomic resumable checkpoints, fine-tuning,
+  DistributedDataParallel under ``torchrun``).
+- :mod:`hiar_lib.engine.evaluate`: :func:`evaluate_head` (top-1, per-class accuracy,
+  confusion matrix, majority baseline) and :func:`summarize_runs` (mean ± std over seeds).
+
+Example::
+
+    from hiar_lib.engine import profile_config, split_names, train_head, evaluate_head
+
+    cfg = profile_config("quick", head="tahnet_v3", seed=0)
+    ckpt = train_head(cfg, cache, split_names(cache, "train"), "runs/v3/seed0")
+    result = evaluate_head(ckpt, cache, rule="score")
+"""
+
+from hiar_lib.engine.data import (
+    CacheInfo,
+    EngineError,
+    InstanceBatch,
+    TestTubes,
+    TrainTubes,
+    VideoInstances,
+    VideoMeta,
+    cache_classes,
+    check_protocol,
+    collate_instances,
+    read_cache_info,
+    scan_cache,
+    split_names,
+)
+from hiar_lib.engine.evaluate import (
+    classification_metrics,
+    evaluate_head,
+    format_summary,
+    load_head,
+    majority_baseline,
+    summarize_runs,
+)
+from hiar_lib.engine.train import (
+    PROFILES,
+    DistInfo,
+    TrainConfig,
+    build_head,
+    init_distributed,
+    load_checkpoint,
+    num_classes_of_cache,
+    profile_config,
+    train_head,
+)
+
+__all__ = [
+    "PROFILES",
+    "CacheInfo",
+    "DistInfo",
+    "EngineError",
+    "InstanceBatch",
+    "TestTubes",
+    "TrainConfig",
+    "TrainTubes",
+    "VideoInstances",
+    "VideoMeta",
+    "build_head",
+    "cache_classes",
+    "check_protocol",
+    "classification_metrics",
+    "collate_instances",
+    "evaluate_head",
+    "format_summary",
+    "init_distributed",
+    "load_checkpoint",
+    "load_head",
+    "majority_baseline",
+    "num_classes_of_cache",
+    "profile_config",
+    "read_cache_info",
+    "scan_cache",
+    "split_names",
+    "summarize_runs",
+    "train_head",
+]

@@ -1,0 +1,502 @@
+"""Datasets over a feature cache: every instance of a training video, one per test video.
+
+A feature cache (:mod:`hiar_lib.features`) holds one file per video with the video's
+label, its split (``"train"`` / ``"test"``, decided at extraction by the protocol) and
+one or more temporal clips, each with the action region tubes of every track found in
+it. The engine reads it through two map-style datasets:
+
+- :class:`TrainTubes` (Section 4.2: "all the detected instances in the same video are
+  mapped to the same action label during training"): item ``i`` is one of video ``i``'s
+  cached clips, drawn at random, with *all* its tracks' tubes ``(K, C, T, S, S)``, every
+  one labelled with the video's label. The draw is seeded by ``(seed, epoch, video
+  name)``, so it is the same on every rank and in every DataLoader worker, and a resumed
+  run draws the same clips as an uninterrupted one. Videos whose clips have no track at
+  all are left out of training (listed in :attr:`TrainTubes.skipped`); clips without a
+  track are never drawn.
+- :class:`TestTubes` ("only one instance on each video is evaluated for testing"): item
+  ``i`` is the one track of video ``i``'s first (centred) clip chosen by
+  :func:`hiar_lib.pool.select_test_instance` (``"score"``: the most confident track, the
+  NTU RGB+D rule; ``"area"``: the largest box, the N-UCLA rule), ``(1, C, T, S, S)``, plus
+  the ground-truth ``person_labels`` of every track when the cache has them. A test video
+  without any track gives ``(0, C, T, S, S)``: the model predicts nothing for it and the
+  evaluation counts it as wrong (and reports how many there were).
+
+:func:`collate_instances` concatenates the instances of a batch of videos into one
+``(N, C, T, S, S)`` tensor with the index of the video each row came from.
+
+Reading is cheap: files are opened with ``torch.load(mmap=True)`` so that scanning a
+cache for names, labels and splits, or taking one clip of a video, does not read the
+other clips' tubes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+from tqdm.auto import tqdm
+
+from hiar_lib.errors import HiarError
+from hiar_lib.features import FORMAT_VERSION, CacheError
+from hiar_lib.pool import select_test_instance
+
+__all__ = [
+    "CacheInfo",
+    "EngineError",
+    "InstanceBatch",
+    "TestTubes",
+    "TrainTubes",
+    "VideoInstances",
+    "VideoMeta",
+    "cache_classes",
+    "check_protocol",
+    "collate_instances",
+    "read_cache_info",
+    "scan_cache",
+    "split_names",
+]
+
+TestRule = Literal["score", "area"]
+
+
+class EngineError(HiarError):
+    """Bad input to training or evaluation: an empty split, a protocol mismatch, a head
+    that does not fit the cached tubes, a checkpoint from other settings."""
+
+
+# ------------------------------------------------------------------------ cache level
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What a cache folder's ``cache.json`` records.
+
+    Attributes:
+        path: the cache folder.
+        key: the settings key (12 hex digits).
+        config: the :class:`~hiar_lib.features.ExtractionConfig` as a dict.
+        dataset: ``config["dataset"]`` (``"synthetic"``, ``"ntu60"``, ...), or ``None``.
+        protocol: ``config["protocol"]`` (canonical name, e.g. ``"cs"``), or ``None``
+            for caches written before the protocol was recorded.
+    """
+
+    path: Path
+    key: str | None
+    config: dict[str, Any]
+    dataset: str | None
+    protocol: str | None
+
+
+def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
+    """Read ``<cache_dir>/cache.json``.
+
+    Raises:
+        CacheError: the folder does not exist, has no ``cache.json`` (not a feature
+            cache, or ``hiar extract`` never ran), or the file is unreadable.
+    """
+    d = Path(cache_dir)
+    if not d.is_dir():
+        raise CacheError(f"no feature cache folder at {d} (run `hiar extract` first)")
+    meta = d / "cache.json"
+    if not meta.is_file():
+        raise CacheError(f"{d} is not a feature cache: it has no cache.json (run `hiar extract` to make one)")
+    try:
+        have = json.loads(meta.read_text())
+    except (json.JSONDecodeError, OSError) as e:
+        raise CacheError(f"unreadable cache settings {meta}: {e}") from None
+    if not isinstance(have, dict) or have.get("format") != FORMAT_VERSION:
+        raise CacheError(f"{meta} is not a hiar feature cache of format {FORMAT_VERSION}")
+    config = have.get("config") or {}
+    return CacheInfo(path=d, key=have.get("key"), config=config, dataset=config.get("dataset"), protocol=config.get("protocol"))
+
+
+def _protocol_key(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def check_protocol(cache_dir: str | os.PathLike, protocol: str | None) -> CacheInfo:
+    """Check that the cache was extracted for ``protocol`` (the splits depend on it).
+
+    Names match as the dataset indexes match them (any alias of the recorded protocol,
+    e.g. ``"xsub"`` for ``"cs"``; case and punctuation ignored). A cache that records no
+    protocol is trusted: its videos' ``split`` fields decide. ``protocol=None`` checks
+    nothing.
+
+    Raises:
+        CacheError: no cache at ``cache_dir``.
+        EngineError: the cache was extracted for another protocol.
+    """
+    info = read_cache_info(cache_dir)
+    if protocol is None or info.protocol is None:
+        return info
+    if _protocol_key(protocol) == _protocol_key(info.protocol):
+        return info
+    from hiar_lib.data.datasets import GENERIC_PROTOCOLS, NTU60_PROTOCOLS, NUCLA_PROTOCOLS
+
+    for table in (NTU60_PROTOCOLS, NUCLA_PROTOCOLS, GENERIC_PROTOCOLS):
+        p = table.get(info.protocol)
+        if p is not None and p.matches(protocol):
+            return info
+    raise EngineError(
+        f"the feature cache at {info.path} was extracted for protocol {info.protocol!r} "
+        f"(dataset {info.dataset!r}), not {protocol!r}: its train/test splits belong to "
+        f"{info.protocol!r}. Extract a cache for {protocol!r} (`hiar extract --protocol {protocol}`) "
+        f"or pass --protocol {info.protocol}"
+    )
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    """One cached video, without its tubes.
+
+    Attributes:
+        name, label, split: as in :class:`~hiar_lib.features.CachedVideo`.
+        path: its ``.pt`` file.
+        tracks: number of tracks ``K`` of each clip.
+        tube_shape: ``(C, T, S, S)`` of its tubes, or ``None`` when no clip has a track.
+    """
+
+    name: str
+    label: int
+    split: str
+    path: Path
+    tracks: tuple[int, ...]
+    tube_shape: tuple[int, int, int, int] | None
+
+    @property
+    def has_track(self) -> bool:
+        return any(k > 0 for k in self.tracks)
+
+
+def _load_mmap(path: Path) -> dict[str, Any]:
+    try:
+        d = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except FileNotFoundError:
+        raise CacheError(f"cached video not found: {path}") from None
+    except Exception as e:  # truncated or foreign file
+        raise CacheError(f"unreadable cached video {path}: {e}") from None
+    if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
+        raise CacheError(f"{path} is not a hiar feature cache file (format {FORMAT_VERSION})")
+    return d
+
+
+def _meta(path: Path) -> VideoMeta:
+    d = _load_mmap(path)
+    tracks, shape = [], None
+    for c in d["clips"]:
+        tubes: Tensor = c["tubes"]
+        k = int(tubes.shape[0]) if tubes.ndim == 5 else 0
+        tracks.append(k)
+        if k and shape is None:
+            shape = tuple(int(s) for s in tubes.shape[1:])
+    return VideoMeta(
+        name=str(d["name"]), label=int(d["label"]), split=str(d["split"]), path=path, tracks=tuple(tracks), tube_shape=shape
+    )
+
+
+def scan_cache(
+    cache_dir: str | os.PathLike,
+    names: Sequence[str] | None = None,
+    split: str | None = None,
+    progress: bool = False,
+) -> list[VideoMeta]:
+    """Names, labels, splits and track counts of cached videos (tubes are not read).
+
+    Args:
+        names: these videos, in this order; ``None``: every video of the cache, by name.
+        split: keep only videos whose recorded split is this (``"train"``/``"test"``).
+
+    Raises:
+        CacheError: not a cache; a named video is not in it (the message names a few).
+    """
+    info = read_cache_info(cache_dir)
+    d = info.path
+    if names is None:
+        paths = sorted(p for p in d.glob("*.pt") if not p.name.startswith("."))
+    else:
+        paths = [d / f"{n}.pt" for n in names]
+        missing = [n for n, p in zip(names, paths) if not p.is_file()]
+        if missing:
+            shown = ", ".join(repr(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            raise CacheError(f"{len(missing)} video(s) asked for are not in the feature cache {d}: {shown}")
+    metas = [_meta(p) for p in tqdm(paths, desc="scan cache", unit="video", disable=not progress)]
+    if split is not None:
+        metas = [m for m in metas if m.split == split]
+    return metas
+
+
+def split_names(cache_dir: str | os.PathLike, split: str, progress: bool = False) -> list[str]:
+    """Names of the cached videos whose recorded split is ``split``, sorted.
+
+    Raises:
+        EngineError: no video of the cache is in that split.
+    """
+    if split not in ("train", "test"):
+        raise EngineError(f"split must be 'train' or 'test', got {split!r}")
+    metas = scan_cache(cache_dir, split=split, progress=progress)
+    if not metas:
+        raise EngineError(f"the feature cache at {cache_dir} has no {split!r} video (was extraction of that split run?)")
+    return [m.name for m in metas]
+
+
+def cache_classes(cache_dir: str | os.PathLike) -> list[str] | None:
+    """The class names of the cache's dataset, where they are known without indexing videos.
+
+    NTU RGB+D 60 and N-UCLA: the fixed class lists; the synthetic benchmark: its
+    manifest at the cache's ``data_root`` (when that folder is still there). ``None``
+    otherwise (then callers count classes as the largest cached label + 1).
+    """
+    info = read_cache_info(cache_dir)
+    from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
+
+    if info.dataset == "ntu60":
+        return list(NTU60_CLASSES)
+    if info.dataset == "nucla":
+        return list(NUCLA_CLASSES)
+    if info.dataset == "synthetic" and info.config.get("data_root"):
+        try:
+            from hiar_lib.synth import load_manifest
+
+            return list(load_manifest(info.config["data_root"])["classes"])
+        except (HiarError, OSError, KeyError, ImportError):
+            return None
+    return None
+
+
+# ------------------------------------------------------------------------ items
+
+
+@dataclass
+class VideoInstances:
+    """The instances of one video that go into a batch.
+
+    Attributes:
+        name: video name; ``label``: the video's label.
+        tubes: ``(K, C, T, S, S)`` float32 (K = 0 for a test video without a track).
+        labels: ``(K,)`` int64, the video's label for every instance (eq. 16).
+        clip: which cached clip the tubes come from.
+        track_ids: ``(K,)`` int64 tracker ids of the instances.
+        selected: test items: the row of the chosen track in the clip (``-1``: none);
+            training items: ``-1``.
+        person_labels: ``(K_clip,)`` int64 ground-truth label of every track of the clip
+            (test items, where the cache has them; ``-1`` distractor, ``-2`` nobody),
+            else ``None``.
+    """
+
+    name: str
+    label: int
+    tubes: Tensor
+    labels: Tensor
+    clip: int
+    track_ids: Tensor
+    selected: int = -1
+    person_labels: Tensor | None = None
+
+
+def _video_seed(seed: int, epoch: int, name: str) -> np.random.Generator:
+    return np.random.default_rng([int(seed), int(epoch), zlib.crc32(name.encode())])
+
+
+def _common_shape(metas: Sequence[VideoMeta], cache_dir: str | os.PathLike) -> tuple[int, int, int, int] | None:
+    shapes = {m.tube_shape for m in metas if m.tube_shape is not None}
+    if len(shapes) > 1:
+        raise CacheError(f"the feature cache at {cache_dir} mixes tube shapes {sorted(shapes)}; one cache must hold one shape")
+    return next(iter(shapes), None)
+
+
+class TrainTubes(Dataset):
+    """Training videos: item ``i`` is all tracks of a random clip of video ``i``.
+
+    Videos with no track in any clip are left out (their names are in
+    :attr:`skipped`). Call :meth:`set_epoch` before each epoch (the clip drawn for a
+    video depends on ``(seed, epoch, name)``).
+
+    Args:
+        cache_dir: the feature cache folder.
+        names: the training videos (e.g. :func:`split_names` ``(cache_dir, "train")``).
+        seed: the seed of the clip draws.
+
+    Raises:
+        EngineError: ``names`` is empty, or no named video has a track.
+        CacheError: not a cache, a name not in it, or mixed tube shapes.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike, names: Sequence[str], seed: int = 0, progress: bool = False) -> None:
+        if not names:
+            raise EngineError(f"no training videos given (empty train split of the feature cache at {cache_dir})")
+        metas = scan_cache(cache_dir, names, progress=progress)
+        self.cache_dir = Path(cache_dir)
+        self.videos: list[VideoMeta] = [m for m in metas if m.has_track]
+        self.skipped: list[str] = [m.name for m in metas if not m.has_track]
+        if not self.videos:
+            raise EngineError(f"none of the {len(metas)} training videos has a track in the feature cache at {cache_dir}")
+        self.tube_shape = _common_shape(self.videos, cache_dir)
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    @property
+    def labels(self) -> list[int]:
+        """The video label of every item."""
+        return [m.label for m in self.videos]
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def __getitem__(self, index: int) -> VideoInstances:
+        meta = self.videos[index]
+        choices = [j for j, k in enumerate(meta.tracks) if k > 0]
+        clip_index = choices[int(_video_seed(self.seed, self.epoch, meta.name).integers(len(choices)))]
+        clip = _load_mmap(meta.path)["clips"][clip_index]
+        tubes = clip["tubes"].float()
+        k = tubes.shape[0]
+        return VideoInstances(
+            name=meta.name,
+            label=meta.label,
+            tubes=tubes,
+            labels=torch.full((k,), meta.label, dtype=torch.int64),
+            clip=clip_index,
+            track_ids=clip["track_ids"].clone(),
+        )
+
+
+class TestTubes(Dataset):
+    """Test videos: item ``i`` is the one track of video ``i``'s first clip that is evaluated.
+
+    Args:
+        cache_dir: the feature cache folder.
+        names: the test videos.
+        rule: ``"score"`` (most confident track, NTU RGB+D) or ``"area"`` (largest box,
+            N-UCLA); see :func:`hiar_lib.pool.select_test_instance`.
+
+    Attributes:
+        no_track: names of the videos whose clip has no track (they yield K = 0).
+        tube_shape: ``(C, T, S, S)``, or ``None`` when no video has a track.
+
+    Raises:
+        EngineError: ``names`` is empty or the rule is unknown.
+    """
+
+    __test__ = False  # not a pytest class, despite the name
+
+    def __init__(
+        self, cache_dir: str | os.PathLike, names: Sequence[str], rule: TestRule = "score", progress: bool = False
+    ) -> None:
+        if rule not in ("score", "area"):
+            raise EngineError(f"test instance rule must be 'score' (most confident track) or 'area' (largest box), got {rule!r}")
+        if not names:
+            raise EngineError(f"no test videos given (empty test split of the feature cache at {cache_dir})")
+        self.cache_dir = Path(cache_dir)
+        self.videos: list[VideoMeta] = scan_cache(cache_dir, names, progress=progress)
+        self.rule: TestRule = rule
+        self.tube_shape = _common_shape(self.videos, cache_dir)
+        self.no_track: list[str] = [m.name for m in self.videos if not (m.tracks and m.tracks[0] > 0)]
+
+    @property
+    def labels(self) -> list[int]:
+        return [m.label for m in self.videos]
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def __getitem__(self, index: int) -> VideoInstances:
+        meta = self.videos[index]
+        empty = torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
+        if not meta.tracks:
+            return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), -1, torch.zeros(0, dtype=torch.int64))
+        clip = _load_mmap(meta.path)["clips"][0]
+        person = clip.get("person_labels")
+        person = person.clone() if isinstance(person, Tensor) else None
+        row = select_test_instance(clip["scores"], clip["areas"], self.rule) if meta.tracks[0] > 0 else -1
+        if row < 0:
+            return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), 0, torch.zeros(0, dtype=torch.int64), -1, person)
+        return VideoInstances(
+            name=meta.name,
+            label=meta.label,
+            tubes=clip["tubes"][row : row + 1].float(),
+            labels=torch.tensor([meta.label], dtype=torch.int64),
+            clip=0,
+            track_ids=clip["track_ids"][row : row + 1].clone(),
+            selected=row,
+            person_labels=person,
+        )
+
+
+# ------------------------------------------------------------------------ batching
+
+
+@dataclass
+class InstanceBatch:
+    """The instances of a batch of V videos, concatenated.
+
+    Attributes:
+        tubes: ``(N, C, T, S, S)`` float32, N = the videos' instance counts summed.
+        labels: ``(N,)`` int64, each instance's video label.
+        video_index: ``(N,)`` int64, which of the V videos each row comes from.
+        video_labels: ``(V,)`` int64.
+        names: the V video names.
+        selected: per video, the selected track row (test) or ``-1``.
+        person_labels: per video, the clip's per-track ground truth or ``None``.
+    """
+
+    tubes: Tensor
+    labels: Tensor
+    video_index: Tensor
+    video_labels: Tensor
+    names: list[str]
+    selected: list[int] = field(default_factory=list)
+    person_labels: list[Tensor | None] = field(default_factory=list)
+
+    def to(self, device: str | torch.device) -> InstanceBatch:
+        """Tubes and labels moved to ``device`` (the rest stays on the CPU)."""
+        return InstanceBatch(
+            self.tubes.to(device, non_blocking=True),
+            self.labels.to(device, non_blocking=True),
+            self.video_index,
+            self.video_labels,
+            self.names,
+            self.selected,
+            self.person_labels,
+        )
+
+    def pin_memory(self) -> InstanceBatch:
+        self.tubes = self.tubes.pin_memory()
+        self.labels = self.labels.pin_memory()
+        return self
+
+
+def collate_instances(items: Sequence[VideoInstances]) -> InstanceBatch:
+    """Concatenate the instances of ``items`` (a DataLoader ``collate_fn``).
+
+    Videos with K = 0 instances contribute no row but keep their place in
+    ``video_labels``/``names`` (so evaluation can count them as wrong).
+    """
+    if not items:
+        raise EngineError("cannot collate an empty batch")
+    parts = [it.tubes for it in items if it.tubes.shape[0] > 0]
+    if parts:
+        tubes = torch.cat(parts, dim=0)
+    else:
+        tubes = items[0].tubes.new_zeros((0, *items[0].tubes.shape[1:]))
+    labels = torch.cat([it.labels for it in items]) if items else torch.zeros(0, dtype=torch.int64)
+    video_index = torch.cat([torch.full((it.tubes.shape[0],), v, dtype=torch.int64) for v, it in enumerate(items)])
+    return InstanceBatch(
+        tubes=tubes,
+        labels=labels.to(torch.int64),
+        video_index=video_index,
+        video_labels=torch.tensor([it.label for it in items], dtype=torch.int64),
+        names=[it.name for it in items],
+        selected=[it.selected for it in items],
+        person_labels=[it.person_labels for it in items],
+    )
