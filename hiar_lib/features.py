@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from hiar_lib.data.datasets import Sample
 from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
+from hiar_lib.fileio import atomic_torch_save, atomic_write
 from hiar_lib.pool import PoolerConfig, action_tubes
 from hiar_lib.track import TrackerConfig, track_instances
 
@@ -183,24 +184,14 @@ def open_cache(cache_dir: str | os.PathLike, config: ExtractionConfig, create: b
     if not create:
         raise CacheError(f"no feature cache at {d} (run `hiar extract` first)")
     d.mkdir(parents=True, exist_ok=True)
-    tmp = meta.with_name(f".cache.json.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(want, indent=1))
-    os.replace(tmp, meta)
+    atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(want, indent=1)))
     return d
 
 
 def save_cached_video(cache_dir: str | os.PathLike, video: CachedVideo) -> Path:
     """Write ``<cache_dir>/<name>.pt`` atomically (temporary file, then rename)."""
-    path = Path(cache_dir) / f"{video.name}.pt"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     payload = {**asdict(video), "clips": [asdict(c) for c in video.clips], "format": FORMAT_VERSION}
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return atomic_torch_save(payload, Path(cache_dir) / f"{video.name}.pt")
 
 
 def load_cached_video(path: str | os.PathLike) -> CachedVideo:

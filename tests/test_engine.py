@@ -12,7 +12,6 @@ import argparse
 import dataclasses
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.conftest import free_port
 from hiar_lib.cli import train as cli_train
 from hiar_lib.engine import (
     EngineError,
@@ -232,12 +232,6 @@ def main(argv: list[str]) -> int:
         return int(args.func(args) or 0)
     except HiarError:
         return 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.conftest import free_port
 from hiar_lib.cli import main
 from hiar_lib.features import CacheError, ExtractionConfig, load_cached_video, open_cache
 from hiar_lib.pool import PoolerConfig
@@ -60,12 +60,6 @@ def test_killed_extraction_resumes_without_recomputing_or_corrupting(synthetic_t
     assert clip.tubes.shape[1:] == (128, 4, 7, 7) and clip.tubes.dtype == torch.float16
     assert clip.present.shape == (k, 4) and clip.boxes.shape == (k, 4, 4)
     assert clip.person_labels is not None and clip.person_labels.shape == (k,)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

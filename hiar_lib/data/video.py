@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from hiar_lib.errors import VideoError
+from hiar_lib.fileio import atomic_write
 
 __all__ = [
     "Clip",
@@ -286,6 +287,7 @@ def read_clip(
 
 
 _ENCODERS = ("libx264", "libopenh264", "mpeg4")
+_MUXERS = {".mp4": "mp4", ".avi": "avi", ".mkv": "matroska", ".mov": "mov"}
 
 
 def _pick_encoder() -> str:
@@ -330,12 +332,13 @@ def write_video(
     t, h, w, _ = arr.shape
     if h % 2 or w % 2:
         raise ValueError(f"frame size must be even for 4:2:0 video, got {w}x{h}")
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
+    fmt = _MUXERS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ValueError(f"cannot write {path}: expected a file name ending in {', '.join(k for k in _MUXERS if k)}")
     encoder = _pick_encoder()
-    try:
-        with av.open(str(tmp), mode="w", format="mp4" if out.suffix.lower() in ("", ".mp4", ".tmp") else None) as container:
+
+    def encode(tmp: Path) -> None:
+        with av.open(str(tmp), mode="w", format=fmt) as container:
             stream = container.add_stream(encoder, rate=Fraction(fps).limit_denominator(1001))
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
             if encoder == "libx264":
@@ -348,8 +351,5 @@ def write_video(
                     container.mux(packet)
             for packet in stream.encode():
                 container.mux(packet)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+
+    return atomic_write(path, encode)

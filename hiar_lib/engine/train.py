@@ -53,6 +53,7 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm.auto import tqdm
 
+from hiar_lib.fileio import atomic_torch_save
 from hiar_lib.engine.data import (
     EngineError,
     InstanceBatch,
@@ -293,16 +294,6 @@ def _barrier(info: DistInfo) -> None:
 # ------------------------------------------------------------------------ checkpoints
 
 
-def _atomic_save(payload: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read a head checkpoint written by :func:`train_head` (``weights_only`` loading).
 
@@ -521,7 +512,7 @@ def _train(
             "world_size": info.world_size,
             "fine_tuned_from": fine_tuned_from,
         }
-        _atomic_save(payload, ckpt_path)
+        atomic_torch_save(payload, ckpt_path)
 
     bar = tqdm(
         total=config.iterations, initial=min(start, config.iterations), unit="it", desc="train head",

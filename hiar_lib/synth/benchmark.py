@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 from hiar_lib.data.datasets import BadFile, DatasetIndex, Protocol, Sample
 from hiar_lib.data.video import write_video
 from hiar_lib.errors import DatasetError
+from hiar_lib.fileio import atomic_write
 from hiar_lib.synth.actions import (
     CLASSES,
     DISTRACTOR_BEHAVIOURS,
@@ -286,16 +287,6 @@ def _mask_box(mask: np.ndarray) -> list[int] | None:
     return [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]
 
 
-def _atomic_write_bytes(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def _write_clip(root: Path, entry: dict, people, frames, masks, kps, config: SynthConfig) -> None:
     name = entry["name"]
     persons = [
@@ -345,10 +336,10 @@ def _write_clip(root: Path, entry: dict, people, frames, masks, kps, config: Syn
         with open(p, "wb") as f:
             np.savez_compressed(f, masks=packed, shape=np.array(masks.shape))
 
-    _atomic_write_bytes(root / f"annotations/{name}_masks.npz", save_masks)
+    atomic_write(root / f"annotations/{name}_masks.npz", save_masks)
     write_video(root / entry["video"], frames, fps=config.fps)
     # The annotation is written last: its presence marks the clip as complete.
-    _atomic_write_bytes(root / entry["annotation"], lambda p: p.write_text(json.dumps(ann)))
+    atomic_write(root / entry["annotation"], lambda p: p.write_text(json.dumps(ann)))
 
 
 def generate_benchmark(
@@ -410,7 +401,7 @@ def generate_benchmark(
         "clips": clips,
         "wall_time_s": round(time.perf_counter() - start, 2),
     }
-    _atomic_write_bytes(root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=1)))
+    atomic_write(root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=1)))
     return manifest
 
 

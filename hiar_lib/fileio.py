@@ -1,0 +1,42 @@
+"""Atomic file writes: a file appears complete or not at all.
+
+Everything the library writes that a later run reads back (videos, annotations, feature
+cache files, checkpoints) goes through :func:`atomic_write`: the content is written to
+``.<name>.<pid>.tmp`` beside the target and renamed over it, so a process killed
+mid-write leaves at worst a temporary file, never a truncated target.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_torch_save", "atomic_write", "temporary_path"]
+
+
+def temporary_path(path: Path) -> Path:
+    """``.<name>.<pid>.tmp`` beside ``path`` (the pid tells a killed writer's debris)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` to fill a temporary file, then rename it to ``path``."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(out)
+    try:
+        write(tmp)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
+    """``torch.save`` through :func:`atomic_write`."""
+    import torch
+
+    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
