@@ -13,21 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import torch
-import torchvision
-
 from hiar_lib.errors import HiarError
-
-_REPO = Path(__file__).resolve().parents[2]
+from hiar_lib.fileio import atomic_write
+from hiar_lib.provenance import provenance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate (default 1e-3)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--protocol", default="cs", choices=("cs", "cv"), help="train on this protocol's train split")
+    t.add_argument("--train-split", default="train", choices=("train", "all"),
+                   help="train on the protocol's train split (default) or on all clips of --data: for a "
+                        "benchmark generated only for the detector, evaluated on --eval-data")  # fmt: skip
+    t.add_argument("--eval-data", default=None, metavar="ROOT",
+                   help="evaluate on this benchmark's test split (default --data)")  # fmt: skip
     t.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    t.add_argument("--amp", default="auto", choices=("auto", "on", "off"),
+                   help="bfloat16 autocast while training (auto: where the CPU/GPU has fast bfloat16)")  # fmt: skip
     t.add_argument("--out", default=None, metavar="PATH", help="also copy the checkpoint here")
     t.add_argument("--results", default="results/detector_synthetic.json", metavar="JSON",
                    help="results file (default results/detector_synthetic.json)")  # fmt: skip
@@ -92,46 +92,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     d.set_defaults(func=run_detect)
 
 
-# --------------------------------------------------------------------------- provenance
-
-
-def provenance(device: str) -> dict[str, Any]:
-    """Git commit (and whether the tree has uncommitted changes), date, host, versions."""
-
-    def git(*args: str) -> str | None:
-        try:
-            r = subprocess.run(["git", "-C", str(_REPO), *args], capture_output=True, text=True, timeout=10)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return r.stdout.strip() if r.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {
-        "git_commit": commit or "unknown",
-        "git_dirty": bool(status) if status is not None else None,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "host": platform.node(),
-        "device": device,
-        "device_name": torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor() or platform.machine(),
-        "cpu_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
-    }
-
-
-def _write_json(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(obj, indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 # --------------------------------------------------------------------------- train-detector
 
 
@@ -143,11 +103,16 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         config = TrainConfig(
             minutes=minutes, iterations=args.iterations, batch_size=args.batch_size, lr=args.lr,
-            seed=args.seed, protocol=args.protocol,
+            seed=args.seed, protocol=args.protocol, amp={"auto": None, "on": True, "off": False}[args.amp],
+            split=args.train_split,
         )  # fmt: skip
     except ValueError as e:
         raise HiarError(str(e)) from None
-    manifest = load_manifest(args.data)
+    eval_root = args.eval_data or args.data
+    if args.train_split == "all" and args.eval_data is None:
+        raise HiarError("--train-split all trains on every clip of --data: give another benchmark as --eval-data")
+    load_manifest(args.data)
+    manifest = load_manifest(eval_root)
     start = time.perf_counter()
     path = train_detector(
         args.data, args.out, device=args.device, progress=args.progress, cache_dir=args.cache_dir,
@@ -157,15 +122,16 @@ def run_train(args: argparse.Namespace) -> int:
     training = ckpt.get("training", {})
     model = build_detector("synthetic", weights=path, device=args.device)
     metrics = evaluate_detector(
-        model, args.data, "test", protocol=args.protocol, frame_stride=args.eval_stride, device=args.device,
+        model, eval_root, "test", protocol=args.protocol, frame_stride=args.eval_stride, device=args.device,
         progress=args.progress,
     )  # fmt: skip
     result = {
         "artefact": "detector_synthetic",
-        "profile": manifest.get("profile"),
         "dataset": "synthetic",
-        "benchmark_root": str(Path(args.data)),
+        "benchmark_root": str(Path(eval_root)),
         "benchmark_seed": manifest.get("seed"),
+        "train_benchmark_root": str(Path(args.data)),
+        "train_split": args.train_split,
         "protocol": args.protocol,
         "split": "test",
         "metrics": {k: metrics[k] for k in metrics if k.endswith(("AP", "AP50", "AP75"))},
@@ -183,11 +149,10 @@ def run_train(args: argparse.Namespace) -> int:
         "config": training.get("config"),
         "checkpoint": str(path),
         "wall_time_s": round(time.perf_counter() - start, 2),
-        "seeds": [args.seed],
-        **provenance(args.device),
-    }
-    out = Path(args.results)
-    _write_json(out, result)
+        **provenance(profile=manifest.get("profile"), seeds=[args.seed], device=args.device,
+                     amp_bfloat16=training.get("amp_bfloat16")),
+    }  # fmt: skip
+    out = atomic_write(args.results, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + "\n"))
     m = result["metrics"]
     print(
         f"detector: {training.get('iterations')} iterations in {training.get('wall_time_s')} s; test split: "
@@ -211,8 +176,8 @@ def _resolve_preset(args: argparse.Namespace) -> tuple[str, Any]:
     from hiar_lib.detect import WeightsError, find_paper_weights
 
     preset, weights = args.preset, args.weights
-    if args.random_init:
-        return ("paper" if preset == "auto" else preset), None
+    if args.random_init:  # untrained: auto takes the light synthetic architecture
+        return ("synthetic" if preset == "auto" else preset), None
     if preset == "auto":
         try:
             find_paper_weights(weights)

@@ -1,0 +1,148 @@
+"""Drawing detections: boxes, masks and keypoints over frames, and frame grids.
+
+Built on ``torchvision.utils.draw_bounding_boxes``, ``draw_segmentation_masks`` and
+``draw_keypoints``; every function takes and returns ``uint8 (3, H, W)`` RGB tensors, so a
+notebook can show the result with ``matplotlib.pyplot.imshow(img.permute(1, 2, 0))`` or
+save it with :func:`save_png`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torchvision.io import write_png
+from torchvision.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks, make_grid
+
+from hiar_lib.detect import COCO_PERSON_SKELETON, Detections, FrameInstances
+
+__all__ = ["PALETTE", "detection_grid", "draw_instances", "save_png"]
+
+Color = tuple[int, int, int]
+
+PALETTE: tuple[Color, ...] = (
+    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
+)  # fmt: skip
+"""Instance colours (RGB), used in turn."""
+
+
+def _check_image(image: Tensor) -> None:
+    if not isinstance(image, Tensor) or image.ndim != 3 or image.shape[0] != 3 or image.dtype != torch.uint8:
+        got = f"{tuple(image.shape)} {image.dtype}" if isinstance(image, Tensor) else type(image).__name__
+        raise ValueError(f"image must be a uint8 tensor (3, H, W), got {got}")
+
+
+def draw_instances(
+    image: Tensor,
+    instances: FrameInstances,
+    *,
+    score_thresh: float = 0.0,
+    boxes: bool = True,
+    masks: bool = True,
+    keypoints: bool = True,
+    keypoint_score_thresh: float | None = None,
+    colors: Sequence[Color] | None = None,
+    labels: bool = True,
+    mask_alpha: float = 0.45,
+    line_width: int = 2,
+    radius: int = 2,
+) -> Tensor:
+    """Draw one frame's people: mask overlays, then boxes (with scores), then skeletons.
+
+    Args:
+        image: ``uint8 (3, H, W)`` RGB, the frame the instances were detected in.
+        instances: its :class:`~hiar_lib.detect.FrameInstances` (original pixels).
+        score_thresh: draw only people scoring at least this.
+        boxes, masks, keypoints: which parts to draw.
+        keypoint_score_thresh: hide joints whose keypoint score (heatmap logit) is
+            below this, with their limbs; ``None`` draws every joint.
+        colors: one RGB colour per instance (default :data:`PALETTE` in turn).
+        labels: write the score above each box.
+        mask_alpha: mask opacity in ``[0, 1]``.
+        line_width, radius: box/limb width and joint radius, pixels.
+
+    Returns:
+        A new ``uint8 (3, H, W)`` image.
+    """
+    _check_image(image)
+    inst = instances.to("cpu")
+    if inst.masks.numel() and tuple(inst.masks.shape[-2:]) != tuple(image.shape[-2:]):
+        raise ValueError(
+            f"instances are for a {inst.masks.shape[-1]}x{inst.masks.shape[-2]} frame, "
+            f"the image is {image.shape[-1]}x{image.shape[-2]}"
+        )
+    keep = inst.scores >= score_thresh
+    inst = inst.select(keep)
+    out = image.cpu().clone()
+    n = len(inst)
+    if n == 0:
+        return out
+    palette = list(colors) if colors is not None else [PALETTE[i % len(PALETTE)] for i in range(n)]
+    if len(palette) < n:
+        raise ValueError(f"need a colour per instance: {n} instances, {len(palette)} colours")
+    palette = palette[:n]
+    if masks:
+        m = inst.masks if inst.masks.dtype == torch.bool else inst.masks >= 0.5
+        out = draw_segmentation_masks(out, m, alpha=mask_alpha, colors=palette)
+    if boxes:
+        text = [f"{float(s):.2f}" for s in inst.scores] if labels else None
+        out = draw_bounding_boxes(out, inst.boxes, labels=text, colors=palette, width=line_width)
+    if keypoints:
+        for j in range(n):
+            vis = None
+            if keypoint_score_thresh is not None:
+                vis = (inst.keypoint_scores[j] >= keypoint_score_thresh)[None]
+            out = draw_keypoints(
+                out,
+                inst.keypoints[j : j + 1, :, :2],
+                connectivity=list(COCO_PERSON_SKELETON),
+                colors=palette[j],
+                radius=radius,
+                width=max(line_width - 1, 1),
+                visibility=vis,
+            )
+    return out
+
+
+def detection_grid(
+    frames: Tensor | Sequence[Tensor],
+    detections: Detections | Sequence[FrameInstances],
+    *,
+    nrow: int = 4,
+    padding: int = 2,
+    **draw_kwargs,
+) -> Tensor:
+    """Draw every frame's people (:func:`draw_instances`) and tile the frames in a grid.
+
+    Args:
+        frames: ``uint8 (T, 3, H, W)`` or a list of ``(3, H, W)``.
+        detections: :class:`~hiar_lib.detect.Detections` (or a list of
+            :class:`~hiar_lib.detect.FrameInstances`) for the same ``T`` frames.
+        nrow: frames per row.
+        padding: pixels between frames.
+        **draw_kwargs: passed to :func:`draw_instances`.
+
+    Returns:
+        ``uint8 (3, H', W')``.
+    """
+    items = list(frames.unbind(0)) if isinstance(frames, Tensor) else list(frames)
+    dets = list(detections.instances) if isinstance(detections, Detections) else list(detections)
+    if not items:
+        raise ValueError("no frames to draw")
+    if len(items) != len(dets):
+        raise ValueError(f"{len(items)} frames but detections for {len(dets)} frames")
+    drawn = [draw_instances(f, d, **draw_kwargs) for f, d in zip(items, dets)]
+    return make_grid(torch.stack(drawn), nrow=nrow, padding=padding)
+
+
+def save_png(image: Tensor, path: str | os.PathLike) -> Path:
+    """Write a ``uint8 (3, H, W)`` image as PNG (parent folders created)."""
+    _check_image(image)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_png(image.cpu(), str(out))
+    return out
