@@ -30,6 +30,7 @@ reproduce: install
 # Speed figures (never asserted in tests): results/bench/*.json.
 bench: install
 	$(PY) benchmarks/bench_tracker.py --out results/bench/tracker.json
+	$(PY) benchmarks/bench_tahnet.py --out results/bench/tahnet.json
 
 clean:
 	rm -rf $(CACHE) .pytest_cache

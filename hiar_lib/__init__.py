@@ -1,11 +1,18 @@
 """hiar_lib: human instance-level video action recognition (Lee et al., Sensors 2021).
 
-Stages, each a plain function over dataclasses of tensors:
+Stages, each a plain function over dataclasses of tensors, runnable and testable alone:
 
-- :mod:`hiar_lib.data`: video reading/writing and dataset indexes (NTU RGB+D 60,
-  N-UCLA, a generic CSV dataset, the synthetic benchmark).
+- :mod:`hiar_lib.data`: video reading/writing (PyAV) and dataset indexes (NTU RGB+D 60,
+  N-UCLA, a generic CSV dataset, the synthetic benchmark) with their protocols.
 - :mod:`hiar_lib.synth`: the synthetic multi-person action benchmark, the embedded
-  default that every notebook runs on when no real dataset is present.
+  default that everything runs on when no real dataset is present.
+- :mod:`hiar_lib.detect`: the human detector (Keypoint R-CNN + mask head, FPN P2..P5).
+- :mod:`hiar_lib.track`: the keypoint-distance tracker (eq. 3);
+  :mod:`hiar_lib.tracking_eval` scores it on the synthetic benchmark.
+- :mod:`hiar_lib.pool`: the action pooler (basic and outermost boxes, eqs. 5-9).
+- :mod:`hiar_lib.features`: the per-video feature cache (``hiar extract``).
+- :mod:`hiar_lib.models`: the TAHNet family of temporal action heads and their GFLOPs.
+- :mod:`hiar_lib.engine`: training and evaluation of heads, DDP under ``torchrun``.
 """
 
 from hiar_lib.errors import DatasetError, HiarError, VideoError

@@ -133,3 +133,30 @@ def test_bad_settings_and_shapes_are_refused() -> None:
         pool_action_regions(feats, torch.zeros(1, 4, 4), torch.ones(1, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="assignment"):
         track_boxes(np.zeros((2, 1), int), [np.zeros((1, 4))])
+
+
+def test_pooling_a_real_frame_matches_roialign_on_torchvisions_resized_boxes() -> None:
+    """The box-to-feature mapping, checked through torchvision's own resize transform."""
+    from torchvision.ops import roi_align
+
+    from hiar_lib.data.video import read_clip
+    from hiar_lib.detect import build_detector, detect_frames
+    from tests.conftest import realdata_file
+
+    clip = read_clip(realdata_file("posetrack18", "000001_mpiinew_test.mp4"), clip_len=2, stride=1, start=0)
+    torch.manual_seed(0)
+    model = build_detector("synthetic", random_init=True, min_size=144, max_size=256).eval()
+    feats = detect_frames(model, clip.frames, return_features=True).features
+    box = torch.tensor([[400.0, 150.0, 700.0, 650.0]])  # original 1280x720 pixels
+    boxes = box[None].expand(1, 2, 4).clone()
+    present = torch.ones(1, 2, dtype=torch.bool)
+    ours = pool_action_regions(feats, boxes, present, PoolerConfig(box="basic", levels=("P3",), output_size=7))
+
+    # torchvision's transform resizes the frame and the target box itself.
+    image = clip.frames[0].float() / 255
+    images, targets = model.transform([image], [{"boxes": box, "labels": torch.ones(1, dtype=torch.int64),
+                                                 "keypoints": torch.zeros(1, 17, 3)}])  # fmt: skip
+    with torch.no_grad():
+        p3 = model.backbone(images.tensors)["1"]
+    want = roi_align(p3, [targets[0]["boxes"]], 7, spatial_scale=1 / 8, sampling_ratio=2, aligned=True)
+    torch.testing.assert_close(ours[0, :, 0], want[0], rtol=1e-4, atol=1e-4)

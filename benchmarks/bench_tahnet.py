@@ -1,0 +1,102 @@
+"""Forward speed of the TAHNet presets v1-v4, beside the machine's dense matmul speed.
+
+For each preset at its paper input (256 channels; v1-v3 8x14x14, v4 8x28x28) and batch
+1 and 8: clips per second of an inference forward pass (best of ``--repeats``), the
+GFLOP/s it achieves (2 x multiply-accumulates per clip x clips/s, the MACs counted by
+``hiar_lib.models.count_gflops``), and, measured in the same run, the dense float32
+matmul GFLOP/s of this machine (an ``n x n`` by ``n x n`` product), so the ratio shows
+how close the heads run to the hardware.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_tahnet.py [--out results/bench/tahnet.json] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from hiar_lib.models import TAHNet, count_gflops, preset_config  # noqa: E402
+from hiar_lib.provenance import provenance  # noqa: E402
+
+PRESETS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def best_time(fn, repeats: int, device: torch.device) -> float:
+    fn()  # warm-up
+    _sync(device)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def matmul_gflops(device: torch.device, n: int, repeats: int) -> float:
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    t = best_time(lambda: a @ b, repeats, device)
+    return 2 * n**3 / t / 1e9
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "results" / "bench" / "tahnet.json")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--matmul-size", type=int, default=2048)
+    args = parser.parse_args(argv)
+    device = torch.device(args.device)
+    t0 = time.perf_counter()
+    peak = matmul_gflops(device, args.matmul_size, args.repeats)
+    print(f"dense float32 matmul {args.matmul_size}^3: {peak:.1f} GFLOP/s")
+    rows = []
+    for name in PRESETS:
+        cfg = preset_config(name)
+        model = TAHNet(cfg).to(device).eval()
+        shape = (cfg.in_channels, *cfg.input_size)
+        gmacs = count_gflops(model, shape)
+        for batch in args.batches:
+            x = torch.randn(batch, *shape, device=device)
+            with torch.inference_mode():
+                t = best_time(lambda: model(x), args.repeats, device)
+            clips_s = batch / t
+            achieved = 2 * gmacs * clips_s
+            rows.append({
+                "head": name, "spec": cfg.spec, "input": list(shape), "batch": batch, "gmacs_per_clip": round(gmacs, 3),
+                "best_s": t, "clips_per_s": clips_s, "achieved_gflop_s": achieved, "fraction_of_matmul": achieved / peak,
+            })  # fmt: skip
+            print(f"{name:10s} batch {batch}: {clips_s:8.2f} clips/s  {achieved:8.1f} GFLOP/s  ({achieved / peak:.0%} of matmul)")
+    result = {
+        "benchmark": "TAHNet forward speed (inference, float32)",
+        "matmul": {"n": args.matmul_size, "gflop_s": peak},
+        "results": rows,
+        "note": "GFLOP/s counts 2 FLOPs per multiply-accumulate; the paper's GFLOPs column counts MACs.",
+        "wall_time_s": time.perf_counter() - t0,
+        "provenance": provenance(device=args.device),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
