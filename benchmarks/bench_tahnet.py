@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": rows,
         "note": "GFLOP/s counts 2 FLOPs per multiply-accumulate; the paper's GFLOPs column counts MACs.",
         "wall_time_s": time.perf_counter() - t0,
-        "provenance": provenance(device=args.device),
+        "provenance": provenance(device=args.device, load_average_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else None),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
