@@ -143,6 +143,7 @@ PAPER_WEIGHTS: dict[str, Any] = {
 """The torchvision weight enums of the ``paper`` preset."""
 
 _CHECKPOINT_FORMAT = "hiar.detector"
+MAX_NONFINITE_STEPS = 5  # train_detector skips a non-finite batch, gives up after this many in a row
 _CHECKPOINT_VERSION = 1
 _MASK_PREFIXES = ("roi_heads.mask_head.", "roi_heads.mask_predictor.")
 
@@ -1448,6 +1449,7 @@ def _train(root, cfg: TrainConfig, key: str, bench: dict, out: Path, dev: torch.
     )
     start = time.perf_counter()
     last_bar = start
+    nonfinite, skipped_steps = 0, 0
     try:
         while it < max_it:
             elapsed = time.perf_counter() - start
@@ -1477,7 +1479,17 @@ def _train(root, cfg: TrainConfig, key: str, bench: dict, out: Path, dev: torch.
             losses = {k: v.float() for k, v in losses.items()}
             loss = sum(losses.values())
             if not torch.isfinite(loss):
-                raise RuntimeError(f"detector training diverged at iteration {it} (loss {float(loss)}); lower lr")
+                # A rare non-finite batch (one bad sample under bfloat16) is skipped; a run of
+                # them means the optimisation itself diverged.
+                nonfinite += 1
+                skipped_steps += 1
+                if nonfinite >= MAX_NONFINITE_STEPS:
+                    raise RuntimeError(
+                        f"detector training diverged at iteration {it}: {nonfinite} non-finite losses in a row "
+                        f"({ {k: float(v) for k, v in losses.items()} }); lower lr"
+                    )
+                continue
+            nonfinite = 0
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
@@ -1513,6 +1525,7 @@ def _train(root, cfg: TrainConfig, key: str, bench: dict, out: Path, dev: torch.
         "train_frames": len(data),
         "iterations": it,
         "images_seen": seen,
+        "skipped_nonfinite_steps": skipped_steps,
         "wall_time_s": round(wall, 2),
         "device": str(dev),
         "amp_bfloat16": use_amp,

@@ -132,6 +132,34 @@ def test_training_items_carry_every_track_with_the_video_label(toy_cache: Path) 
     assert clips_drawn(TrainTubes(toy_cache, names, seed=0), 0) == epoch0
 
 
+def test_actor_instances_keep_only_the_performers_tracks(toy_cache: Path, tmp_path: Path) -> None:
+    names = split_names(toy_cache, "train")
+    every, actors = TrainTubes(toy_cache, names, seed=0), TrainTubes(toy_cache, names, seed=0, instances="actors")
+    assert len(every) == len(actors) == 24
+    for i in range(len(every)):
+        a, e = actors[i], every[i]
+        # Toy videos: the actor (track 0), a second actor when n % 3 == 1, a distractor when n is odd.
+        n = int(a.name[-2:])
+        assert a.clip == e.clip and a.tubes.shape[0] == 1 + (n % 3 == 1)
+        assert e.tubes.shape[0] == a.tubes.shape[0] + (n % 2 == 1)
+        assert torch.equal(a.tubes, e.tubes[: a.tubes.shape[0]]) and (a.labels == a.label).all()
+    # A cache without per-track ground truth cannot tell actors apart: a clear error.
+    blind = open_cache(tmp_path / "blind", toy_config())
+    save_cached_video(blind, CachedVideo("a", 0, "train", 8, [make_clip(torch.randn(2, C, T, S, S), [0.9, 0.8], [10.0, 9.0], None)]))
+    assert len(TrainTubes(blind, ["a"])) == 1
+    with pytest.raises(EngineError, match="per-track ground truth"):
+        TrainTubes(blind, ["a"], instances="actors")
+    # A video whose only tracks are distractors is skipped, and said so.
+    save_cached_video(blind, CachedVideo("b", 1, "train", 8, [make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], [-1])]))
+    save_cached_video(blind, CachedVideo("c", 1, "train", 8, [make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], [1])]))
+    only = TrainTubes(blind, ["b", "c"], instances="actors")
+    assert [m.name for m in only.videos] == ["c"] and only.skipped == ["b"]
+    with pytest.raises(EngineError, match="'all'"):
+        TrainTubes(toy_cache, names, instances="everyone")  # type: ignore[arg-type]
+    with pytest.raises(EngineError, match="instances"):
+        TrainConfig(instances="everyone")  # type: ignore[arg-type]
+
+
 def test_test_instance_rule_score_and_area_pick_different_tracks(tmp_path: Path) -> None:
     d = open_cache(tmp_path / "cache", toy_config())
     tubes = torch.randn(2, C, T, S, S)
@@ -171,6 +199,12 @@ def test_training_reduces_loss_and_beats_majority_baseline(toy_cache: Path, tmp_
     assert result["no_prediction_per_class"] == [1, 0, 0]
     assert result["per_class_accuracy"][1] == 1.0 and result["per_class_accuracy"][0] <= 4 / 5
     assert result["selected_is_actor"] == 1.0
+    # Per person: every actor track of the 12 test clips with a track (the first actor,
+    # plus a second one in videos n = 1), all of them classified.
+    actors = result["actor_instances"]
+    assert actors["num_instances"] == 3 * (4 + 1)
+    assert actors["correct"] >= actors["num_instances"] - 2
+    assert int(torch.tensor(actors["confusion_matrix"]).sum()) == actors["num_instances"]
     assert (result["train_videos"], result["train_videos_without_track"]) == (24, 0)
     empty = next(p for p in result["predictions"] if p["name"] == "test_empty")
     assert empty["prediction"] == -1 and empty["track"] == -1

@@ -244,9 +244,9 @@ def test_cli_generates_the_quick_profile_with_summary_and_contact_sheet(tmp_path
     out = tmp_path / "quick"
     assert main(["synth", "--out", str(out), "--profile", "quick", "--summary", str(tmp_path / "s.json"), "--no-progress"]) == 0
     text = capsys.readouterr().out
-    assert "108 clips" in text and "cs: train 54 clips, every class; test 54 clips, every class" in text
+    assert "216 clips" in text and "cs: train 108 clips, every class; test 108 clips, every class" in text
     summary = json.loads((tmp_path / "s.json").read_text())
-    assert summary["clips"] == summary["clips_readable"] == 108
+    assert summary["clips"] == summary["clips_readable"] == 216
     assert summary["provenance"]["profile"] == "quick" and summary["provenance"]["seeds"] == [0]
     for proto in ("cs", "cv"):
         for split in ("train", "test"):

@@ -373,3 +373,14 @@ def test_cli_flops_prints_the_table_as_csv_and_writes_it(tmp_path, capsys):
     assert len(frame) == 26
     assert {"head_spec", "frames", "input_size", "ours_gflops", "paper_gflops", "rel_error"} <= set(frame.columns)
     assert frame.rel_error.abs().max() < 0.01
+
+
+def test_hidden_fc_layers_start_at_he_scale_and_the_classifier_near_zero() -> None:
+    # At std 0.01 (the classifier's), hidden FC layers shrink every gradient that reaches
+    # the convolutions by ~1e-4 and plain SGD stalls; see TAHNet._init_weights.
+    torch.manual_seed(0)
+    model = create_tahnet("CB+Conv3Dx2+GAP+FC", in_channels=32, input_size=(4, 7, 7), dim_conv=64, dim_fc=256, num_classes=10)
+    hidden = model.fcs[0].weight
+    assert hidden.std().item() == pytest.approx((2.0 / hidden.shape[1]) ** 0.5, rel=0.1)
+    assert model.classifier.weight.std().item() == pytest.approx(0.01, rel=0.1)
+    assert not model.classifier.bias.any() and not model.fcs[0].bias.any()

@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--milestones", type=int, nargs="*", default=None, help="iterations where the rate drops x0.1")
     p.add_argument("--weight-decay", type=float, default=None)
     p.add_argument("--batch-size", type=int, default=None, help="videos per iteration over all ranks (paper: 4)")
+    p.add_argument("--instances", default=None, choices=["all", "actors"],
+                   help="training instances: every track with the video's label (all, the paper) or only the tracks "
+                        "of the people performing the action (actors; synthetic caches, which record who is who)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed (the paper: 3 runs on N-UCLA)")
     p.add_argument("--init-from", type=Path, default=None, help="fine-tune from this head checkpoint (NTU -> N-UCLA)")
     p.add_argument("--rule", default="auto", choices=["auto", "score", "area"],
@@ -142,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     info = check_protocol(args.cache, args.protocol)
     overrides: dict[str, Any] = {"head": args.head, "device": args.device, "num_workers": args.num_workers}
-    for name in ("num_classes", "iterations", "lr", "weight_decay", "batch_size", "checkpoint_every"):
+    for name in ("num_classes", "iterations", "lr", "weight_decay", "batch_size", "checkpoint_every", "instances"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
     if args.milestones is not None:

@@ -54,6 +54,7 @@ __all__ = [
     "EngineError",
     "InstanceBatch",
     "TestTubes",
+    "TrainInstances",
     "TrainTubes",
     "VideoInstances",
     "VideoMeta",
@@ -66,6 +67,7 @@ __all__ = [
 ]
 
 TestRule = Literal["score", "area"]
+TrainInstances = Literal["all", "actors"]
 
 
 class EngineError(HiarError):
@@ -162,6 +164,9 @@ class VideoMeta:
         name, label, split: as in :class:`~hiar_lib.features.CachedVideo`.
         path: its ``.pt`` file.
         tracks: number of tracks ``K`` of each clip.
+        actors: per clip, the number of tracks whose ground-truth person performs the
+            video's action (``person_labels == label``), or ``None`` when the cache has
+            no per-track ground truth.
         tube_shape: ``(C, T, S, S)`` of its tubes, or ``None`` when no clip has a track.
     """
 
@@ -171,10 +176,15 @@ class VideoMeta:
     path: Path
     tracks: tuple[int, ...]
     tube_shape: tuple[int, int, int, int] | None
+    actors: tuple[int, ...] | None = None
 
     @property
     def has_track(self) -> bool:
         return any(k > 0 for k in self.tracks)
+
+    @property
+    def has_actor(self) -> bool:
+        return self.actors is not None and any(k > 0 for k in self.actors)
 
 
 def _load_mmap(path: Path) -> dict[str, Any]:
@@ -191,16 +201,20 @@ def _load_mmap(path: Path) -> dict[str, Any]:
 
 def _meta(path: Path) -> VideoMeta:
     d = _load_mmap(path)
-    tracks, shape = [], None
+    tracks, shape, actors = [], None, []
+    label = int(d["label"])
     for c in d["clips"]:
         tubes: Tensor = c["tubes"]
         k = int(tubes.shape[0]) if tubes.ndim == 5 else 0
         tracks.append(k)
         if k and shape is None:
             shape = tuple(int(s) for s in tubes.shape[1:])
+        person = c.get("person_labels")
+        actors.append(int((person == label).sum()) if isinstance(person, Tensor) and k else (0 if k == 0 else None))
     return VideoMeta(
-        name=str(d["name"]), label=int(d["label"]), split=str(d["split"]), path=path, tracks=tuple(tracks), tube_shape=shape
-    )
+        name=str(d["name"]), label=label, split=str(d["split"]), path=path, tracks=tuple(tracks), tube_shape=shape,
+        actors=None if any(a is None for a in actors) else tuple(actors),
+    )  # fmt: skip
 
 
 def scan_cache(
@@ -313,7 +327,21 @@ def _common_shape(metas: Sequence[VideoMeta], cache_dir: str | os.PathLike) -> t
     return next(iter(shapes), None)
 
 
-class TrainTubes(Dataset):
+class _CachedVideos(Dataset):
+    """A map-style dataset over :attr:`videos` (one item per cached video)."""
+
+    videos: list[VideoMeta]
+
+    @property
+    def labels(self) -> list[int]:
+        """The video label of every item."""
+        return [m.label for m in self.videos]
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+
+class TrainTubes(_CachedVideos):
     """Training videos: item ``i`` is all tracks of a random clip of video ``i``.
 
     Videos with no track in any clip are left out (their names are in
@@ -324,21 +352,49 @@ class TrainTubes(Dataset):
         cache_dir: the feature cache folder.
         names: the training videos (e.g. :func:`split_names` ``(cache_dir, "train")``).
         seed: the seed of the clip draws.
+        instances: ``"all"`` (the paper: every track, labelled with the video's label) or
+            ``"actors"`` (only tracks whose ground-truth person performs the video's
+            action; needs a cache with per-track ground truth, i.e. the synthetic
+            benchmark). With ``"actors"``, clips without an actor track are never drawn
+            and videos without any are skipped.
 
     Raises:
-        EngineError: ``names`` is empty, or no named video has a track.
+        EngineError: ``names`` is empty, no named video has a track (an actor track),
+            an unknown ``instances``, or ``"actors"`` on a cache without ground truth.
         CacheError: not a cache, a name not in it, or mixed tube shapes.
     """
 
-    def __init__(self, cache_dir: str | os.PathLike, names: Sequence[str], seed: int = 0, progress: bool = False) -> None:
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike,
+        names: Sequence[str],
+        seed: int = 0,
+        progress: bool = False,
+        instances: TrainInstances = "all",
+    ) -> None:
+        if instances not in ("all", "actors"):
+            raise EngineError(f"training instances must be 'all' (every track, the paper) or 'actors', got {instances!r}")
         if not names:
             raise EngineError(f"no training videos given (empty train split of the feature cache at {cache_dir})")
         metas = scan_cache(cache_dir, names, progress=progress)
         self.cache_dir = Path(cache_dir)
-        self.videos: list[VideoMeta] = [m for m in metas if m.has_track]
-        self.skipped: list[str] = [m.name for m in metas if not m.has_track]
+        self.instances: TrainInstances = instances
+        if instances == "actors":
+            unknown = [m.name for m in metas if m.has_track and m.actors is None]
+            if unknown:
+                raise EngineError(
+                    f"training on actor tracks only needs per-track ground truth, which the feature cache at {cache_dir} "
+                    f"does not have for {len(unknown)} video(s) (e.g. {unknown[0]!r}); only synthetic-benchmark caches "
+                    f"record it. Use instances='all' (the paper's rule)"
+                )
+            usable = [m.has_actor for m in metas]
+        else:
+            usable = [m.has_track for m in metas]
+        self.videos: list[VideoMeta] = [m for m, ok in zip(metas, usable) if ok]
+        self.skipped: list[str] = [m.name for m, ok in zip(metas, usable) if not ok]
         if not self.videos:
-            raise EngineError(f"none of the {len(metas)} training videos has a track in the feature cache at {cache_dir}")
+            what = "an actor track" if instances == "actors" else "a track"
+            raise EngineError(f"none of the {len(metas)} training videos has {what} in the feature cache at {cache_dir}")
         self.tube_shape = _common_shape(self.videos, cache_dir)
         self.seed = int(seed)
         self.epoch = 0
@@ -346,32 +402,28 @@ class TrainTubes(Dataset):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
-    @property
-    def labels(self) -> list[int]:
-        """The video label of every item."""
-        return [m.label for m in self.videos]
-
-    def __len__(self) -> int:
-        return len(self.videos)
-
     def __getitem__(self, index: int) -> VideoInstances:
         meta = self.videos[index]
-        choices = [j for j, k in enumerate(meta.tracks) if k > 0]
+        counts = meta.actors if self.instances == "actors" else meta.tracks
+        choices = [j for j, k in enumerate(counts) if k > 0]  # type: ignore[arg-type]
         clip_index = choices[int(_video_seed(self.seed, self.epoch, meta.name).integers(len(choices)))]
         clip = _load_mmap(meta.path)["clips"][clip_index]
-        tubes = clip["tubes"].float()
+        tubes, track_ids = clip["tubes"], clip["track_ids"]
+        if self.instances == "actors":
+            keep = clip["person_labels"] == meta.label
+            tubes, track_ids = tubes[keep], track_ids[keep]
         k = tubes.shape[0]
         return VideoInstances(
             name=meta.name,
             label=meta.label,
-            tubes=tubes,
+            tubes=tubes.float(),
             labels=torch.full((k,), meta.label, dtype=torch.int64),
             clip=clip_index,
-            track_ids=clip["track_ids"].clone(),
+            track_ids=track_ids.clone(),
         )
 
 
-class TestTubes(Dataset):
+class TestTubes(_CachedVideos):
     """Test videos: item ``i`` is the one track of video ``i``'s first clip that is evaluated.
 
     Args:
@@ -403,13 +455,6 @@ class TestTubes(Dataset):
         self.tube_shape = _common_shape(self.videos, cache_dir)
         self.no_track: list[str] = [m.name for m in self.videos if not (m.tracks and m.tracks[0] > 0)]
 
-    @property
-    def labels(self) -> list[int]:
-        return [m.label for m in self.videos]
-
-    def __len__(self) -> int:
-        return len(self.videos)
-
     def __getitem__(self, index: int) -> VideoInstances:
         meta = self.videos[index]
         empty = torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
@@ -431,6 +476,22 @@ class TestTubes(Dataset):
             selected=row,
             person_labels=person,
         )
+
+    def actor_tubes(self, index: int) -> Tensor | None:
+        """Every track of video ``index``'s first clip whose ground-truth person performs
+        the video's action, ``(A, C, T, S, S)`` float32 (A may be 0: the detector or the
+        tracker missed them); ``None`` when the cache has no per-track ground truth.
+
+        This scores recognition per person (the instance level the framework is for),
+        beside the paper's one-instance-per-video protocol.
+        """
+        meta = self.videos[index]
+        if meta.actors is None:
+            return None
+        if not meta.tracks or meta.tracks[0] == 0:
+            return torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
+        clip = _load_mmap(meta.path)["clips"][0]
+        return clip["tubes"][clip["person_labels"] == meta.label].float()
 
 
 # ------------------------------------------------------------------------ batching

@@ -131,8 +131,9 @@ def evaluate_head(
         ``-1``, ``track`` row chosen or ``-1``, ``confidence``), and, when the cache has
         per-track ground truth, ``selected_is_actor``: the fraction of the chosen tracks
         whose person carries the video's label (how often the rule picked the actor
-        rather than a distractor); ``train_videos`` and ``train_videos_without_track``
-        (left out of training) as the checkpoint records them.
+        rather than a distractor); ``actor_instances``: top-1 over every actor track of
+        the test clips (per person; ``None`` without ground truth); ``train_videos`` and
+        ``train_videos_without_track`` (left out of training) as the checkpoint records them.
 
     Raises:
         EngineError: empty test split, a head that does not fit the cached tubes.
@@ -172,6 +173,7 @@ def evaluate_head(
             )  # fmt: skip
     labels = [p["label"] for p in predictions]
     result = classification_metrics(labels, [p["prediction"] for p in predictions], num_classes)
+    result["actor_instances"] = _actor_instance_metrics(model, dataset, device, num_classes)
     result.update(
         num_without_track=len(dataset.no_track),
         without_track=list(dataset.no_track),
@@ -187,6 +189,29 @@ def evaluate_head(
     counts = ckpt.get("train_label_counts")
     result["majority_baseline"] = majority_baseline(counts, labels, counts=True) if counts else None
     return result
+
+
+def _actor_instance_metrics(model: TAHNet, dataset: TestTubes, device: str | torch.device, num_classes: int) -> dict[str, Any] | None:
+    """Accuracy over every actor track of the test clips (per person, not per video).
+
+    Each track whose ground-truth person performs the video's action is classified on
+    its own; actors the detector/tracker never followed are counted as missed (wrong).
+    ``None`` when the cache has no per-track ground truth (real datasets).
+    """
+    labels: list[int] = []
+    predictions: list[int] = []
+    for i, meta in enumerate(dataset.videos):
+        tubes = dataset.actor_tubes(i)
+        if tubes is None:
+            return None
+        if tubes.shape[0]:
+            labels += [meta.label] * tubes.shape[0]
+            predictions += model(tubes.to(device)).argmax(dim=1).cpu().tolist()
+    if not labels:
+        return None
+    metrics = classification_metrics(labels, predictions, num_classes)
+    return {"accuracy": metrics["accuracy"], "correct": metrics["correct"], "num_instances": metrics["num_videos"],
+            "per_class_accuracy": metrics["per_class_accuracy"], "confusion_matrix": metrics["confusion_matrix"]}  # fmt: skip
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -205,7 +230,9 @@ def summarize_runs(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         deviation, ddof = 1; 0 for one run), ``per_class_accuracy_mean`` (``None`` for
         classes without test videos), ``confusion_matrix_sum`` (summed over runs),
         ``num_videos``, ``num_without_track`` (of the first run; the same test set gives
-        the same count) and ``majority_baseline`` (of the first run that has one).
+        the same count), ``majority_baseline`` (of the first run that has one),
+        ``actor_instance_accuracy_mean``/``_std`` (per-person accuracy over every actor
+        track, where the cache has ground truth; else ``None``) and ``selected_is_actor``.
 
     Raises:
         EngineError: no results, or results over different numbers of test videos.
@@ -223,6 +250,9 @@ def summarize_runs(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         per_class.append(float(np.mean(known)) if known else None)
     confusion = np.sum([np.asarray(r["confusion_matrix"], dtype=np.int64) for r in results], axis=0)
     baseline = next((r["majority_baseline"] for r in results if r.get("majority_baseline")), None)
+    actor = [r["actor_instances"]["accuracy"] for r in results if r.get("actor_instances")]
+    actor_mean, actor_std = _mean_std(actor) if len(actor) == len(results) else (None, None)
+    selected = [r["selected_is_actor"] for r in results if r.get("selected_is_actor") is not None]
     return {
         "runs": len(results),
         "accuracies": accs,
@@ -233,6 +263,9 @@ def summarize_runs(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "num_videos": results[0]["num_videos"],
         "num_without_track": results[0].get("num_without_track", 0),
         "majority_baseline": baseline,
+        "actor_instance_accuracy_mean": actor_mean,
+        "actor_instance_accuracy_std": actor_std,
+        "selected_is_actor": selected[0] if selected else None,
     }
 
 
@@ -242,7 +275,13 @@ def format_summary(summary: dict[str, Any]) -> str:
     base_text = f", majority baseline {100 * base['accuracy']:.2f} %" if base else ""
     runs = summary["runs"]
     spread = f" ± {100 * summary['accuracy_std']:.2f}" if runs > 1 else ""
-    return (
+    text = (
         f"top-1 accuracy {100 * summary['accuracy_mean']:.2f}{spread} % over {runs} run{'s' if runs > 1 else ''}"
         f"{base_text}; {summary['num_videos']} test videos, {summary['num_without_track']} without a track (counted wrong)"
     )
+    if summary.get("actor_instance_accuracy_mean") is not None:
+        actor_spread = f" ± {100 * summary['actor_instance_accuracy_std']:.2f}" if runs > 1 else ""
+        text += f"; per actor track {100 * summary['actor_instance_accuracy_mean']:.2f}{actor_spread} %"
+    if summary.get("selected_is_actor") is not None:
+        text += f"; the tested track is an actor in {100 * summary['selected_is_actor']:.0f} % of videos"
+    return text

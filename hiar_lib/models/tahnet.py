@@ -477,8 +477,14 @@ class TAHNet(nn.Module):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
             elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, std=0.01)
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
                 nn.init.zeros_(m.bias)
+        # The classifier starts near zero (uniform class probabilities). The hidden FC layers
+        # keep He initialisation: drawn at std 0.01 like it, they scale every gradient reaching
+        # the convolutions by ~1e-4 and plain SGD barely moves in a short schedule (measured on
+        # the quick benchmark: loss 2.41 -> 2.41 in 400 iterations; 0.39 with He init).
+        nn.init.normal_(self.classifier.weight, std=0.01)
+        nn.init.zeros_(self.classifier.bias)
 
     @property
     def expected_input_shape(self) -> tuple[int, int, int, int]:

@@ -88,7 +88,7 @@ class SynthConfig:
     height: int = 144
     fps: float = 15.0
     num_frames: int = 32
-    takes_per_class: int = 3
+    takes_per_class: int = 6
     num_subjects: int = 10
     views: tuple[int, ...] = (1, 2, 3)
     hfov_deg: float = 55.0
