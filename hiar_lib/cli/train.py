@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", required=True, type=Path, help="feature cache folder (from `hiar extract`)")
     p.add_argument("--protocol", required=True, help="the protocol the cache was extracted for (e.g. cs, cv, v12_3)")
     p.add_argument("--profile", default="quick", choices=["quick", "synthetic-full", "paper"],
-                   help="training budget (paper: 120k iterations on NTU, 10k on N-UCLA; quick: about a minute on CPU)")
+                   help="training budget (paper: 120k iterations on NTU, 10k on N-UCLA; quick: 400 iterations of 16 videos, minutes on CPU)")
     p.add_argument("--head", default="tahnet_v1", help="a preset (tahnet_v1..v4, tahnet_v2_wo_cb) or a spec such as CB+Conv3Dx4+GAP+FC")
     p.add_argument("--head-option", dest="head_options", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="a TAHNetConfig field, repeatable (e.g. dim_conv=512, input_size=8,28,28)")

@@ -327,6 +327,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 def _check_resumable(saved: dict[str, Any], config: TrainConfig, path: Path) -> None:
     now = config.to_dict()
+    # A field added after the checkpoint was written counts at its default.
+    defaults = TrainConfig().to_dict()
+    saved = {**{k: v for k, v in defaults.items() if k not in saved}, **saved}
     diffs = [f"{k}: {saved.get(k)!r} in the checkpoint, {now[k]!r} now" for k in now if k not in _RESUMABLE_CHANGES and saved.get(k) != now[k]]
     if diffs:
         raise EngineError(
