@@ -63,11 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--matmul-size", type=int, default=2048)
+    parser.add_argument("--matmul-repeats", type=int, default=10)
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     t0 = time.perf_counter()
-    peak = matmul_gflops(device, args.matmul_size, args.repeats)
-    print(f"dense float32 matmul {args.matmul_size}^3: {peak:.1f} GFLOP/s")
+    # The matmul is timed before and after the heads and the faster taken: timed first
+    # alone, a cold process (thread pool, clock ramp-up) read 260 GFLOP/s on a machine
+    # that sustains 430, and the heads then looked faster than the hardware.
+    before = matmul_gflops(device, args.matmul_size, args.matmul_repeats)
+    print(f"dense float32 matmul {args.matmul_size}^3: {before:.1f} GFLOP/s (before the heads)")
     rows = []
     for name in PRESETS:
         cfg = preset_config(name)
@@ -82,12 +86,19 @@ def main(argv: list[str] | None = None) -> int:
             achieved = 2 * gmacs * clips_s
             rows.append({
                 "head": name, "spec": cfg.spec, "input": list(shape), "batch": batch, "gmacs_per_clip": round(gmacs, 3),
-                "best_s": t, "clips_per_s": clips_s, "achieved_gflop_s": achieved, "fraction_of_matmul": achieved / peak,
+                "best_s": t, "clips_per_s": clips_s, "achieved_gflop_s": achieved,
             })  # fmt: skip
-            print(f"{name:10s} batch {batch}: {clips_s:8.2f} clips/s  {achieved:8.1f} GFLOP/s  ({achieved / peak:.0%} of matmul)")
+            print(f"{name:10s} batch {batch}: {clips_s:8.2f} clips/s  {achieved:8.1f} GFLOP/s")
+    after = matmul_gflops(device, args.matmul_size, args.matmul_repeats)
+    peak = max(before, after)
+    print(f"dense float32 matmul {args.matmul_size}^3: {after:.1f} GFLOP/s (after the heads); reference {peak:.1f}")
+    for row in rows:
+        row["fraction_of_matmul"] = row["achieved_gflop_s"] / peak
+        print(f"{row['head']:10s} batch {row['batch']}: {row['fraction_of_matmul']:.0%} of matmul")
     result = {
         "benchmark": "TAHNet forward speed (inference, float32)",
-        "matmul": {"n": args.matmul_size, "gflop_s": peak},
+        "matmul": {"n": args.matmul_size, "gflop_s": peak, "gflop_s_before": before, "gflop_s_after": after,
+                   "repeats": args.matmul_repeats},  # fmt: skip
         "results": rows,
         "note": "GFLOP/s counts 2 FLOPs per multiply-accumulate; the paper's GFLOPs column counts MACs.",
         "wall_time_s": time.perf_counter() - t0,

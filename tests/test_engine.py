@@ -238,6 +238,15 @@ def test_resumed_training_ends_with_the_weights_of_an_uninterrupted_run(toy_cach
         train_head(config(iterations=20, lr=0.1), toy_cache, names, tmp_path / "cut", progress=False)
     with pytest.raises(EngineError, match="past the 12 asked for"):
         train_head(dataclasses.replace(cfg, iterations=12), toy_cache, names, tmp_path / "cut", progress=False)
+    # A checkpoint written before a config field existed resumes at that field's default...
+    path = tmp_path / "cut" / "last.pt"
+    old = torch.load(path, weights_only=True)
+    del old["config"]["instances"]
+    torch.save(old, path)
+    assert load_checkpoint(train_head(dataclasses.replace(cfg, iterations=15), toy_cache, names, tmp_path / "cut", progress=False))["iteration"] == 15
+    # ...and not at another value.
+    with pytest.raises(EngineError, match="instances"):
+        train_head(dataclasses.replace(cfg, iterations=16, instances="actors"), toy_cache, names, tmp_path / "cut", progress=False)
 
 
 def test_fine_tuning_from_a_three_class_head_to_a_two_class_one(toy_cache: Path, tmp_path: Path) -> None:
