@@ -115,7 +115,7 @@ class SynthConfig:
 PROFILES: dict[str, SynthConfig] = {
     "quick": SynthConfig(),
     "synthetic-full": SynthConfig(
-        profile="synthetic-full", width=256, height=192, num_frames=48, takes_per_class=12, num_subjects=12
+        profile="synthetic-full", width=256, height=192, num_frames=48, takes_per_class=18, num_subjects=12
     ),
 }
 
