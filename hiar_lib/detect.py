@@ -1019,20 +1019,21 @@ def detect_frames(
 
 
 def _split_clips(manifest: dict, split: str, protocol: str) -> list[dict]:
+    """The manifest's clips of ``split`` under ``protocol``, split by the benchmark's own
+    :class:`~hiar_lib.data.datasets.Protocol` (the one ``hiar index`` and extraction use)."""
+    from types import SimpleNamespace
+
+    from hiar_lib.synth.benchmark import synthetic_protocols
+
     if split not in ("train", "test", "all"):
         raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
     if split == "all":
         return list(manifest["clips"])
-    protocols = manifest.get("protocols", {})
-    if protocol == "cs":
-        train = set(protocols["cs"]["train_subjects"])
-        is_train = [c["subject"] in train for c in manifest["clips"]]
-    elif protocol == "cv":
-        train = set(protocols["cv"]["train_views"])
-        is_train = [c["view"] in train for c in manifest["clips"]]
-    else:
+    protocols = synthetic_protocols(manifest)
+    if protocol not in protocols:
         raise ValueError(f"unknown protocol {protocol!r}: expected 'cs' or 'cv'")
-    return [c for c, t in zip(manifest["clips"], is_train) if t == (split == "train")]
+    rule = protocols[protocol]
+    return [c for c in manifest["clips"] if rule.split_of(SimpleNamespace(name=c["name"], path=c["video"], **{rule.by: c[rule.by]})) == split]
 
 
 class SyntheticDetectionFrames(torch.utils.data.Dataset):
