@@ -482,8 +482,9 @@ def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     r = json.loads(results.read_text())
     assert r["artefact"] == "detector_synthetic" and r["training"]["iterations"] == 1
     assert {"box_AP", "box_AP50", "keypoint_AP", "mask_AP"} <= set(r["metrics"])
-    assert "git_commit" in r and r["versions"]["torch"] == torch.__version__ and r["config"]["batch_size"] == 2
-    assert r["profile"] == "tiny" and r["seeds"] == [0]
+    prov = r["provenance"]  # nested as in every results file
+    assert "git_commit" in prov and prov["versions"]["torch"] == torch.__version__ and r["config"]["batch_size"] == 2
+    assert prov["profile"] == "tiny" and prov["seeds"] == [0] and r["training"]["skipped_nonfinite_steps"] == 0
     assert Path(r["checkpoint"]).is_file()
 
 

@@ -140,6 +140,7 @@ def run_train(args: argparse.Namespace) -> int:
             "iterations": training.get("iterations"),
             "images_seen": training.get("images_seen"),
             "train_frames": training.get("train_frames"),
+            "skipped_nonfinite_steps": training.get("skipped_nonfinite_steps"),
             "wall_time_s": training.get("wall_time_s"),
             "trained_on": training.get("device"),
             "trained_at": training.get("date"),
@@ -149,8 +150,8 @@ def run_train(args: argparse.Namespace) -> int:
         "config": training.get("config"),
         "checkpoint": str(path),
         "wall_time_s": round(time.perf_counter() - start, 2),
-        **provenance(profile=manifest.get("profile"), seeds=[args.seed], device=args.device,
-                     amp_bfloat16=training.get("amp_bfloat16")),
+        "provenance": provenance(profile=manifest.get("profile"), seeds=[args.seed], device=args.device,
+                                 amp_bfloat16=training.get("amp_bfloat16")),
     }  # fmt: skip
     out = atomic_write(args.results, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + "\n"))
     m = result["metrics"]
