@@ -15,7 +15,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -27,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hiar_lib.models import TAHNet, count_gflops, preset_config  # noqa: E402
+from hiar_lib.fileio import write_json  # noqa: E402
 from hiar_lib.provenance import provenance  # noqa: E402
 
 PRESETS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
@@ -104,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_time_s": time.perf_counter() - t0,
         "provenance": provenance(device=args.device, load_average_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else None),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.out, result, indent=2)
     print(f"wrote {args.out}")
     return 0
 

@@ -19,7 +19,6 @@ The paper (section 4.4) reports 291 fps for its tracker; the target here is at l
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -30,6 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from hiar_lib.fileio import write_json  # noqa: E402
 from hiar_lib.paper import paper_timing_fps  # noqa: E402
 from hiar_lib.provenance import provenance as hiar_provenance  # noqa: E402
 from hiar_lib.track import NUM_JOINTS, track_instances  # noqa: E402
@@ -132,8 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "provenance": provenance(),
         "wall_time_s": time.perf_counter() - t0,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.out, result, indent=2)
     print(f"wrote {args.out}")
     return 0
 

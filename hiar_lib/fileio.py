@@ -8,12 +8,13 @@ mid-write leaves at worst a temporary file, never a truncated target.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_torch_save", "atomic_write", "temporary_path"]
+__all__ = ["atomic_torch_save", "atomic_write", "temporary_path", "write_json"]
 
 
 def temporary_path(path: Path) -> Path:
@@ -40,3 +41,8 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     import torch
 
     return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+
+def write_json(path: str | os.PathLike, data: Any, indent: int = 1) -> Path:
+    """``data`` as indented JSON with a final newline, through :func:`atomic_write` (results files)."""
+    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=indent) + "\n"))

@@ -12,14 +12,13 @@ boxes, masks and keypoints it finds into a PNG grid.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from hiar_lib.errors import HiarError
-from hiar_lib.fileio import atomic_write
+from hiar_lib.fileio import write_json
 from hiar_lib.provenance import provenance
 
 
@@ -153,7 +152,7 @@ def run_train(args: argparse.Namespace) -> int:
         "provenance": provenance(profile=manifest.get("profile"), seeds=[args.seed], device=args.device,
                                  amp_bfloat16=training.get("amp_bfloat16")),
     }  # fmt: skip
-    out = atomic_write(args.results, lambda tmp: tmp.write_text(json.dumps(result, indent=1) + "\n"))
+    out = write_json(args.results, result)
     m = result["metrics"]
     print(
         f"detector: {training.get('iterations')} iterations in {training.get('wall_time_s')} s; test split: "

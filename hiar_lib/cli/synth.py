@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from hiar_lib.fileio import write_json
 from hiar_lib.provenance import provenance
 
 
@@ -60,8 +60,7 @@ def run_synth(args: argparse.Namespace) -> int:
     print(f"  generation wall time {manifest['wall_time_s']:.1f} s")
     if args.summary:
         record = {"artefact": "synthetic_benchmark", **summary, "provenance": provenance(profile=summary["profile"], seeds=[args.seed])}
-        args.summary.parent.mkdir(parents=True, exist_ok=True)
-        args.summary.write_text(json.dumps(record, indent=1) + "\n")
+        write_json(args.summary, record)
         print(f"  summary written to {args.summary}")
     return 0
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
+from hiar_lib.fileio import write_json
 from hiar_lib.provenance import provenance
 
 
@@ -105,8 +105,7 @@ def run(args: argparse.Namespace) -> int:
             "wall_time_s": round(time.perf_counter() - start, 1),
             "provenance": provenance(profile=manifest["profile"], seeds=[manifest["seed"]], device=args.device),
         }
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(record, indent=1) + "\n")
+        write_json(args.out, record)
         print(f"results written to {args.out}")
     return 0
 

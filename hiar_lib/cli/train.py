@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 from hiar_lib.errors import HiarError
+from hiar_lib.fileio import write_json
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -106,13 +106,6 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
 def _report(kind: str, info, rule: str, runs: list[dict[str, Any]], profile: str | None, seeds: list[int] | None,
             device: str, started: float, **extra: Any) -> dict[str, Any]:  # fmt: skip
     from hiar_lib.engine import cache_classes, summarize_runs
@@ -182,9 +175,9 @@ def run_train(args: argparse.Namespace) -> int:
             train_config={**base.to_dict(), "seed": None}, out=str(out), world_size=dist_info.world_size,
         )  # fmt: skip
         print(format_summary(report["summary"]))
-        _write_json(out / "results.json", report)
+        write_json(out / "results.json", report)
         if args.results is not None:
-            _write_json(args.results, report)
+            write_json(args.results, report)
         print(f"results written to {args.results or out / 'results.json'}")
         return 0
     finally:
@@ -211,6 +204,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     report = _report("evaluate", info, rule, runs, None, seeds, args.device, started)
     print(format_summary(report["summary"]))
     if args.results is not None:
-        _write_json(args.results, report)
+        write_json(args.results, report)
         print(f"results written to {args.results}")
     return 0
