@@ -1021,8 +1021,6 @@ def detect_frames(
 def _split_clips(manifest: dict, split: str, protocol: str) -> list[dict]:
     """The manifest's clips of ``split`` under ``protocol``, split by the benchmark's own
     :class:`~hiar_lib.data.datasets.Protocol` (the one ``hiar index`` and extraction use)."""
-    from types import SimpleNamespace
-
     from hiar_lib.synth.benchmark import synthetic_protocols
 
     if split not in ("train", "test", "all"):
@@ -1033,7 +1031,7 @@ def _split_clips(manifest: dict, split: str, protocol: str) -> list[dict]:
     if protocol not in protocols:
         raise ValueError(f"unknown protocol {protocol!r}: expected 'cs' or 'cv'")
     rule = protocols[protocol]
-    return [c for c in manifest["clips"] if rule.split_of(SimpleNamespace(name=c["name"], path=c["video"], **{rule.by: c[rule.by]})) == split]
+    return [c for c in manifest["clips"] if rule.split_of_value(c[rule.by]) == split]
 
 
 class SyntheticDetectionFrames(torch.utils.data.Dataset):

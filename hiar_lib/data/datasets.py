@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -170,6 +170,10 @@ class Protocol:
                 f"protocol {self.name!r} splits by {self.by}, but sample {sample.name!r} "
                 f"({sample.path}) has no {self.by}"
             )
+        return self.split_of_value(value)
+
+    def split_of_value(self, value: Any) -> str | None:
+        """``"train"``, ``"test"`` or ``None`` for a sample whose attribute :attr:`by` is ``value``."""
         if value in self.train:
             return "train"
         if self.test is None or value in self.test:

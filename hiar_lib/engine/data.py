@@ -210,7 +210,10 @@ def _meta(path: Path) -> VideoMeta:
         if k and shape is None:
             shape = tuple(int(s) for s in tubes.shape[1:])
         person = c.get("person_labels")
-        actors.append(int((person == label).sum()) if isinstance(person, Tensor) and k else (0 if k == 0 else None))
+        if k == 0:
+            actors.append(0)
+        else:
+            actors.append(int((person == label).sum()) if isinstance(person, Tensor) else None)
     return VideoMeta(
         name=str(d["name"]), label=label, split=str(d["split"]), path=path, tracks=tuple(tracks), tube_shape=shape,
         actors=None if any(a is None for a in actors) else tuple(actors),
@@ -488,7 +491,7 @@ class TestTubes(_CachedVideos):
         meta = self.videos[index]
         if meta.actors is None:
             return None
-        if not meta.tracks or meta.tracks[0] == 0:
+        if not meta.actors or meta.actors[0] == 0:  # no track, or none follows an actor
             return torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
         clip = _load_mmap(meta.path)["clips"][0]
         return clip["tubes"][clip["person_labels"] == meta.label].float()
