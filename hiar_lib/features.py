@@ -3,8 +3,13 @@
 Head ablations (Tables 3-7) retrain only the head, so detection, tracking and pooling
 run once per video and are kept on disk::
 
-    <cache root>/<key>/cache.json      the settings (ExtractionConfig) and their key
-    <cache root>/<key>/<video>.pt      one file per video (CachedVideo as a dict)
+    <cache root>/<key>/cache.json      the settings (ExtractionConfig), their key, the classes
+    <cache root>/<key>/<file>.pt       one file per video (CachedVideo as a dict)
+
+``<file>`` is :func:`cache_file_name` of the video's name: the name itself when it is a
+plain file name (NTU, N-UCLA and synthetic names are), otherwise a readable stem plus a
+hash of the name (a ``generic`` CSV may list ``../videos/a.mp4`` or an absolute path).
+Every file of a cache lies directly in its folder: nothing is ever written outside it.
 
 ``key`` is a hash of the settings, so different settings never share a folder; a folder
 whose ``cache.json`` records other settings is refused with the differences named. Each
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -48,6 +54,8 @@ __all__ = [
     "CachedVideo",
     "ExtractionConfig",
     "cache_dir_for",
+    "cache_file_name",
+    "cached_video_path",
     "load_cached_video",
     "open_cache",
     "save_cached_video",
@@ -147,6 +155,43 @@ def cache_dir_for(root: str | os.PathLike, config: ExtractionConfig) -> Path:
     return Path(root) / config.key()
 
 
+# A name that is already a safe file name: letters, digits, ``_ . -``, not starting
+# with a dot or a dash (no hidden files, no ``..``, no option look-alikes), short enough
+# for any file system.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,149}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def cache_file_name(name: str) -> str:
+    """The file name (no folder) under which a video named ``name`` is cached.
+
+    A plain name (``"S001C002P003R002A013"``, ``"A06_P004_T0016_C1"``) is kept:
+    ``"<name>.pt"``. Any other name (``"videos/a"``, ``"../clips/a"``,
+    ``"/home/me/a"``) becomes ``"<readable stem>-<10 hex digits of sha1(name)>.pt"``,
+    the stem being the name's path parts joined by ``_`` with unsafe characters
+    replaced, at most 60 characters (its end kept). The result never holds a path
+    separator and never starts with a dot, so ``cache_dir / cache_file_name(name)``
+    lies directly inside ``cache_dir`` whatever the name; distinct names give distinct
+    files.
+
+    Raises:
+        CacheError: an empty name.
+    """
+    if not name:
+        raise CacheError("a video without a name cannot be cached")
+    if _PLAIN_NAME.fullmatch(name):
+        return f"{name}.pt"
+    parts = [q for q in re.split(r"[\\/]+", name) if q not in ("", ".", "..")]
+    stem = _UNSAFE.sub("_", "_".join(parts)).strip("._-")[-60:].lstrip("._-") or "video"
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{stem}-{digest}.pt"
+
+
+def cached_video_path(cache_dir: str | os.PathLike, name: str) -> Path:
+    """``cache_dir / cache_file_name(name)``: where the video named ``name`` is cached."""
+    return Path(cache_dir) / cache_file_name(name)
+
+
 def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
     out = []
     for k in sorted(set(a) | set(b)):
@@ -158,16 +203,29 @@ def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def open_cache(cache_dir: str | os.PathLike, config: ExtractionConfig, create: bool = True) -> Path:
+def open_cache(
+    cache_dir: str | os.PathLike,
+    config: ExtractionConfig,
+    create: bool = True,
+    classes: Sequence[str] | None = None,
+) -> Path:
     """Check (or create) a cache folder for ``config``.
+
+    Args:
+        classes: the dataset's class names (``classes[label]``), recorded in
+            ``cache.json`` so that a head trained on another label space is refused;
+            checked against the cache's record when both are known.
 
     Raises:
         CacheError: the folder holds a cache made with other settings (the message lists
-            the differing settings), or it does not exist and ``create`` is False.
+            the differing settings) or other class names, or it does not exist and
+            ``create`` is False.
     """
     d = Path(cache_dir)
     meta = d / "cache.json"
-    want = {"format": FORMAT_VERSION, "key": config.key(), "config": config.to_dict()}
+    want: dict[str, Any] = {"format": FORMAT_VERSION, "key": config.key(), "config": config.to_dict()}
+    if classes is not None:
+        want["classes"] = [str(c) for c in classes]
     if meta.is_file():
         try:
             have = json.loads(meta.read_text())
@@ -180,6 +238,14 @@ def open_cache(cache_dir: str | os.PathLike, config: ExtractionConfig, create: b
                 + "\n  ".join(diffs)
                 + "\n(use another --cache folder, or the default one keyed by the settings)"
             )
+        if classes is not None and have.get("classes") is not None and have["classes"] != want["classes"]:
+            raise CacheError(
+                f"the feature cache at {d} holds {len(have['classes'])} classes ({_shown(have['classes'])}) but the "
+                f"dataset now has {len(want['classes'])} ({_shown(want['classes'])}); refusing to mix label spaces "
+                f"(use another --cache folder)"
+            )
+        if classes is not None and have.get("classes") is None:  # a cache made before classes were recorded
+            atomic_write(meta, lambda tmp: tmp.write_text(json.dumps({**have, "classes": want["classes"]}, indent=1)))
         return d
     if not create:
         raise CacheError(f"no feature cache at {d} (run `hiar extract` first)")
@@ -188,10 +254,14 @@ def open_cache(cache_dir: str | os.PathLike, config: ExtractionConfig, create: b
     return d
 
 
+def _shown(names: Sequence[str], k: int = 4) -> str:
+    return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
+
+
 def save_cached_video(cache_dir: str | os.PathLike, video: CachedVideo) -> Path:
-    """Write ``<cache_dir>/<name>.pt`` atomically (temporary file, then rename)."""
+    """Write :func:`cached_video_path` ``(cache_dir, video.name)`` atomically (temporary file, then rename)."""
     payload = {**asdict(video), "clips": [asdict(c) for c in video.clips], "format": FORMAT_VERSION}
-    return atomic_torch_save(payload, Path(cache_dir) / f"{video.name}.pt")
+    return atomic_torch_save(payload, cached_video_path(cache_dir, video.name))
 
 
 def load_cached_video(path: str | os.PathLike) -> CachedVideo:
@@ -345,6 +415,7 @@ def extract_features(
     amp: bool = False,
     ground_truth_root: str | os.PathLike | None = None,
     progress: bool = True,
+    classes: Sequence[str] | None = None,
 ) -> dict[str, int]:
     """Extract every video of ``samples`` (``{"train": [...], "test": [...]}``) into the cache.
 
@@ -353,11 +424,12 @@ def extract_features(
 
     Args:
         ground_truth_root: a synthetic benchmark root, to record per-track person labels.
+        classes: the dataset's class names, recorded in the cache (see :func:`open_cache`).
 
     Returns:
         ``{"done": videos extracted now, "skipped": already cached, "failed": 0}`` for this rank.
     """
-    d = open_cache(cache_dir, config)
+    d = open_cache(cache_dir, config, classes=classes)
     _remove_stale_temporaries(d)
     rank, world = _rank_world()
     todo = [(split, s) for split in ("train", "test") for s in samples.get(split, [])]
@@ -365,7 +437,7 @@ def extract_features(
     done = skipped = 0
     bar = tqdm(mine, unit="video", desc=f"extract (rank {rank}/{world})" if world > 1 else "extract", disable=not progress)
     for split, sample in bar:
-        if (d / f"{sample.name}.pt").is_file():
+        if cached_video_path(d, sample.name).is_file():
             skipped += 1
             continue
         gt = None

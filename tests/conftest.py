@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
-# ../shared/realdata beside the repository (absent on a user's fresh checkout).
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+# The real photos and videos: $HIAR_REALDATA when set, else ../shared/realdata beside the
+# repository (absent on a user's fresh checkout, and on a clone placed elsewhere).
+REALDATA_ENV = "HIAR_REALDATA"
+REALDATA = Path(os.environ.get(REALDATA_ENV) or Path(__file__).resolve().parents[1].parent / "shared" / "realdata")
 
 
 def realdata_file(*parts: str) -> Path:
-    """A file of ../shared/realdata, or a skip with the reason when it is absent."""
+    """A file of the shared real data, or a skip that says where it was looked for and how to point elsewhere."""
     path = REALDATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared real data not present: {path}")
+        pytest.skip(f"shared real data not present: {path} (set {REALDATA_ENV} to a copy of shared/realdata)")
     return path
 
 

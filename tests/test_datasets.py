@@ -25,8 +25,8 @@ from hiar_lib.data.datasets import (
 )
 from hiar_lib.data.video import write_video
 from hiar_lib.errors import DatasetError
+from tests.conftest import realdata_file
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 
 
 # ------------------------------------------------------------------------ fixtures
@@ -95,13 +95,6 @@ def nucla_root(tmp_path: Path, tiny_videos: dict[str, Path]) -> Path:
     return root
 
 
-def _with_index_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Registers "index" with the CLI until hiar_lib/cli/__init__.py lists it itself;
-    # a no-op once it does.
-    if "index" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "index"))
-
-
 def _by_name(samples: list[Sample]) -> set[str]:
     return {s.name for s in samples}
 
@@ -129,9 +122,7 @@ def test_label_constants_have_the_dataset_sizes_and_ids() -> None:
     [("label_map_ntu60.txt", "NTU60_CLASSES"), ("label_map_nucla.txt", "NUCLA_CLASSES")],
 )
 def test_label_constants_equal_the_published_label_maps(filename: str, constant: str) -> None:
-    path = REALDATA / filename
-    if not path.is_file():
-        pytest.skip(f"shared real data not present: {path}")
+    path = realdata_file(filename)
     assert list(getattr(labels, constant)) == path.read_text().splitlines()
 
 
@@ -147,6 +138,23 @@ def test_ntu_cross_subject_split_follows_performer_ids(ntu_root: Path) -> None:
     assert _by_name(split["test"]) == {"S001C002P003R001A013", "S017C001P040R002A030"}
     assert all(s.subject in NTU60_CS_TRAIN_SUBJECTS for s in split["train"])
     assert all(s.subject not in NTU60_CS_TRAIN_SUBJECTS for s in split["test"])
+
+
+# Shahroudy et al., CVPR 2016, Section 3.2: the 20 cross-subject training performers,
+# written out here rather than read from the library.
+PUBLISHED_NTU60_CS_TRAIN = {1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38}
+
+
+def test_ntu_cross_subject_split_is_the_published_one_for_all_40_performers(tmp_path: Path) -> None:
+    root = tmp_path / "ntu"
+    root.mkdir()
+    for p in range(1, 41):  # one (unprobed) file per performer
+        (root / f"S001C001P{p:03d}R001A001_rgb.avi").write_bytes(b"")
+    index = index_dataset("ntu60", root, protocol="cs", probe=False, progress=False)
+    split = index.split()
+    assert {s.subject for s in split["train"]} == PUBLISHED_NTU60_CS_TRAIN
+    assert {s.subject for s in split["test"]} == set(range(1, 41)) - PUBLISHED_NTU60_CS_TRAIN
+    assert len(split["train"]) == len(split["test"]) == 20
 
 
 def test_ntu_cross_view_split_trains_on_cameras_2_and_3(ntu_root: Path) -> None:
@@ -214,9 +222,7 @@ def test_ntu_without_probe_trusts_names_and_keeps_unreadable_files(ntu_root_with
 
 
 def test_real_ntu_clip_is_indexed_and_probed(tmp_path: Path) -> None:
-    clip = REALDATA / "clips" / "ntu_sample.avi"
-    if not clip.is_file():
-        pytest.skip(f"shared real data not present: {clip}")
+    clip = realdata_file("clips", "ntu_sample.avi")
     root = tmp_path / "ntu"
     root.mkdir()
     (root / "S001C001P001R001A058_rgb.avi").symlink_to(clip)
@@ -342,6 +348,27 @@ def test_generic_bad_rows_are_listed_with_line_numbers(tmp_path: Path, tiny_vide
     assert any(b.path.name == "broken.mp4" and "not a readable video" in b.reason for b in index.bad)
 
 
+def test_generic_names_are_unique_and_one_file_is_one_sample(tmp_path: Path, tiny_videos: dict[str, Path]) -> None:
+    _put(tiny_videos, tmp_path, "videos/a.mp4")
+    _put(tiny_videos, tmp_path, "videos/a.avi")
+    _put(tiny_videos, tmp_path, "other/b.mp4")
+    (tmp_path / "alias").symlink_to(tmp_path / "other", target_is_directory=True)
+    (tmp_path / "labels.csv").write_text(
+        "path,label,split\n"
+        "videos/a.mp4,wave,train\n"
+        "videos/a.avi,jump,test\n"  # the same name once the extension is dropped
+        "other/b.mp4,wave,train\n"
+        "videos/../other/b.mp4,wave,test\n"  # the same file, spelled another way
+        "alias/b.mp4,wave,test\n"  # the same file, through a symlinked folder
+        f"{tmp_path / 'other' / 'b.mp4'},jump,test\n"  # the same file, absolute
+    )
+    index = index_dataset("generic", tmp_path, progress=False)
+    assert [s.name for s in index.samples] == ["videos/a", "other/b"]
+    reasons = [b.reason for b in index.bad]
+    assert any("line 3: sample name 'videos/a'" in r and "taken by line 2" in r for r in reasons), reasons
+    assert sum("listed again (first on line 4)" in r for r in reasons) == 3, reasons
+
+
 def test_generic_csv_without_required_columns_is_an_error(tmp_path: Path) -> None:
     csv_path = tmp_path / "labels.csv"
     csv_path.write_text("file,class\nx.mp4,wave\n")
@@ -413,9 +440,8 @@ def test_synthetic_without_its_module_is_a_dataset_error(tmp_path: Path, monkeyp
 
 
 def test_cli_reports_splits_coverage_and_bad_files(
-    ntu_root_with_bad_files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ntu_root_with_bad_files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _with_index_command(monkeypatch)
     assert cli.main(["index", "ntu60", str(ntu_root_with_bad_files)]) == 0
     out = capsys.readouterr().out
     assert "4 samples of 4/60 classes; 6 bad files" in out
@@ -427,9 +453,8 @@ def test_cli_reports_splits_coverage_and_bad_files(
 
 
 def test_cli_one_protocol_without_probe(
-    nucla_root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    nucla_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _with_index_command(monkeypatch)
     assert cli.main(["index", "nucla", str(nucla_root), "--protocol", "v23_1", "--no-probe"]) == 0
     out = capsys.readouterr().out
     assert "protocol v23_1" in out and "protocol v12_3" not in out
@@ -437,9 +462,8 @@ def test_cli_one_protocol_without_probe(
 
 
 def test_cli_csv_is_one_parseable_table(
-    ntu_root_with_bad_files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ntu_root_with_bad_files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _with_index_command(monkeypatch)
     assert cli.main(["index", "ntu60", str(ntu_root_with_bad_files), "--csv"]) == 0
     df = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
     counts = df[df["section"] == "count"].astype({"label": int, "count": int})
@@ -454,9 +478,8 @@ def test_cli_csv_is_one_parseable_table(
 
 
 def test_cli_generic_without_split_still_reports_totals(
-    tmp_path: Path, tiny_videos: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, tiny_videos: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _with_index_command(monkeypatch)
     _put(tiny_videos, tmp_path, "x.mp4")
     (tmp_path / "labels.csv").write_text("path,label\nx.mp4,wave\n")
     assert cli.main(["index", "generic", str(tmp_path)]) == 0
@@ -465,9 +488,8 @@ def test_cli_generic_without_split_still_reports_totals(
 
 
 def test_cli_bad_root_exits_2_with_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _with_index_command(monkeypatch)
     root = tmp_path / "nowhere"
     assert cli.main(["index", "ntu60", str(root)]) == 2
     err = capsys.readouterr().err
@@ -476,9 +498,8 @@ def test_cli_bad_root_exits_2_with_one_line(
 
 
 def test_cli_names_the_classes_missing_from_each_split(
-    tmp_path: Path, tiny_videos: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, tiny_videos: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _with_index_command(monkeypatch)
     for rel in ("a.mp4", "b.mp4", "c.mp4", "d.mp4"):
         _put(tiny_videos, tmp_path, rel)
     (tmp_path / "list.csv").write_text(

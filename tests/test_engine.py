@@ -8,7 +8,6 @@ distractor), a test video without any track.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
@@ -20,7 +19,7 @@ import pytest
 import torch
 
 from tests.conftest import free_port
-from hiar_lib.cli import train as cli_train
+from hiar_lib.cli import main
 from hiar_lib.engine import (
     EngineError,
     TestTubes,
@@ -266,17 +265,6 @@ def test_fine_tuning_from_a_three_class_head_to_a_two_class_one(toy_cache: Path,
         train_head(other, two, split_names(two, "train"), tmp_path / "ft2", progress=False)
 
 
-def main(argv: list[str]) -> int:
-    """``hiar`` with the train/evaluate sub-commands, as :func:`hiar_lib.cli.main` runs them."""
-    parser = argparse.ArgumentParser(prog="hiar")
-    cli_train.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except HiarError:
-        return 2
-
-
 @pytest.mark.slow
 def test_torchrun_trains_on_two_gloo_ranks_and_rank_zero_writes_one_checkpoint(toy_cache: Path, tmp_path: Path) -> None:
     out = tmp_path / "ddp"
@@ -326,6 +314,54 @@ def test_bad_input_gives_clear_errors(toy_cache: Path, tmp_path: Path) -> None:
     with pytest.raises(EngineError, match="labels span"):
         train_head(config(num_classes=2), toy_cache, split_names(toy_cache, "train"), tmp_path / "out", progress=False)
     assert all(issubclass(e, HiarError) for e in (EngineError, CacheError))
+
+
+def test_a_head_is_refused_on_a_cache_of_another_dataset_label_space_or_settings(
+    toy_cache: Path, tmp_path: Path, capsys
+) -> None:
+    ckpt = train_head(config(iterations=2), toy_cache, split_names(toy_cache, "train"), tmp_path / "head", progress=False)
+    assert load_checkpoint(ckpt)["cache"]["config"]["pooler"]["output_size"] == 14  # what the head was trained on
+
+    def variant(name: str, classes: list[str] | None = None, **settings) -> Path:
+        """The toy cache's videos under other cache.json records."""
+        d = tmp_path / name
+        build_toy_cache(d, train_per_class=(2, 2, 2), test_per_class=2)
+        meta = json.loads((d / "cache.json").read_text())
+        meta["config"].update(settings)
+        if classes is not None:
+            meta["classes"] = classes
+        (d / "cache.json").write_text(json.dumps(meta))
+        return d
+
+    # Another dataset with three classes: the number of outputs fits, the meaning does not.
+    generic = variant("generic", ["clap", "jump", "wave"], dataset="generic", protocol="default")
+    with pytest.raises(EngineError, match=r"trained on synthetic \(3 classes\).*holds generic \(3 classes: clap, jump, wave\)"):
+        evaluate_head(ckpt, generic, progress=False)
+    # The same dataset with other class names.
+    renamed = variant("renamed", ["a", "b", "c"])
+    head_with_names = train_head(config(iterations=2), renamed, split_names(renamed, "train"), tmp_path / "named", progress=False)
+    other_names = variant("other_names", ["a", "b", "z"])
+    with pytest.raises(EngineError, match="class names"):
+        evaluate_head(head_with_names, other_names, progress=False)
+    # Another class count (a 12-class head on a 3-class cache).
+    wide = train_head(config(iterations=2, num_classes=12), toy_cache, split_names(toy_cache, "train"), tmp_path / "wide", progress=False)
+    with pytest.raises(EngineError, match="class count 12 vs 3"):
+        evaluate_head(wide, renamed, progress=False)
+    # Tubes pooled another way, or for another protocol.
+    with pytest.raises(EngineError, match=r"pooler.output_size 14 vs 7"):
+        evaluate_head(ckpt, variant("pooled", pooler={**toy_config().to_dict()["pooler"], "output_size": 7}), progress=False)
+    with pytest.raises(EngineError, match=r"protocol 'cs' vs 'cv'"):
+        evaluate_head(ckpt, variant("cv", protocol="cv"), progress=False)
+    # The same settings with the data moved, or other training clips: accepted.
+    moved = variant("moved", data_root="/elsewhere/toy", train_clips=3, seed=7)
+    assert evaluate_head(ckpt, moved, progress=False)["num_videos"] == 7
+    # Resuming training on another cache is refused the same way.
+    with pytest.raises(EngineError, match="holds generic"):
+        train_head(config(iterations=3), generic, split_names(generic, "train"), tmp_path / "head", progress=False)
+    # The real command line: exit 2, one line naming both sides.
+    assert main(["evaluate", "--checkpoint", str(ckpt), "--cache", str(generic), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hiar evaluate: error: the head in ") and "holds generic" in err[0]
 
 
 def test_summarize_runs_gives_mean_and_std_and_majority_baseline() -> None:

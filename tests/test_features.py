@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +16,14 @@ import torch
 
 from tests.conftest import free_port
 from hiar_lib.cli import main
-from hiar_lib.features import CacheError, ExtractionConfig, load_cached_video, open_cache
+from hiar_lib.features import (
+    CacheError,
+    ExtractionConfig,
+    cache_file_name,
+    cached_video_path,
+    load_cached_video,
+    open_cache,
+)
 from hiar_lib.pool import PoolerConfig
 from hiar_lib.synth import index_synthetic
 
@@ -103,3 +112,106 @@ def test_unreadable_cache_files_are_clear_errors(tmp_path: Path) -> None:
         load_cached_video(bad)
     with pytest.raises(CacheError, match="not found"):
         load_cached_video(tmp_path / "missing.pt")
+
+
+# ------------------------------------------------------------------------ a user's own videos
+
+
+def test_cache_file_names_lie_inside_the_cache_whatever_the_video_name(tmp_path: Path) -> None:
+    names = [
+        "S001C002P003R002A013", "A06_P004_T0016_C1", "a01_s01_e00_v01",  # dataset names are kept as they are
+        "videos/a", "videos/sub/a", "../videos/a", "../../a", "/home/someone/videos/a", "videos\\a",
+        "..", ".", ".hidden", "a b/cé", "x" * 300, "-", "videos_a",
+    ]  # fmt: skip
+    files = [cache_file_name(n) for n in names]
+    assert files[:3] == ["S001C002P003R002A013.pt", "A06_P004_T0016_C1.pt", "a01_s01_e00_v01.pt"]
+    assert len(set(files)) == len(names)  # distinct names, distinct files ("videos/a" vs "videos_a" too)
+    cache = tmp_path / "cache"
+    for name, f in zip(names, files):
+        assert "/" not in f and "\\" not in f and not f.startswith(".") and f.endswith(".pt") and len(f) <= 160, (name, f)
+        assert cached_video_path(cache, name).parent == cache
+    assert cache_file_name("/home/someone/videos/a").startswith("home_someone_videos_a-")
+    assert cache_file_name("videos/a") == cache_file_name("videos/a")  # stable: a rerun finds its files
+    with pytest.raises(CacheError):
+        cache_file_name("")
+
+
+def _snapshot(root: Path, *allowed: Path) -> dict[str, tuple[int, int]]:
+    """Every file and link under ``root`` but in the ``allowed`` folders (links not followed): path -> (size, mtime)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [n for n in dirnames if Path(dirpath) / n not in allowed]
+        for n in dirnames + filenames:
+            p = Path(dirpath) / n
+            if p.is_symlink() or p.is_file():
+                st = p.lstat()
+                out[str(p.relative_to(root))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+@pytest.mark.slow
+def test_generic_csv_rows_outside_its_folder_are_extracted_trained_and_evaluated_inside_the_cache(
+    synthetic_tiny: Path, tmp_path: Path, capsys
+) -> None:
+    """An absolute path, a ../ path, a row through a symlinked folder, a symlinked file and a
+    nested folder: the cache holds one file per video and nothing appears anywhere else."""
+    index = index_synthetic(synthetic_tiny)
+    by_label: dict[int, list] = {}
+    for s in index.samples:
+        by_label.setdefault(s.label, []).append(s)
+    two = sorted(by_label)[:2]
+    src = [by_label[two[0]][0], by_label[two[0]][1], by_label[two[1]][0], by_label[two[1]][1], by_label[two[0]][2]]
+    home = tmp_path / "home"
+    data, outside, linked = home / "data", home / "outside", home / "linked"
+    for d in (data / "clips" / "nested" / "deep", outside, linked):
+        d.mkdir(parents=True)
+    # The user's own files beside the videos, named as a careless cache would name its files.
+    shutil.copy(src[0].path, outside / "a.mp4")
+    (outside / "a.pt").write_bytes(b"the user's own file")
+    shutil.copy(src[1].path, outside / "b.mp4")
+    shutil.copy(src[2].path, linked / "c.mp4")
+    (data / "link").symlink_to(linked, target_is_directory=True)
+    shutil.copy(src[3].path, data / "clips" / "nested" / "deep" / "d.mp4")
+    shutil.copy(src[4].path, outside / "e.mp4")
+    (data / "clips" / "e.mp4").symlink_to(outside / "e.mp4")
+    cls = [index.classes[s.label] for s in src]
+    (data / "labels.csv").write_text(
+        "path,label,split\n"
+        f"{outside / 'a.mp4'},{cls[0]},train\n"
+        f"../outside/b.mp4,{cls[1]},train\n"
+        f"link/c.mp4,{cls[2]},train\n"
+        f"clips/nested/deep/d.mp4,{cls[3]},test\n"
+        f"clips/e.mp4,{cls[4]},test\n"
+    )
+    cache, runs = tmp_path / "features", tmp_path / "runs"  # "../outside" from the cache is tmp_path/outside
+    before = _snapshot(tmp_path, cache, runs)
+    argv = [
+        "extract", "--dataset", "generic", "--data", str(data / "labels.csv"), "--protocol", "default", "--random-init",
+        "--score-thresh", "0.3", "--clip-len", "4", "--stride", "4", "--output-size", "7", "--cache", str(cache),
+        "--no-progress",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    assert _snapshot(tmp_path, cache, runs) == before  # not one file written, changed or removed outside the cache
+    written = sorted(p.name for p in cache.iterdir())
+    assert len(written) == 6 and "cache.json" in written and all(p.is_file() for p in cache.iterdir())
+    names = {load_cached_video(cache / f).name: load_cached_video(cache / f) for f in written if f.endswith(".pt")}
+    assert set(names) == {str(outside / "a"), "../outside/b", "link/c", "clips/nested/deep/d", "clips/e"}
+    assert {n: v.split for n, v in names.items()} == {
+        str(outside / "a"): "train", "../outside/b": "train", "link/c": "train", "clips/nested/deep/d": "test",
+        "clips/e": "test",
+    }  # fmt: skip
+    generic_classes = sorted(set(cls))
+    assert json.loads((cache / "cache.json").read_text())["classes"] == generic_classes
+    assert {n: v.label for n, v in names.items()}["link/c"] == generic_classes.index(cls[2])
+    # A rerun finds every video (nothing extracted again).
+    assert main(argv) == 0
+    assert "0 videos extracted, 5 already there" in capsys.readouterr().out
+    # The nested and outside names train and evaluate through the same readers.
+    assert main(["train", "--cache", str(cache), "--protocol", "default", "--head", "Conv3Dx1+GAP+FC",
+                 "--head-option", "dim_conv=8", "--head-option", "dim_fc=16", "--iterations", "2", "--batch-size", "2",
+                 "--out", str(runs), "--no-progress"]) == 0  # fmt: skip
+    result = json.loads((runs / "results.json").read_text())
+    assert result["classes"] == generic_classes
+    assert {p["name"] for p in result["runs"][0]["predictions"]} == {"clips/nested/deep/d", "clips/e"}
+    assert main(["evaluate", "--checkpoint", str(runs / "seed0" / "last.pt"), "--cache", str(cache), "--no-progress"]) == 0
+    assert _snapshot(tmp_path, cache, runs) == before

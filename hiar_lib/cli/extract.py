@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     stats = extract_features(
         model, splits, config, cache, device=args.device, amp=args.amp,
         ground_truth_root=args.data if index.dataset == "synthetic" else None, progress=not args.no_progress,
+        classes=index.classes,
     )  # fmt: skip
     print(f"feature cache {cache}: {stats['done']} videos extracted, {stats['skipped']} already there "
           f"(rank {stats['rank']} of {stats['world']})")  # fmt: skip

@@ -132,6 +132,7 @@ def run_video(args: argparse.Namespace) -> int:
         drawn.append(draw_instances(frame, inst, colors=colors, labels=False) if len(inst) else frame)
     save_png(make_grid(torch.stack(drawn), nrow=args.nrow, padding=2), args.out)
     lengths = sorted(tracks.lengths().tolist(), reverse=True)
+    shown = ", ".join(str(k) for k in lengths[:8]) + (f", ... ({len(lengths) - 8} more)" if len(lengths) > 8 else "")
     print(f"{args.video}: {n} frames, {sum(len(d) for d in dets)} detections, {tracks.num_tracks} tracks "
-          f"(frames per track: {lengths[:8]}); drawing written to {args.out}")  # fmt: skip
+          f"(frames per track, longest first: {shown or 'none'}); drawing written to {args.out}")  # fmt: skip
     return 0

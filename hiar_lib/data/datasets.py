@@ -18,8 +18,12 @@ evaluation protocol (Section 4.1 of the paper):
   protocol ``"default"`` uses the split column. Labels are class names or integers:
   the classes are the sorted unique names, or the sorted unique integers (as strings),
   and a sample's label is the position of its class in that list. Rows that cannot be
-  used (empty path or label, a split other than train/test, a path listed twice, a
-  missing file) are listed as bad with their line number.
+  used (empty path or label, a split other than train/test, a file listed twice, a
+  missing file, a name taken by another row) are listed as bad with their line number.
+  Paths may also be absolute or lead out of the CSV's folder (``../videos/a.mp4``):
+  only the video is read there; everything the library writes about it (feature cache
+  files) goes inside the folder the command was given (see
+  :func:`hiar_lib.features.cache_file_name`).
 - ``"synthetic"``: the embedded synthetic benchmark, indexed by
   :func:`hiar_lib.synth.index_synthetic`.
 
@@ -94,7 +98,9 @@ class Sample:
         path: the video file.
         name: the sample's name, unique in its index: the file name without ``_rgb``
             and extension for NTU and N-UCLA (``"S001C002P003R002A013"``,
-            ``"a01_s01_e00_v01"``), the CSV path without extension for ``generic``.
+            ``"a01_s01_e00_v01"``), the CSV path without extension for ``generic``
+            (relative to the CSV's folder, ``"../videos/a"`` or absolute where the CSV
+            says so). A name is an identifier, never a file to write to.
         label: class index, ``0 <= label < len(index.classes)``.
         subject: performer id (NTU ``P``, 1..40; N-UCLA ``s``, 1..10), if known.
         view: camera id (NTU ``C``, N-UCLA ``v``; 1..3), if known.
@@ -635,7 +641,8 @@ def _index_generic(root: Path) -> tuple[Path, list[str], list[Sample], list[BadF
 
     samples: list[Sample] = []
     bad: list[BadFile] = []
-    seen: dict[Path, int] = {}
+    seen: dict[Path, int] = {}  # resolved file -> first line listing it
+    named: dict[str, int] = {}  # sample name -> line
     for line, row in rows:
         where = f"{csv_path.name} line {line}"
         rel, lab, split = cell(row, ip), cell(row, il), cell(row, isplit).lower()
@@ -649,10 +656,11 @@ def _index_generic(root: Path) -> tuple[Path, list[str], list[Sample], list[BadF
         if isplit is not None and split not in SPLITS:
             bad.append(BadFile(path, f"{where}: split {cell(row, isplit)!r} is not train or test"))
             continue
-        if path in seen:
-            bad.append(BadFile(path, f"{where}: listed again (first on line {seen[path]})"))
+        resolved = path.resolve()
+        if resolved in seen:
+            bad.append(BadFile(path, f"{where}: listed again (first on line {seen[resolved]})"))
             continue
-        seen[path] = line
+        seen[resolved] = line
         if not path.is_file():
             bad.append(BadFile(path, f"{where}: video not found"))
             continue
@@ -660,6 +668,11 @@ def _index_generic(root: Path) -> tuple[Path, list[str], list[Sample], list[BadF
             name = path.relative_to(base).with_suffix("").as_posix()
         except ValueError:
             name = path.with_suffix("").as_posix()
+        if name in named:
+            bad.append(BadFile(path, f"{where}: sample name {name!r} (the path without its extension) is taken by "
+                                     f"line {named[name]}; rename one of the two files"))  # fmt: skip
+            continue
+        named[name] = line
         samples.append(Sample(path=path, name=name, label=label_of[lab], split=split or None))
     return csv_path, labels, samples, bad
 

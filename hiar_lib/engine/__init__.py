@@ -18,6 +18,7 @@ Example::
     result = evaluate_head(ckpt, cache, rule="score")
 """
 
+from hiar_lib.engine.compat import check_head_matches_cache
 from hiar_lib.engine.data import (
     CacheInfo,
     EngineError,
@@ -68,6 +69,7 @@ __all__ = [
     "VideoMeta",
     "build_head",
     "cache_classes",
+    "check_head_matches_cache",
     "check_protocol",
     "classification_metrics",
     "collate_instances",

@@ -46,7 +46,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from hiar_lib.errors import HiarError
-from hiar_lib.features import FORMAT_VERSION, CacheError
+from hiar_lib.features import FORMAT_VERSION, CacheError, cached_video_path
 from hiar_lib.pool import select_test_instance
 
 __all__ = [
@@ -89,6 +89,8 @@ class CacheInfo:
         dataset: ``config["dataset"]`` (``"synthetic"``, ``"ntu60"``, ...), or ``None``.
         protocol: ``config["protocol"]`` (canonical name, e.g. ``"cs"``), or ``None``
             for caches written before the protocol was recorded.
+        classes: the dataset's class names recorded at extraction, or ``None`` for
+            caches written before classes were recorded.
     """
 
     path: Path
@@ -96,6 +98,7 @@ class CacheInfo:
     config: dict[str, Any]
     dataset: str | None
     protocol: str | None
+    classes: list[str] | None = None
 
 
 def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
@@ -118,7 +121,11 @@ def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
     if not isinstance(have, dict) or have.get("format") != FORMAT_VERSION:
         raise CacheError(f"{meta} is not a hiar feature cache of format {FORMAT_VERSION}")
     config = have.get("config") or {}
-    return CacheInfo(path=d, key=have.get("key"), config=config, dataset=config.get("dataset"), protocol=config.get("protocol"))
+    classes = have.get("classes")
+    return CacheInfo(
+        path=d, key=have.get("key"), config=config, dataset=config.get("dataset"), protocol=config.get("protocol"),
+        classes=[str(c) for c in classes] if isinstance(classes, list) else None,
+    )  # fmt: skip
 
 
 def _protocol_key(name: str) -> str:
@@ -240,7 +247,7 @@ def scan_cache(
     if names is None:
         paths = sorted(p for p in d.glob("*.pt") if not p.name.startswith("."))
     else:
-        paths = [d / f"{n}.pt" for n in names]
+        paths = [cached_video_path(d, n) for n in names]
         missing = [n for n, p in zip(names, paths) if not p.is_file()]
         if missing:
             shown = ", ".join(repr(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")
@@ -268,11 +275,14 @@ def split_names(cache_dir: str | os.PathLike, split: str, progress: bool = False
 def cache_classes(cache_dir: str | os.PathLike) -> list[str] | None:
     """The class names of the cache's dataset, where they are known without indexing videos.
 
-    NTU RGB+D 60 and N-UCLA: the fixed class lists; the synthetic benchmark: its
-    manifest at the cache's ``data_root`` (when that folder is still there). ``None``
+    The names recorded in ``cache.json`` at extraction; for caches made before they were
+    recorded: NTU RGB+D 60 and N-UCLA, the fixed class lists; the synthetic benchmark,
+    its manifest at the cache's ``data_root`` (when that folder is still there). ``None``
     otherwise (then callers count classes as the largest cached label + 1).
     """
     info = read_cache_info(cache_dir)
+    if info.classes is not None:
+        return list(info.classes)
     from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
 
     if info.dataset == "ntu60":

@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from hiar_lib.engine.compat import check_head_matches_cache
 from hiar_lib.engine.data import EngineError, TestRule, TestTubes, collate_instances, split_names
 from hiar_lib.engine.train import load_checkpoint
 from hiar_lib.models import TAHNet, TAHNetConfig
@@ -136,13 +137,16 @@ def evaluate_head(
         ``train_videos_without_track`` (left out of training) as the checkpoint records them.
 
     Raises:
-        EngineError: empty test split, a head that does not fit the cached tubes.
+        EngineError: empty test split, a head trained on another dataset, label space or
+            cache settings (:func:`~hiar_lib.engine.compat.check_head_matches_cache`), a
+            head that does not fit the cached tubes.
         CacheError: not a cache, a video not in it.
     """
     if test_names is None:
         test_names = split_names(cache_dir, "test")
-    dataset = TestTubes(cache_dir, list(test_names), rule=rule)
     model, ckpt = load_head(checkpoint, device)
+    check_head_matches_cache(ckpt, checkpoint, cache_dir)
+    dataset = TestTubes(cache_dir, list(test_names), rule=rule)
     if dataset.tube_shape is not None and tuple(dataset.tube_shape) != model.expected_input_shape:
         raise EngineError(
             f"the head in {checkpoint} takes tubes {model.expected_input_shape} but the cache at {cache_dir} holds "

@@ -53,7 +53,7 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm.auto import tqdm
 
-from hiar_lib.fileio import atomic_torch_save
+from hiar_lib.engine.compat import check_head_matches_cache, trained_on
 from hiar_lib.engine.data import (
     EngineError,
     InstanceBatch,
@@ -65,6 +65,7 @@ from hiar_lib.engine.data import (
     scan_cache,
     split_names,
 )
+from hiar_lib.fileio import atomic_torch_save
 from hiar_lib.models import PRESET_NAMES, TAHNet, TAHNetConfig, create_tahnet, preset_config
 
 __all__ = [
@@ -477,6 +478,7 @@ def _train(
     fine_tuned_from: dict[str, Any] | None = None
     if resume and ckpt_path.is_file():
         ckpt = load_checkpoint(ckpt_path)
+        check_head_matches_cache(ckpt, ckpt_path, cache_dir)
         _check_resumable(ckpt["config"], config, ckpt_path)
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -522,7 +524,7 @@ def _train(
             "train_label_counts": counts,
             "train_videos": len(dataset),
             "train_videos_without_track": len(dataset.skipped),
-            "cache": {"path": str(cache.path), "key": cache.key, "dataset": cache.dataset, "protocol": cache.protocol},
+            "cache": trained_on(cache),
             "world_size": info.world_size,
             "fine_tuned_from": fine_tuned_from,
         }
