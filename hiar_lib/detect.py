@@ -95,6 +95,7 @@ __all__ = [
     "default_cache_dir",
     "detect_frames",
     "evaluate_detector",
+    "score_detections",
     "find_paper_weights",
     "load_paper_state_dict",
     "map_boxes_to_level",
@@ -1645,8 +1646,6 @@ def evaluate_detector(
         plus ``images``, ``instances`` (ground truth), ``detections``, ``split``,
         ``protocol``, ``frame_stride`` and ``wall_time_s``.
     """
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
@@ -1664,8 +1663,39 @@ def evaluate_detector(
     finally:
         model.roi_heads.score_thresh = old
 
+    results = score_detections(data, dets)
+    results.update(
+        images=len(data),
+        split=split,
+        protocol=protocol,
+        frame_stride=frame_stride,
+        wall_time_s=round(time.perf_counter() - start, 2),
+    )
+    return results
+
+
+def score_detections(data: SyntheticDetectionFrames, dets: Sequence[FrameInstances]) -> dict[str, Any]:
+    """COCO AP (pycocotools) of per-frame detections against a benchmark split's ground truth.
+
+    Args:
+        data: the frames and their people (:class:`SyntheticDetectionFrames`).
+        dets: one :class:`FrameInstances` per item of ``data``, in order.
+
+    Returns:
+        ``{"box_AP", "box_AP50", "box_AP75", "mask_AP", ..., "keypoint_AP75"}`` as
+        fractions in ``[0, 1]`` (0 where there is no detection), ``instances`` (ground
+        truth) and ``detections``.
+
+    Raises:
+        ValueError: ``dets`` and ``data`` differ in length.
+    """
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    if len(dets) != len(data):
+        raise ValueError(f"{len(dets)} frames of detections for {len(data)} frames of ground truth")
     gt_dict = _coco_gt(data)
-    dt_list = _coco_dt(dets)
+    dt_list = _coco_dt(list(dets))
     results: dict[str, Any] = {}
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO()
@@ -1683,13 +1713,5 @@ def evaluate_detector(
             ev.accumulate()
             ev.summarize()
             results.update({f"{name}_{s}": max(float(ev.stats[k]), 0.0) for k, s in enumerate(_STAT_NAMES)})
-    results.update(
-        images=len(data),
-        instances=len(gt_dict["annotations"]),
-        detections=len(dt_list),
-        split=split,
-        protocol=protocol,
-        frame_stride=frame_stride,
-        wall_time_s=round(time.perf_counter() - start, 2),
-    )
+    results.update(instances=len(gt_dict["annotations"]), detections=len(dt_list))
     return results

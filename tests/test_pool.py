@@ -20,9 +20,13 @@ STRIDES = {"0": 4, "1": 8, "2": 16, "3": 32}
 COEF = {"0": (1.0, 10.0, 3.0), "1": (2.0, -1.0, 5.0), "2": (0.5, 0.5, 0.0), "3": (-1.0, 2.0, 7.0)}
 
 
-def ramp_pyramid(t: int = 3, scale: float = 0.5, size: int = 256, channels: int = 2) -> FeaturePyramid:
+def ramp_pyramid(
+    t: int = 3, scale: float | tuple[float, float] = 0.5, size: int = 256, channels: int = 2
+) -> FeaturePyramid:
     """Level maps whose value at cell (row i, col j) of frame f is a*j + b*i + c + 100*f
-    (channel 1: the negative), for an original frame of ``size / scale`` pixels."""
+    (channel 1: the negative), for an original frame of ``size / scale`` pixels
+    (``scale`` one factor, or ``(sx, sy)``)."""
+    sx, sy = scale if isinstance(scale, tuple) else (scale, scale)
     maps = {}
     for key, s in STRIDES.items():
         n = size // s
@@ -30,14 +34,18 @@ def ramp_pyramid(t: int = 3, scale: float = 0.5, size: int = 256, channels: int 
         i, j = torch.meshgrid(torch.arange(n, dtype=torch.float32), torch.arange(n, dtype=torch.float32), indexing="ij")
         base = torch.stack([a * j + b * i + c + 100 * f for f in range(t)])  # (T, n, n)
         maps[key] = torch.stack([base, -base], dim=1)[:, :channels]  # (T, C, n, n)
-    orig = int(size / scale)
-    return FeaturePyramid(maps, dict(STRIDES), (scale, scale), (orig, orig), (size, size), (size, size))
+    orig = (int(size / sy), int(size / sx))  # (H, W)
+    return FeaturePyramid(maps, dict(STRIDES), (sx, sy), orig, (size, size), (size, size))
 
 
-def expected_bins(box: list[float], key: str, frame: int, s: int, scale: float = 0.5) -> np.ndarray:
+def expected_bins(
+    box: list[float], key: str, frame: int, s: int, scale: float | tuple[float, float] = 0.5
+) -> np.ndarray:
     """RoIAlign (aligned=True) of a linear map = the map at each bin centre, by hand."""
     a, b, c = COEF[key]
-    x1, y1, x2, y2 = (v * scale / STRIDES[key] for v in box)
+    sx, sy = scale if isinstance(scale, tuple) else (scale, scale)
+    x1, x2 = (v * sx / STRIDES[key] for v in (box[0], box[2]))
+    y1, y2 = (v * sy / STRIDES[key] for v in (box[1], box[3]))
     cx = x1 + (np.arange(s) + 0.5) * (x2 - x1) / s - 0.5  # cell-index coordinates
     cy = y1 + (np.arange(s) + 0.5) * (y2 - y1) / s - 0.5
     return a * cx[None, :] + b * cy[:, None] + c + 100 * frame
@@ -53,6 +61,24 @@ def test_basic_boxes_pool_each_frames_box_on_one_level() -> None:
         want = expected_bins(boxes[0, f].tolist(), "0", f, 7)
         np.testing.assert_allclose(out[0, 0, f].numpy(), want, atol=1e-3)
         np.testing.assert_allclose(out[0, 1, f].numpy(), -want, atol=1e-3)
+
+
+def test_unequal_x_and_y_scales_map_each_axis_by_its_own_factor() -> None:
+    # A 1024x512 (W x H) frame resized to 256x256: x shrinks by 4, y by 2.
+    scale = (0.25, 0.5)
+    feats = ramp_pyramid(scale=scale)
+    assert feats.original_size == (512, 1024)
+    boxes = torch.tensor([[[160.0, 60, 480, 200], [200, 80, 640, 240], [100, 40, 900, 300]]])
+    present = torch.ones(1, 3, dtype=torch.bool)
+    for box_mode in ("basic", "outermost"):
+        out = pool_action_regions(feats, boxes, present, PoolerConfig(box=box_mode, levels=("P3",), output_size=7))
+        used = boxes if box_mode == "basic" else outermost_boxes(boxes, present)[:, None].expand(1, 3, 4)
+        for f in range(3):
+            want = expected_bins(used[0, f].tolist(), "1", f, 7, scale=scale)
+            np.testing.assert_allclose(out[0, 0, f].numpy(), want, atol=1e-3)
+    # The swapped factors pool another region (the check above is not blind to the axis).
+    swapped = expected_bins(boxes[0, 0].tolist(), "1", 0, 7, scale=(0.5, 0.25))
+    assert np.abs(swapped - expected_bins(boxes[0, 0].tolist(), "1", 0, 7, scale=scale)).max() > 1.0
 
 
 def test_outermost_box_is_the_union_over_present_frames_and_gaps_are_zero() -> None:
