@@ -59,6 +59,7 @@ __all__ = [
     "load_cached_video",
     "open_cache",
     "save_cached_video",
+    "track_person_labels",
 ]
 
 FORMAT_VERSION = 1
@@ -303,8 +304,23 @@ def _iou_matrix(a: Tensor, b: Tensor) -> Tensor:
     return box_iou(a, b) if a.numel() and b.numel() else torch.zeros(a.shape[0], b.shape[0])
 
 
-def _person_labels(track_boxes: Tensor, present: Tensor, frame_indices: Tensor, gt) -> Tensor:
-    """Label of the ground-truth person each track follows (mean IoU >= 0.5), else -2."""
+def track_person_labels(track_boxes: Tensor, present: Tensor, frame_indices: Tensor, gt) -> Tensor:
+    """The ground-truth label of the person each track follows.
+
+    A track follows the person whose box it overlaps most, IoU averaged over the frames
+    where the track is present (a frame where the person is absent counts 0), when that
+    mean is at least 0.5.
+
+    Args:
+        track_boxes: ``(K, T, 4)`` per-frame boxes in source pixels (NaN in gaps).
+        present: ``(K, T)`` bool.
+        frame_indices: ``(T,)`` source frame of each clip frame (``-1``: padding).
+        gt: the clip's :class:`hiar_lib.synth.ClipAnnotation`.
+
+    Returns:
+        ``(K,)`` int64: the person's label (``-1`` for a distractor), ``-2`` for a track
+        that follows nobody.
+    """
     k = track_boxes.shape[0]
     labels = torch.full((k,), -2, dtype=torch.int64)
     p = len(gt.track_ids)
@@ -369,7 +385,7 @@ def extract_video(
         sx, sy = clip.scale
         src_boxes = tubes.boxes / torch.tensor([sx, sy, sx, sy])  # back to source pixels
         person = (
-            _person_labels(src_boxes, tubes.present, clip.frame_indices, ground_truth) if ground_truth is not None else None
+            track_person_labels(src_boxes, tubes.present, clip.frame_indices, ground_truth) if ground_truth is not None else None
         )
         clips.append(
             CachedClip(

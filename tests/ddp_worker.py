@@ -1,8 +1,10 @@
 """Run by ``torchrun`` in tests/test_engine.py: train a tiny head on two gloo ranks.
 
 Usage: ``torchrun --nproc_per_node=2 tests/ddp_worker.py CACHE OUT ITERATIONS``. Each rank
-writes ``OUT/rank<r>.json`` (rank, world size, iterations it ran, the videos of its first
-epoch) so the test can check that both ranks ran on disjoint shards.
+writes ``OUT/rank<r>.json``: its rank, the world size, the iterations it ran, the videos the
+library's training loop gave it at each step, and its head's parameters after the last step
+(in name order, flattened), so that the test can check that the ranks trained on disjoint
+shards and ended with the same parameters.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import json
 import sys
 from pathlib import Path
 
+import torch
 import torch.distributed as dist
-from torch.utils.data import DistributedSampler
 
-from hiar_lib.engine import TrainConfig, TrainTubes, init_distributed, split_names, train_head
+from hiar_lib.engine import TrainConfig, TrainStep, init_distributed, split_names, train_head
 
 
 def main(cache: str, out: str, iterations: int) -> None:
@@ -22,14 +24,19 @@ def main(cache: str, out: str, iterations: int) -> None:
     names = split_names(cache, "train")
     config = TrainConfig(head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, num_classes=3, lr=0.05,
                          batch_size=4, iterations=iterations, checkpoint_every=3, log_every=1, seed=0)  # fmt: skip
-    steps: list[int] = []
-    train_head(config, cache, names, out, progress=False, callback=lambda it, loss: steps.append(it))
-    dataset = TrainTubes(cache, names, seed=0)
-    sampler = DistributedSampler(dataset, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=0)
-    sampler.set_epoch(0)
-    first = [dataset.videos[i].name for i in sampler]
-    record = {"rank": info.rank, "world_size": info.world_size, "iterations": len(steps), "first_epoch_videos": first}
-    (Path(out) / f"rank{info.rank}.json").write_text(json.dumps(record))
+    batches: list[list[str]] = []
+    weights: list[float] = []
+
+    def record(step: TrainStep) -> None:
+        batches.append(step.names)
+        if step.iteration == iterations:
+            params = dict(step.model.named_parameters())
+            weights.extend(torch.cat([params[k].detach().flatten().double() for k in sorted(params)]).tolist())
+
+    train_head(config, cache, names, out, progress=False, callback=record)
+    record_ = {"rank": info.rank, "world_size": info.world_size, "iterations": len(batches), "batches": batches,
+               "weights": weights}  # fmt: skip
+    (Path(out) / f"rank{info.rank}.json").write_text(json.dumps(record_))
     dist.destroy_process_group()
 
 

@@ -16,16 +16,21 @@ import torch
 
 from tests.conftest import free_port
 from hiar_lib.cli import main
+from hiar_lib.data.video import read_clip
+from hiar_lib.detect import build_detector, detect_frames
 from hiar_lib.features import (
     CacheError,
     ExtractionConfig,
     cache_file_name,
     cached_video_path,
+    detector_identity,
+    extract_features,
     load_cached_video,
     open_cache,
+    track_person_labels,
 )
 from hiar_lib.pool import PoolerConfig
-from hiar_lib.synth import index_synthetic
+from hiar_lib.synth import index_synthetic, load_annotation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,7 +52,7 @@ def test_killed_extraction_resumes_without_recomputing_or_corrupting(synthetic_t
     cache = tmp_path / "cache"
     cmd = [sys.executable, "-m", "hiar_lib.cli", *extract_args(synthetic_tiny, cache, 4)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
+    deadline = time.time() + 600  # waits for the first file; the cap only guards against a hang
     while time.time() < deadline and not list(cache.glob("*.pt")):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
@@ -71,6 +76,64 @@ def test_killed_extraction_resumes_without_recomputing_or_corrupting(synthetic_t
     assert clip.person_labels is not None and clip.person_labels.shape == (k,)
 
 
+def test_extraction_keeps_the_protocols_splits_the_labels_and_boxes_in_source_pixels(synthetic_tiny: Path, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    # Untrained, its scores sit around 0.5-0.6: a high threshold keeps a few boxes per frame.
+    model = build_detector("synthetic", random_init=True, score_thresh=0.57)
+    index = index_synthetic(synthetic_tiny)
+    split = index.split("cs")
+    samples = {}
+    for part in ("train", "test"):  # two videos of two classes from each split
+        first = split[part][0]
+        samples[part] = [first, next(s for s in split[part] if s.label != first.label)]
+    size = (96, 144)  # 192x144 frames: x halved, y kept
+    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs",
+                              detector=detector_identity(model), pooler=PoolerConfig(output_size=7), clip_len=4,
+                              stride=4, size=size, train_clips=2)  # fmt: skip
+    cache = tmp_path / "cache"
+    stats = extract_features(model, samples, config, cache, ground_truth_root=synthetic_tiny, progress=False, classes=index.classes)
+    assert stats["done"] == 4
+    tracks = 0
+    for part, group in samples.items():
+        for sample in group:
+            video = load_cached_video(cached_video_path(cache, sample.name))
+            assert (video.name, video.split, video.label) == (sample.name, part, sample.label)
+            assert len(video.clips) == (2 if part == "train" else 1)
+            ann = load_annotation(synthetic_tiny, sample.name)
+            for clip in video.clips:
+                frames = read_clip(sample.path, 4, 4, clip.start, size=size)
+                assert frames.frame_indices.tolist() == clip.frame_indices.tolist()
+                sx, sy = frames.scale
+                assert (sx, sy) == (0.5, 1.0)
+                dets = detect_frames(model, frames.frames, return_features=False).instances
+                for k, t in torch.nonzero(clip.present).tolist():
+                    source = dets[t].boxes / torch.tensor([sx, sy, sx, sy])  # the frame's detections, source pixels
+                    assert (source - clip.boxes[k, t]).abs().amax(dim=1).min() < 1e-3
+                    tracks += 1
+                inside = clip.boxes[clip.present]
+                assert (inside[:, [0, 2]] >= -1).all() and (inside[:, [0, 2]] <= 193).all()
+                assert (inside[:, [1, 3]] >= -1).all() and (inside[:, [1, 3]] <= 145).all()
+                assert clip.person_labels.tolist() == track_person_labels(clip.boxes, clip.present, clip.frame_indices, ann).tolist()
+    assert tracks > 0
+
+
+def test_a_track_on_a_persons_true_boxes_carries_that_persons_label(synthetic_tiny: Path) -> None:
+    index = index_synthetic(synthetic_tiny)
+    sample = next(s for s in index.samples if "distractor" in load_annotation(synthetic_tiny, s.name).roles)
+    ann = load_annotation(synthetic_tiny, sample.name)
+    boxes = torch.from_numpy(ann.boxes).permute(1, 0, 2).float()  # (P, T, 4)
+    present = torch.from_numpy(ann.present).T.clone()
+    order = list(reversed(range(len(ann.track_ids))))  # tracks in another order than the people
+    shifted = boxes[order[0]].clone()
+    shifted[:, [0, 2]] += (shifted[:, 2] - shifted[:, 0])[:, None]  # beside the person: IoU 0
+    far = torch.cat([boxes[order], shifted[None]])
+    pres = torch.cat([present[order], present[order[0]][None]])
+    frames = torch.arange(ann.num_frames)
+    labels = track_person_labels(far, pres, frames, ann)
+    assert labels.tolist() == [int(ann.person_labels[i]) for i in order] + [-2]
+    assert -1 in labels.tolist() and len({int(x) for x in labels if x >= 0}) >= 1  # actors and a distractor
+
+
 @pytest.mark.slow
 def test_torchrun_shards_videos_across_two_ranks(synthetic_tiny: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
@@ -79,7 +142,7 @@ def test_torchrun_shards_videos_across_two_ranks(synthetic_tiny: Path, tmp_path:
         "-m", "hiar_lib.cli", *extract_args(synthetic_tiny, cache, 2),
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)  # a guard against a hang, not a time limit
     assert out.returncode == 0, out.stderr[-2000:]
     assert "rank 0 of 2" in out.stdout and "rank 1 of 2" in out.stdout
     assert {p.stem for p in cache.glob("*.pt")} == expected_names(synthetic_tiny, 2)

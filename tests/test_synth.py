@@ -52,7 +52,7 @@ def test_profiles_cover_every_class_in_both_splits_of_both_protocols(profile: st
             assert {s in train_subjects for s in people} == {t.train_half}
             assert 1 <= len(people) <= 4
             assert len(t.actors) == (2 if label in MUTUAL_CLASSES else 1)
-    # cross-view: every take is seen from every view, so each view has every class
+    # bystanders appear in some takes (the detector and the tracker must cope with them)
     assert any(t.distractors for t in takes)
 
 
@@ -191,6 +191,11 @@ def test_synthetic_index_splits_by_subject_and_view(synthetic_tiny: Path) -> Non
     assert all(s.subject in train_subjects for s in cs["train"])
     assert all(s.subject not in train_subjects for s in cs["test"])
     assert len(cs["train"]) + len(cs["test"]) == 36
+    # cross-view: every take is rendered from every view, so each view has every class
+    takes = {(s.subject, s.label, s.take) for s in index.samples}
+    for view in (1, 2, 3):
+        assert {(s.subject, s.label, s.take) for s in index.samples if s.view == view} == takes
+        assert {s.label for s in index.samples if s.view == view} == set(range(len(index.classes)))
 
 
 def test_generation_is_deterministic_and_resumes_without_rerendering(tmp_path: Path, synthetic_tiny: Path) -> None:

@@ -5,18 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hiar_lib.synth import index_synthetic, load_annotation
-from hiar_lib.track import TrackerConfig
+from hiar_lib.track import PAPER_CONFIG, TrackerConfig
 from hiar_lib.tracking_eval import FrameInstances, crossing_pairs, evaluate_tracker_on_benchmark
 
 
 def test_tracker_alone_keeps_every_identity_on_ground_truth_instances(synthetic_tiny: Path) -> None:
-    for method in ("greedy", "hungarian"):
-        r = evaluate_tracker_on_benchmark(synthetic_tiny, "cv", "test", TrackerConfig(method=method), progress=False)
-        present = sum(int(load_annotation(synthetic_tiny, s.name).present.sum()) for s in index_synthetic(synthetic_tiny).split("cv")["test"])
-        assert r["all"]["num_gt"] == present > 0
+    test = index_synthetic(synthetic_tiny).split("cv")["test"]
+    present = sum(int(load_annotation(synthetic_tiny, s.name).present.sum()) for s in test)
+    crossing = [s for s in test if crossing_pairs(load_annotation(synthetic_tiny, s.name))]
+    crossing_present = sum(int(load_annotation(synthetic_tiny, s.name).present.sum()) for s in crossing)
+    for config in (TrackerConfig(method="greedy"), TrackerConfig(method="hungarian"), PAPER_CONFIG):
+        r = evaluate_tracker_on_benchmark(synthetic_tiny, "cv", "test", config, progress=False)
+        assert r["clips"] == len(test) and r["all"]["num_gt"] == present > 0
         assert r["all"]["idf1"] >= 0.99 and r["all"]["id_switches"] == 0
+        # The clips where people cross, scored on their own.
+        assert r["clips_with_crossings"] == len(crossing) > 0
+        assert r["crossing_pairs"] >= len(crossing)
+        assert r["crossing_clips"]["num_gt"] == crossing_present
+        assert r["crossing_clips"]["idf1"] >= 0.99 and r["crossing_clips"]["id_switches"] == 0
 
 
 def test_swapped_identities_are_caught(synthetic_tiny: Path) -> None:
@@ -67,3 +76,49 @@ def test_cli_writes_tracking_results_with_provenance(synthetic_tiny: Path, tmp_p
     assert record["runs"][0]["all"]["idf1"] >= 0.99
     assert record["provenance"]["profile"] == "tiny" and record["benchmark"]["seed"] == 3
     assert "IDF1" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_detector_plus_tracker_sees_every_frame_the_detector_sees(synthetic_tiny: Path, tmp_path: Path, capsys) -> None:
+    import json
+    import shutil
+
+    import torch
+
+    from hiar_lib.cli import main
+    from hiar_lib.cli.track import detected_instances
+    from hiar_lib.data.video import read_clip
+    from hiar_lib.detect import build_detector, detect_frames, save_detector
+
+    torch.manual_seed(0)
+    # Untrained, its scores sit around 0.5-0.6: a high threshold keeps a few boxes per frame.
+    model = build_detector("synthetic", random_init=True, score_thresh=0.57)
+    sample = index_synthetic(synthetic_tiny).split("cv")["test"][0]
+    ann = load_annotation(synthetic_tiny, sample.name)
+    got = detected_instances(model)(str(sample.path))
+    assert len(got.boxes) == len(got.keypoints) == ann.num_frames
+    frames = read_clip(sample.path, clip_len=ann.num_frames, stride=1, start=0).frames
+    want = detect_frames(model, frames, return_features=False).instances
+    assert sum(len(d) for d in want) > 0  # the untrained detector does find something to track
+    for t, d in enumerate(want):
+        np.testing.assert_allclose(got.boxes[t], d.boxes.numpy(), atol=1e-4)
+        np.testing.assert_allclose(got.keypoints[t], d.keypoints.numpy(), atol=1e-4)
+    # The same path through `hiar eval-tracking --weights`, on a benchmark of this one clip
+    # and one training clip (the manifest lists the clips a benchmark has).
+    small = tmp_path / "bench"
+    shutil.copytree(synthetic_tiny, small, symlinks=True)
+    manifest = json.loads((small / "manifest.json").read_text())
+    manifest["clips"] = [c for c in manifest["clips"] if c["name"] == sample.name] + [
+        next(c for c in manifest["clips"] if c["view"] != 1)
+    ]
+    (small / "manifest.json").write_text(json.dumps(manifest))
+    weights = save_detector(model, tmp_path / "det.pt")
+    out = tmp_path / "tracking.json"
+    assert main(["eval-tracking", "--data", str(small), "--protocol", "cv", "--weights", str(weights),
+                 "--score-thresh", "0.57", "--out", str(out), "--no-progress"]) == 0  # fmt: skip
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["instances"] for r in runs] == ["ground_truth"] * 3 + ["detected"]
+    assert [r["clips"] for r in runs] == [1] * 4 and runs[3]["all"]["num_gt"] == int(ann.present.sum())
+    detected = runs[3]["all"]
+    assert detected["num_gt"] == runs[0]["all"]["num_gt"]  # scored against the same people
+    assert detected["idf1"] < 0.99  # an untrained detector does not find them

@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="cs")
     p.add_argument("--split", default="test", help="default: the cross-subject test split (validation)")
     p.add_argument("--weights", type=Path, default=None, help="synthetic detector checkpoint: also score detector + tracker")
+    p.add_argument("--score-thresh", type=float, default=0.5, help="person score threshold of the detector (default 0.5)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", type=Path, default=None, help="write the results JSON here")
     p.add_argument("--no-progress", action="store_true")
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.weights is not None:
         from hiar_lib.detect import build_detector
 
-        model = build_detector("synthetic", weights=args.weights, device=args.device)
+        model = build_detector("synthetic", weights=args.weights, device=args.device, score_thresh=args.score_thresh)
         detect = detected_instances(model, args.device)
         runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, TrackerConfig(), detect=detect,
                                                   progress=not args.no_progress))  # fmt: skip

@@ -73,6 +73,7 @@ __all__ = [
     "PROFILES",
     "DistInfo",
     "TrainConfig",
+    "TrainStep",
     "build_head",
     "init_distributed",
     "load_checkpoint",
@@ -387,6 +388,23 @@ def _rewrite_log(path: Path, upto: int) -> None:
 # ------------------------------------------------------------------------ training
 
 
+@dataclass(frozen=True)
+class TrainStep:
+    """What :func:`train_head`'s callback is told after each SGD step, on each rank.
+
+    Attributes:
+        iteration: steps done so far (from 1).
+        loss: this rank's loss of the step.
+        names: the videos of this rank's share of the batch.
+        model: this rank's head (the module DistributedDataParallel wraps, if it does).
+    """
+
+    iteration: int
+    loss: float
+    names: list[str]
+    model: nn.Module
+
+
 def train_head(
     config: TrainConfig,
     cache_dir: str | os.PathLike,
@@ -394,7 +412,7 @@ def train_head(
     out_dir: str | os.PathLike,
     resume: bool = True,
     progress: bool = True,
-    callback: Callable[[int, float], None] | None = None,
+    callback: Callable[[TrainStep], None] | None = None,
 ) -> Path:
     """Train a head on the training videos of a feature cache; returns the checkpoint path.
 
@@ -413,9 +431,9 @@ def train_head(
             match ``config`` except ``iterations``, ``device``, ``checkpoint_every``,
             ``num_workers``, ``log_every``); ``False`` starts over and overwrites it.
         progress: a tqdm bar on rank 0.
-        callback: called as ``callback(iteration, loss)`` after every step (iteration
-            counts from 1), on every rank; exceptions propagate (a test uses this to
-            interrupt a run).
+        callback: called with a :class:`TrainStep` after every step (iteration counts
+            from 1), on every rank; exceptions propagate (a test uses this to interrupt
+            a run).
 
     Returns:
         ``<out_dir>/last.pt``, holding the state after ``config.iterations`` steps.
@@ -442,7 +460,7 @@ def _train(
     out: Path,
     resume: bool,
     progress: bool,
-    callback: Callable[[int, float], None] | None,
+    callback: Callable[[TrainStep], None] | None,
     info: DistInfo,
 ) -> Path:
     cache = read_cache_info(cache_dir)
@@ -559,7 +577,7 @@ def _train(
                 it += 1
                 window.append((loss, int(batch.labels.numel())))
                 if callback is not None:
-                    callback(it, loss)
+                    callback(TrainStep(iteration=it, loss=loss, names=list(batch.names), model=model))
                 if info.is_main and (it % config.log_every == 0 or it == config.iterations):
                     lr = optimizer.param_groups[0]["lr"]
                     mean_loss = sum(x for x, _ in window) / len(window)
