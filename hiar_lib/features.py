@@ -59,6 +59,7 @@ __all__ = [
     "load_cached_video",
     "open_cache",
     "save_cached_video",
+    "settings_differences",
     "track_person_labels",
 ]
 
@@ -193,14 +194,27 @@ def cached_video_path(cache_dir: str | os.PathLike, name: str) -> Path:
     return Path(cache_dir) / cache_file_name(name)
 
 
-def _diff(a: dict, b: dict, prefix: str = "") -> list[str]:
-    out = []
+def settings_differences(
+    a: dict[str, Any], b: dict[str, Any], ignore: frozenset[str] = frozenset(), prefix: str = ""
+) -> list[tuple[str, Any, Any]]:
+    """The settings two :meth:`ExtractionConfig.to_dict` records disagree on.
+
+    Args:
+        ignore: top-level keys not compared.
+
+    Returns:
+        ``(dotted key, value in a, value in b)`` for each difference, nested dicts
+        compared key by key (``"pooler.output_size"``), keys sorted.
+    """
+    out: list[tuple[str, Any, Any]] = []
     for k in sorted(set(a) | set(b)):
+        if not prefix and k in ignore:
+            continue
         va, vb = a.get(k), b.get(k)
         if isinstance(va, dict) and isinstance(vb, dict):
-            out += _diff(va, vb, f"{prefix}{k}.")
+            out += settings_differences(va, vb, prefix=f"{prefix}{k}.")
         elif va != vb:
-            out.append(f"{prefix}{k}: {va!r} in the cache, {vb!r} asked for")
+            out.append((f"{prefix}{k}", va, vb))
     return out
 
 
@@ -233,7 +247,9 @@ def open_cache(
         except json.JSONDecodeError as e:
             raise CacheError(f"unreadable cache settings {meta}: {e}") from None
         if have.get("key") != want["key"] or have.get("format") != FORMAT_VERSION:
-            diffs = _diff(have.get("config", {}), want["config"]) or [f"format {have.get('format')} vs {FORMAT_VERSION}"]
+            differences = settings_differences(have.get("config", {}), want["config"])
+            diffs = [f"{k}: {a!r} in the cache, {b!r} asked for" for k, a, b in differences]
+            diffs = diffs or [f"format {have.get('format')} vs {FORMAT_VERSION}"]
             raise CacheError(
                 f"the feature cache at {d} was made with other settings; refusing to mix them:\n  "
                 + "\n  ".join(diffs)

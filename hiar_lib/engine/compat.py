@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hiar_lib.engine.data import CacheInfo, EngineError, cache_classes, read_cache_info
+from hiar_lib.features import settings_differences
 
 __all__ = ["SETTINGS_FREE_TO_DIFFER", "check_head_matches_cache", "trained_on"]
 
@@ -42,19 +43,6 @@ def _classes_text(dataset: str | None, classes: Sequence[str] | None, count: int
     if classes:
         shown = ": " + ", ".join(classes[:4]) + (", ..." if len(classes) > 4 else "")
     return f"{dataset or 'an unknown dataset'} ({n if n is not None else '?'} classes{shown})"
-
-
-def _settings_diff(trained: dict[str, Any], here: dict[str, Any], prefix: str = "") -> list[str]:
-    out = []
-    for k in sorted(set(trained) | set(here)):
-        if not prefix and k in SETTINGS_FREE_TO_DIFFER:
-            continue
-        a, b = trained.get(k), here.get(k)
-        if isinstance(a, dict) and isinstance(b, dict):
-            out += _settings_diff(a, b, f"{prefix}{k}.")
-        elif a != b:
-            out.append(f"{prefix}{k} {a!r} vs {b!r}")
-    return out
 
 
 def check_head_matches_cache(ckpt: dict[str, Any], checkpoint: str | os.PathLike, cache_dir: str | os.PathLike) -> CacheInfo:
@@ -92,7 +80,8 @@ def check_head_matches_cache(ckpt: dict[str, Any], checkpoint: str | os.PathLike
     elif here_classes is not None and head_count is not None and int(head_count) != len(here_classes):
         problems.append(f"class count {head_count} vs {len(here_classes)}")
     if trained.get("config") and cache.config:
-        problems += _settings_diff(trained["config"], cache.config)
+        differences = settings_differences(trained["config"], cache.config, ignore=SETTINGS_FREE_TO_DIFFER)
+        problems += [f"{k} {a!r} vs {b!r}" for k, a, b in differences]
     if problems:
         raise EngineError(
             f"the head in {checkpoint} was trained on {_classes_text(trained.get('dataset'), head_classes, head_count)} "
