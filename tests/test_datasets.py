@@ -7,6 +7,8 @@ by ``write_video`` and copied to each name) named as the real datasets name them
 from __future__ import annotations
 
 import io
+import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from hiar_lib.data import labels
 from hiar_lib.data.datasets import (
     NTU60_CS_TRAIN_SUBJECTS,
     DatasetIndex,
+    Protocol,
     Sample,
     index_dataset,
 )
@@ -434,6 +437,522 @@ def test_synthetic_without_its_module_is_a_dataset_error(tmp_path: Path, monkeyp
     monkeypatch.setitem(sys.modules, "hiar_lib.synth", None)  # as if not installed
     with pytest.raises(DatasetError, match="synthetic benchmark is not available"):
         index_dataset("synthetic", tmp_path, progress=False)
+
+
+# ------------------------------------------------------- exact reasons and messages
+#
+# The reasons and errors below are what a user reads to fix a dataset tree, so they are
+# pinned word for word. Trees of empty files with probe=False: only names matter here.
+
+NTU_PATTERN_TEXT = "SsssCcccPpppRrrrAaaa_rgb.avi (e.g. S001C002P003R002A013_rgb.avi)"
+NUCLA_PATTERN_TEXT = "aXX_sYY_eZZ_vWW[_rgb].avi or .mp4 (e.g. a01_s01_e00_v01.avi)"
+
+
+def _touch(root: Path, *rels: str) -> Path:
+    """Empty files at ``root / rel`` (names are all that an unprobed index reads)."""
+    for rel in rels:
+        f = root / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"")
+    return root
+
+
+def test_ntu_ids_outside_ntu60_are_bad_with_exact_reasons(tmp_path: Path) -> None:
+    expected = {
+        "S001C001P001R001A061_rgb.avi": "action A061 is not in NTU RGB+D 60 (A001..A060); it is an NTU RGB+D 120 action",
+        "S001C001P001R001A120_rgb.avi": "action A120 is not in NTU RGB+D 60 (A001..A060); it is an NTU RGB+D 120 action",
+        "S001C001P001R001A121_rgb.avi": "action A121 is not in NTU RGB+D 60 (A001..A060)",
+        "S001C001P001R001A000_rgb.avi": "action A000 is not in NTU RGB+D 60 (A001..A060)",
+        "S018C001P001R001A001_rgb.avi": "setup S018 is not in NTU RGB+D 60 (S001..S017); it is an NTU RGB+D 120 setup",
+        "S032C001P001R001A001_rgb.avi": "setup S032 is not in NTU RGB+D 60 (S001..S017); it is an NTU RGB+D 120 setup",
+        "S033C001P001R001A001_rgb.avi": "setup S033 is not in NTU RGB+D 60 (S001..S017)",
+        "S000C001P001R001A001_rgb.avi": "setup S000 is not in NTU RGB+D 60 (S001..S017)",
+        "S001C001P041R001A001_rgb.avi": "performer P041 is not in NTU RGB+D 60 (P001..P040)",
+        "S001C001P000R001A001_rgb.avi": "performer P000 is not in NTU RGB+D 60 (P001..P040)",
+        "S001C004P001R001A001_rgb.avi": "camera C004 is not in NTU RGB+D 60 (C001..C003)",
+        "S001C000P001R001A001_rgb.avi": "camera C000 is not in NTU RGB+D 60 (C001..C003)",
+        "S001C001P001R003A001_rgb.avi": "replication R003 is not in NTU RGB+D 60 (R001, R002)",
+        "S001C001P001R000A001_rgb.avi": "replication R000 is not in NTU RGB+D 60 (R001, R002)",
+        "clip.mp4": f"misnamed: an NTU RGB+D video is named {NTU_PATTERN_TEXT}",
+    }
+    edges = ("S001C001P001R001A001_rgb.avi", "S017C003P040R002A060_rgb.avi")  # lowest and highest ids
+    root = _touch(tmp_path / "ntu", *expected, *edges)
+    index = index_dataset("ntu60", root, probe=False, progress=False)
+    assert _by_name(index.samples) == {"S001C001P001R001A001", "S017C003P040R002A060"}
+    assert _bad_reasons(index) == expected
+    assert [b.path for b in index.bad] == sorted((root / f for f in expected), key=str)
+
+
+def test_nucla_ids_outside_nucla_are_bad_with_exact_reasons(tmp_path: Path) -> None:
+    actions = "a01, a02, a03, a04, a05, a06, a08, a09, a11, a12"
+    expected = {
+        "a07_s01_e00_v01.avi": f"action a07 is not an N-UCLA action ({actions})",
+        "a13_s01_e00_v01.avi": f"action a13 is not an N-UCLA action ({actions})",
+        "a01_s00_e00_v01.avi": "subject s00 is not in N-UCLA (s01..s10)",
+        "a01_s11_e00_v01.avi": "subject s11 is not in N-UCLA (s01..s10)",
+        "a01_s01_e00_v00.avi": "view v00 is not in N-UCLA (v01..v03)",
+        "a01_s01_e00_v04.mp4": "view v04 is not in N-UCLA (v01..v03)",
+        "a01_s01_e00_v01.mkv": f"misnamed: an N-UCLA video is named {NUCLA_PATTERN_TEXT}",
+    }
+    root = _touch(tmp_path / "nucla", *expected, "a01_s01_e00_v01.avi", "a12_s10_e09_v03_rgb.mp4")
+    index = index_dataset("nucla", root, probe=False, progress=False)
+    assert _by_name(index.samples) == {"a01_s01_e00_v01", "a12_s10_e09_v03"}
+    assert _bad_reasons(index) == expected
+
+
+def test_ntu_root_with_only_bad_names_lists_the_first_three_reasons(tmp_path: Path) -> None:
+    root = _touch(
+        tmp_path / "ntu",
+        "S001C001P001R001A061_rgb.avi",
+        "S001C004P001R001A001_rgb.avi",
+        "S001C001P041R001A001_rgb.avi",
+        "S018C001P001R001A001_rgb.avi",
+    )
+    with pytest.raises(DatasetError) as e:
+        index_dataset("ntu60", root, probe=False, progress=False)
+    assert str(e.value) == (
+        f"{root} holds 4 files named like NTU RGB+D but none is an NTU RGB+D 60 sample ("
+        "action A061 is not in NTU RGB+D 60 (A001..A060); it is an NTU RGB+D 120 action; "
+        "camera C004 is not in NTU RGB+D 60 (C001..C003); "
+        "performer P041 is not in NTU RGB+D 60 (P001..P040))"
+    )
+
+
+def test_nucla_root_with_only_bad_names_lists_the_first_three_reasons(tmp_path: Path) -> None:
+    root = _touch(
+        tmp_path / "nucla",
+        "a07_s01_e00_v01.avi",
+        "a01_s11_e00_v01.avi",
+        "a01_s01_e00_v04.avi",
+        "a01_s01_e00_v01.mkv",  # misnamed: listed as bad, not counted as named like N-UCLA
+    )
+    with pytest.raises(DatasetError) as e:
+        index_dataset("nucla", root, probe=False, progress=False)
+    assert str(e.value) == (
+        f"{root} holds 3 files named like N-UCLA but none is an N-UCLA sample ("
+        "action a07 is not an N-UCLA action (a01, a02, a03, a04, a05, a06, a08, a09, a11, a12); "
+        f"misnamed: an N-UCLA video is named {NUCLA_PATTERN_TEXT}; "
+        "subject s11 is not in N-UCLA (s01..s10))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "found"),
+    [
+        (0, "the folder holds no files"),
+        (1, "found 1 files: f1.txt"),
+        (5, "found 5 files: f1.txt, f2.txt, f3.txt, f4.txt, f5.txt"),
+        (7, "found 7 files: f1.txt, f2.txt, f3.txt, f4.txt, f5.txt and 2 more"),
+    ],
+)
+def test_ntu_root_without_ntu_names_shows_up_to_five_files(tmp_path: Path, count: int, found: str) -> None:
+    root = _touch(tmp_path / "ntu", *(f"f{i}.txt" for i in range(1, count + 1)))
+    root.mkdir(exist_ok=True)
+    with pytest.raises(DatasetError) as e:
+        index_dataset("ntu60", root, probe=False, progress=False)
+    assert str(e.value) == f"{root} does not look like NTU RGB+D 60: no file named {NTU_PATTERN_TEXT} under it ({found})"
+
+
+def test_nucla_root_without_nucla_names_names_the_files_found(tmp_path: Path) -> None:
+    root = _touch(tmp_path / "nucla", "notes.txt", "videos/S001C001P001R001A001_rgb.avi")
+    with pytest.raises(DatasetError) as e:
+        index_dataset("nucla", root, probe=False, progress=False)
+    assert str(e.value) == (
+        f"{root} does not look like N-UCLA: no file named {NUCLA_PATTERN_TEXT} under it "
+        "(found 2 files: notes.txt, videos/S001C001P001R001A001_rgb.avi)"
+    )
+
+
+def test_index_without_protocols_says_so_when_asked_for_one(tmp_path: Path) -> None:
+    index = DatasetIndex(dataset="mine", root=tmp_path, classes=["wave"], samples=[])
+    with pytest.raises(DatasetError, match=r"^mine: name a protocol, one of \(none\)$"):
+        index.get_protocol()
+    with pytest.raises(DatasetError, match=r"^unknown protocol 'cs' for mine: expected one of \(none\)$"):
+        index.split("cs")
+
+
+# --------------------------------------------------------------------- folder walk
+
+
+def test_walk_follows_folder_links_once_and_skips_hidden_folders(tmp_path: Path) -> None:
+    outside = _touch(tmp_path / "outside", "S002C001P004R001A002_rgb.avi")
+    root = _touch(
+        tmp_path / "ntu",
+        "b_real/S001C001P001R001A001_rgb.avi",
+        "c/S001C002P003R001A013_rgb.avi",
+        ".hidden/S001C003P002R002A060_rgb.avi",  # hidden folder: skipped
+    )
+    (root / "a_link").symlink_to(root / "b_real", target_is_directory=True)  # walked before b_real
+    (root / "c" / "loop").symlink_to(root, target_is_directory=True)  # a link loop
+    (root / "d_ext").symlink_to(outside, target_is_directory=True)  # a folder outside the root
+    index = index_dataset("ntu60", root, probe=False, progress=False)
+    assert _by_name(index.samples) == {"S001C001P001R001A001", "S001C002P003R001A013", "S002C001P004R001A002"}
+    assert index.bad == []  # the folder linked twice is one folder, not duplicates
+
+
+# ------------------------------------------------------------- counts and displays
+
+
+def test_summary_counts_every_sample_of_a_class_with_one_row_index(tmp_path: Path) -> None:
+    root = _touch(
+        tmp_path / "nucla",
+        "a01_s01_e00_v01.avi",
+        "a01_s02_e00_v01.avi",
+        "a01_s01_e01_v02.avi",
+        "a01_s03_e00_v03.avi",
+        "a02_s01_e00_v03.avi",
+    )
+    index = index_dataset("nucla", root, probe=False, progress=False)
+    totals = index.class_counts().set_index("class_id")["count"]
+    assert totals["a01"] == 4 and totals["a02"] == 1 and totals.sum() == 5
+    df = index.summary("v12_3")
+    assert list(df.index) == list(range(2 * 10))  # one label per row: df.loc[i] is one row
+    train = df[df["split"] == "train"].set_index("class_id")["count"]
+    test = df[df["split"] == "test"].set_index("class_id")["count"]
+    assert (train["a01"], train["a02"], train.sum()) == (3, 0, 3)
+    assert (test["a01"], test["a02"], test.sum()) == (1, 1, 2)
+    assert index.class_display(0) == "a01 pick up with one hand"
+
+
+def test_generic_class_display_is_the_class_name_alone(tmp_path: Path) -> None:
+    _touch(tmp_path, "a.mp4", "b.mp4")
+    (tmp_path / "list.csv").write_text("path,label\na.mp4,wave\nb.mp4,jump\n")
+    index = index_dataset("generic", tmp_path, probe=False, progress=False)
+    assert index.class_ids is None
+    assert [index.class_display(i) for i in range(2)] == ["jump", "wave"]
+    assert [index.class_id(i) for i in range(2)] == ["jump", "wave"]
+
+
+def test_probing_shows_a_labelled_progress_bar_only_when_asked(
+    ntu_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_dataset("ntu60", ntu_root, progress=False)
+    assert capsys.readouterr().err == ""
+    index_dataset("ntu60", ntu_root)  # probing, with a progress bar, by default
+    err = capsys.readouterr().err
+    assert "probing NTU RGB+D 60: 100%" in err
+    assert re.search(r" 4/4 \[.*(\dvideo/s|s/video)\]", err), err
+
+
+# --------------------------------------------------------------- generic, in detail
+
+GENERIC_PATTERN_TEXT = "a CSV file with columns path,label and optionally split (train/test)"
+
+
+def test_generic_rows_give_samples_and_exact_bad_reasons_in_row_order(tmp_path: Path) -> None:
+    base = _touch(tmp_path / "data", "a.mp4", "a.avi", "b.mp4", "c.avi", "d.mp4", "sub/e.mp4")
+    outside = _touch(tmp_path / "elsewhere", "o.mp4", "z.mp4")
+    csv_path = base / "labels.csv"
+    csv_path.write_text(
+        "label, Path ,Split,extra\n"  # any column order, case and spaces
+        "wave,a.mp4,train,x\n"  # 2
+        "jump,,test,x\n"  # 3: empty path (its label still makes a class)
+        ",b.mp4,test,x\n"  # 4: empty label
+        "wave,b.mp4,val,x\n"  # 5: not train/test
+        "run,b.mp4, TEST ,x\n"  # 6
+        "\n"  # 7: blank lines are skipped, line numbers still count them
+        " , ,,\n"  # 8
+        "wave,./a.mp4,test,x\n"  # 9: the file of line 2 again
+        "wave,gone.mp4,test,x\n"  # 10
+        "wave,gone.mp4,test,x\n"  # 11: a missing file listed twice is listed again
+        "wave,a.avi,test,x\n"  # 12: name 'a' is taken by line 2
+        "wave,c.avi\n"  # 13: short row, no split cell
+        "sit,d.mp4,train\n"  # 14: short row, only 'extra' missing
+        "wave,sub/e.mp4,test,x\n"  # 15
+        "sit,../elsewhere/o.mp4,test,x\n"  # 16: outside the CSV's folder
+        f"sit,{outside / 'z.mp4'},train,x\n"  # 17: absolute
+    )
+    index = index_dataset("generic", csv_path, probe=False, progress=False)
+    assert index.classes == ["jump", "run", "sit", "wave"]
+    got = [(s.name, index.classes[s.label], s.split, s.path) for s in index.samples]
+    assert got == [
+        ("a", "wave", "train", base / "a.mp4"),
+        ("b", "run", "test", base / "b.mp4"),
+        ("d", "sit", "train", base / "d.mp4"),
+        ("sub/e", "wave", "test", base / "sub" / "e.mp4"),
+        ("../elsewhere/o", "sit", "test", base / "../elsewhere/o.mp4"),
+        ((outside / "z").as_posix(), "sit", "train", outside / "z.mp4"),
+    ]
+    assert [(b.path, b.reason) for b in index.bad] == [
+        (csv_path, "labels.csv line 3: empty path"),
+        (base / "b.mp4", "labels.csv line 4: empty label"),
+        (base / "b.mp4", "labels.csv line 5: split 'val' is not train or test"),
+        (base / "a.mp4", "labels.csv line 9: listed again (first on line 2)"),
+        (base / "gone.mp4", "labels.csv line 10: video not found"),
+        (base / "gone.mp4", "labels.csv line 11: listed again (first on line 10)"),
+        (base / "a.avi", "labels.csv line 12: sample name 'a' (the path without its extension) is taken by line 2; "
+                         "rename one of the two files"),  # fmt: skip
+        (base / "c.avi", "labels.csv line 13: split '' is not train or test"),
+    ]
+    split = index.split()
+    assert [s.name for s in split["train"]] == ["a", "d", (outside / "z").as_posix()]
+    assert [s.name for s in split["test"]] == ["b", "sub/e", "../elsewhere/o"]
+
+
+def test_generic_labels_are_integers_only_when_every_label_is_one(tmp_path: Path) -> None:
+    _touch(tmp_path, "a.mp4", "b.mp4", "c.mp4", "d.mp4")
+    (tmp_path / "ints.csv").write_text("path,label\na.mp4,+3\nb.mp4,-1\nc.mp4,03\nd.mp4, 10 \n")
+    index = index_dataset("generic", tmp_path / "ints.csv", probe=False, progress=False)
+    assert index.classes == ["-1", "3", "10"]
+    assert [s.label for s in index.samples] == [1, 0, 1, 2]
+    (tmp_path / "mixed.csv").write_text("path,label\na.mp4,10\nb.mp4,2\nc.mp4,x\n")
+    index = index_dataset("generic", tmp_path / "mixed.csv", probe=False, progress=False)
+    assert index.classes == ["10", "2", "x"]  # names: sorted as text
+    assert [s.label for s in index.samples] == [0, 1, 2]
+
+
+def test_generic_csv_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    _touch(tmp_path, "a.mp4")
+    (tmp_path / "list.csv").write_bytes("path,label\r\na.mp4,wave\r\n".encode("utf-8-sig"))
+    index = index_dataset("generic", tmp_path, probe=False, progress=False)
+    assert [(s.name, index.classes[s.label]) for s in index.samples] == [("a", "wave")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "{csv} is empty: expected {pattern}"),
+        (b"path,label\n\n , \n", "{csv} lists no videos: expected {pattern}"),
+        (b"Path, Split\nx.mp4,train\n", "{csv} has columns Path,Split: expected {pattern}"),
+        (b"label,split\nx,train\n", "{csv} has columns label,split: expected {pattern}"),
+        (b"file,class\nx,train\n", "{csv} has columns file,class: expected {pattern}"),
+    ],
+)
+def test_generic_unusable_csv_is_an_exact_error(tmp_path: Path, content: bytes, message: str) -> None:
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_bytes(content)
+    with pytest.raises(DatasetError) as e:
+        index_dataset("generic", csv_path, probe=False, progress=False)
+    assert str(e.value) == message.format(csv=csv_path, pattern=GENERIC_PATTERN_TEXT)
+
+
+def test_generic_csv_that_is_not_text_is_an_error_naming_it(tmp_path: Path) -> None:
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_bytes(b"path,label\n\xff\xfe\x00,x\n")
+    with pytest.raises(DatasetError) as e:
+        index_dataset("generic", csv_path, probe=False, progress=False)
+    assert re.fullmatch(
+        rf"cannot read {re.escape(str(csv_path))}: .*can't decode byte 0xff.* \(expected {re.escape(GENERIC_PATTERN_TEXT)}\)",
+        str(e.value),
+    ), str(e.value)
+
+
+def test_generic_folder_uses_its_one_visible_csv(tmp_path: Path) -> None:
+    _touch(tmp_path, "a.mp4", "sub/other.csv")
+    (tmp_path / "LIST.CSV").write_text("path,label\na.mp4,wave\n")
+    (tmp_path / "._LIST.CSV").write_bytes(b"\0\x05\x16\x07")  # macOS resource fork: hidden
+    index = index_dataset("generic", tmp_path, probe=False, progress=False)
+    assert index.root == tmp_path / "LIST.CSV"
+    assert [s.name for s in index.samples] == ["a"]
+    index = index_dataset("generic", tmp_path / "LIST.CSV", probe=False, progress=False)  # the file itself
+    assert [s.name for s in index.samples] == ["a"]
+
+
+def test_generic_folder_without_a_csv_names_the_files_in_it(tmp_path: Path) -> None:
+    _touch(tmp_path, "b.mp4", "a.txt", ".DS_Store", "videos/c.csv")  # a subfolder's CSV does not count
+    with pytest.raises(DatasetError) as e:
+        index_dataset("generic", tmp_path, probe=False, progress=False)
+    assert str(e.value) == (
+        f"{tmp_path} does not look like a generic dataset: no {GENERIC_PATTERN_TEXT} in it (found 2 files: a.txt, b.mp4)"
+    )
+
+
+def test_generic_folder_with_several_csvs_asks_for_one(tmp_path: Path) -> None:
+    _touch(tmp_path, "b.csv", "a.csv")
+    with pytest.raises(DatasetError) as e:
+        index_dataset("generic", tmp_path, probe=False, progress=False)
+    assert str(e.value) == (
+        f"{tmp_path} holds several CSV files (a.csv, b.csv): pass the one that lists the videos as the dataset root"
+    )
+
+
+def test_generic_without_split_column_names_a_sample_and_the_fix(tmp_path: Path) -> None:
+    _touch(tmp_path, "x.mp4", "y.mp4")
+    (tmp_path / "labels.csv").write_text("path,label\nx.mp4,wave\ny.mp4,jump\n")
+    index = index_dataset("generic", tmp_path, probe=False, progress=False)
+    assert [s.split for s in index.samples] == [None, None]
+    with pytest.raises(DatasetError) as e:
+        index.split()
+    assert str(e.value) == (
+        f"generic dataset at {tmp_path / 'labels.csv'} has no train/test split (2 samples without one, e.g. 'x'): "
+        "add a 'split' column with values train or test to the CSV"
+    )
+
+
+# ---------------------------------------------------------- protocols and entry
+
+
+def test_protocol_splits_by_its_attribute_and_names_samples_without_it(tmp_path: Path) -> None:
+    closed = Protocol("p", "view", frozenset({1, 2}), frozenset({3}))
+    open_ = Protocol("q", "view", frozenset({1}))
+    assert [closed.split_of_value(v) for v in (1, 2, 3, 4)] == ["train", "train", "test", None]
+    assert [open_.split_of_value(v) for v in (1, 2, 3)] == ["train", "test", "test"]
+    s = Sample(path=tmp_path / "x.avi", name="x", label=0, view=3)
+    assert closed.split_of(s) == "test"
+    with pytest.raises(DatasetError) as e:
+        Protocol("cs", "subject", frozenset({1})).split_of(s)
+    assert str(e.value) == f"protocol 'cs' splits by subject, but sample 'x' ({tmp_path / 'x.avi'}) has no subject"
+
+
+def test_ntu_protocols_are_described_and_chosen_by_any_spelling(tmp_path: Path) -> None:
+    root = _touch(tmp_path / "ntu", "S001C001P001R001A001_rgb.avi")
+    index = index_dataset("ntu60", root, protocol="Cross-Subject", probe=False, progress=False)
+    assert (index.dataset, index.root, index.title, index.protocol) == ("ntu60", root, "NTU RGB+D 60", "cs")
+    assert list(index.protocols) == ["cs", "cv"]
+    assert index.class_ids == list(labels.NTU60_ACTION_IDS) and index.classes == list(labels.NTU60_CLASSES)
+    assert index.get_protocol().description == (
+        "cross-subject: performers 1 2 4 5 8 9 13 14 15 16 17 18 19 25 27 28 31 34 35 38 train, the others test"
+    )
+    assert index.get_protocol("NTU-CV").description == "cross-view: cameras 2 and 3 train, camera 1 tests"
+    for spelling in ("xsub", "XSUB", "X-Sub", "ntu cs", "cs", " C.S. "):
+        assert index.get_protocol(spelling).name == "cs"
+    for spelling in ("xview", "Cross View", "ntu_cv", "xView!"):
+        assert index.get_protocol(spelling).name == "cv"
+    with pytest.raises(DatasetError) as e:
+        index.split("v12_3")
+    assert str(e.value) == "unknown protocol 'v12_3' for NTU RGB+D 60: expected one of 'cs', 'cv'"
+    unchosen = index_dataset("ntu60", root, probe=False, progress=False)
+    assert unchosen.protocol is None
+    with pytest.raises(DatasetError) as e:
+        unchosen.get_protocol()
+    assert str(e.value) == "NTU RGB+D 60: name a protocol, one of 'cs', 'cv'"
+    with pytest.raises(DatasetError) as e:
+        index_dataset("ntu60", root, protocol="default", probe=False, progress=False)
+    assert str(e.value) == "unknown protocol 'default' for NTU RGB+D 60: expected one of 'cs', 'cv'"
+
+
+def test_nucla_protocols_are_described_and_chosen_by_any_spelling(tmp_path: Path) -> None:
+    root = _touch(tmp_path / "nucla", "a01_s01_e00_v01.avi")
+    index = index_dataset("nucla", root, probe=False, progress=False)
+    assert (index.dataset, index.title, index.protocol) == ("nucla", "N-UCLA", None)
+    assert index.class_ids == list(labels.NUCLA_ACTION_IDS) and index.classes == list(labels.NUCLA_CLASSES)
+    assert {n: p.description for n, p in index.protocols.items()} == {
+        "v12_3": "cross-view V(1,2)->3: views 1 and 2 train, view 3 tests",
+        "v31_2": "cross-view V(3,1)->2: views 3 and 1 train, view 2 tests",
+        "v23_1": "cross-view V(2,3)->1: views 2 and 3 train, view 1 tests",
+    }
+    for spelling, name in (("V_{1,2}^3", "v12_3"), ("V 1 2 3", "v12_3"), ("ucla-v31-2", "v31_2"), ("V(2,3)->1", "v23_1")):
+        assert index.get_protocol(spelling).name == name
+    with pytest.raises(DatasetError) as e:
+        index_dataset("nucla", root, protocol="cs", probe=False, progress=False)
+    assert str(e.value) == "unknown protocol 'cs' for N-UCLA: expected one of 'v12_3', 'v31_2', 'v23_1'"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ntu60", "a folder of NTU RGB+D 60 videos named " + NTU_PATTERN_TEXT),
+        ("NTU", "a folder of NTU RGB+D 60 videos named " + NTU_PATTERN_TEXT),
+        ("NTU RGB+D", "a folder of NTU RGB+D 60 videos named " + NTU_PATTERN_TEXT),
+        ("ntu-rgb+d-60", "a folder of NTU RGB+D 60 videos named " + NTU_PATTERN_TEXT),
+        ("N-UCLA", "a folder of N-UCLA videos named " + NUCLA_PATTERN_TEXT),
+        ("ucla", "a folder of N-UCLA videos named " + NUCLA_PATTERN_TEXT),
+        ("Generic", GENERIC_PATTERN_TEXT + ", or a folder holding one"),
+        ("csv", GENERIC_PATTERN_TEXT + ", or a folder holding one"),
+    ],
+)
+def test_dataset_names_and_aliases_pick_the_dataset(tmp_path: Path, name: str, expected: str) -> None:
+    root = tmp_path / "nowhere"
+    with pytest.raises(DatasetError) as e:
+        index_dataset(name, root, probe=False, progress=False)
+    assert str(e.value) == f"dataset root not found: {root} (expected {expected})"
+
+
+@pytest.mark.parametrize("name", ["synthetic", "Synth", "SYNTHETIC"])
+def test_synthetic_names_read_a_benchmark_manifest(tmp_path: Path, name: str) -> None:
+    with pytest.raises(DatasetError, match=r"^not a synthetic benchmark: .*manifest\.json is missing"):
+        index_dataset(name, tmp_path, probe=False, progress=False)
+
+
+def test_unknown_dataset_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError) as e:
+        index_dataset("Kinetics-400", tmp_path)
+    assert str(e.value) == "unknown dataset 'Kinetics-400': expected one of ntu60, nucla, generic, synthetic"
+
+
+def test_root_that_is_neither_file_nor_folder_is_an_error(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(DatasetError) as e:
+        index_dataset("ntu60", fifo, probe=False, progress=False)
+    assert str(e.value) == (
+        f"dataset root is neither a folder nor a file: {fifo} (expected a folder of NTU RGB+D 60 videos named "
+        f"{NTU_PATTERN_TEXT})"
+    )
+
+
+@pytest.mark.parametrize("dataset", ["ntu60", "generic"])
+def test_file_root_error_names_what_was_expected(tmp_path: Path, dataset: str) -> None:
+    root = _touch(tmp_path, "list.txt") / "list.txt"
+    expected = {
+        "ntu60": "a folder of NTU RGB+D 60 videos named " + NTU_PATTERN_TEXT,
+        "generic": GENERIC_PATTERN_TEXT + ", or a folder holding one",
+    }[dataset]
+    with pytest.raises(DatasetError) as e:
+        index_dataset(dataset, root, probe=False, progress=False)
+    assert str(e.value) == f"dataset root is a file, not a folder: {root} (expected {expected})"
+
+
+def test_ntu_samples_sort_by_name_and_the_first_path_of_a_name_is_kept(tmp_path: Path) -> None:
+    root = _touch(
+        tmp_path / "ntu",
+        "S001C001P001R001A001_rgb.avi",  # same sample as A/..., whose path sorts first
+        "A/S001C001P001R001A001_rgb.avi",
+        "A/S002C001P001R001A001_rgb.avi",
+        "B/S001C001P001R001A002_rgb.avi",  # walked after A/S002..., named before it
+        "Z/clip.mp4",  # misnamed, found before the duplicate
+    )
+    index = index_dataset("ntu60", root, probe=False, progress=False)
+    assert [(s.name, s.path) for s in index.samples] == [
+        ("S001C001P001R001A001", root / "A" / "S001C001P001R001A001_rgb.avi"),
+        ("S001C001P001R001A002", root / "B" / "S001C001P001R001A002_rgb.avi"),
+        ("S002C001P001R001A001", root / "A" / "S002C001P001R001A001_rgb.avi"),
+    ]
+    assert [(b.path, b.reason) for b in index.bad] == [  # sorted by path
+        (
+            root / "S001C001P001R001A001_rgb.avi",
+            f"duplicate of sample S001C001P001R001A001 already indexed from {root / 'A' / 'S001C001P001R001A001_rgb.avi'}",
+        ),
+        (root / "Z" / "clip.mp4", f"misnamed: an NTU RGB+D video is named {NTU_PATTERN_TEXT}"),
+    ]
+
+
+# ------------------------------------------------------------------------ synthetic
+
+
+def _tiny_benchmark(root: Path) -> Path:
+    """A real synthetic benchmark of 4 clips (2 classes x 2 views, 2 frames of 32x32)."""
+    from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+
+    cfg = with_overrides(
+        PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=2, width=32, height=32, classes=(0, 1), views=(1, 2)
+    )
+    generate_benchmark(root, cfg, seed=3, workers=1, progress=False)
+    return root
+
+
+def test_synthetic_index_probes_its_clips_and_keeps_its_bad_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _tiny_benchmark(tmp_path / "synth")
+    unprobed = index_dataset("synthetic", root, probe=False, progress=False)
+    assert len(unprobed) == 4 and unprobed.bad == [] and unprobed.protocol is None
+    assert all(s.num_frames is None for s in unprobed.samples)
+    first, second, *_ = unprobed.samples
+    first.path.write_text("not a video")  # unreadable: found by probing
+    second.path.unlink()  # missing: found by the manifest check
+    capsys.readouterr()
+    index = index_dataset("synthetic", root, protocol="xsub", progress=True)
+    assert index.protocol == "cs" and index.title == "synthetic benchmark"
+    assert [s.name for s in index.samples] == [s.name for s in unprobed.samples[2:]]
+    assert all(s.num_frames == 2 for s in index.samples)
+    assert [b.path for b in index.bad] == [second.path, first.path]
+    assert "listed in the manifest but missing" in index.bad[0].reason
+    assert "not a readable video" in index.bad[1].reason
+    assert "probing synthetic benchmark: 100%" in capsys.readouterr().err
+    with pytest.raises(DatasetError) as e:
+        index_dataset("synthetic", root, protocol="v12_3", probe=False, progress=False)
+    assert str(e.value) == "unknown protocol 'v12_3' for synthetic benchmark: expected one of 'cs', 'cv'"
 
 
 # ------------------------------------------------------------------------------ CLI

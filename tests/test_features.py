@@ -48,6 +48,7 @@ def expected_names(root: Path, limit: int) -> set[str]:
     return {s.name for part in split.values() for s in part[:limit]}
 
 
+@pytest.mark.slow
 def test_killed_extraction_resumes_without_recomputing_or_corrupting(synthetic_tiny: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cmd = [sys.executable, "-m", "hiar_lib.cli", *extract_args(synthetic_tiny, cache, 4)]

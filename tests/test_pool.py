@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -186,3 +188,66 @@ def test_pooling_a_real_frame_matches_roialign_on_torchvisions_resized_boxes() -
         p3 = model.backbone(images.tensors)["1"]
     want = roi_align(p3, [targets[0]["boxes"]], 7, spatial_scale=1 / 8, sampling_ratio=2, aligned=True)
     torch.testing.assert_close(ours[0, :, 0], want[0], rtol=1e-4, atol=1e-4)
+
+
+# Mask R-CNN's level rule k = floor(4 + log2(sqrt(w * h) / 224)), clamped to the chosen
+# levels; every expected level below is worked out by hand in the comment beside it.
+LEVEL_CASES = [
+    # (box x1, y1, x2, y2 in resized-image pixels, levels, expected level)
+    ([100.0, 300, 324, 524], (2, 3, 4, 5), 4),  # 224 x 224: log2(1) = 0 -> the canonical level 4
+    ([0.0, 0, 112, 112], (2, 3, 4, 5), 3),  # 112 x 112: log2(1/2) = -1 -> 3
+    ([0.0, 0, 448, 448], (2, 3, 4, 5), 5),  # 448 x 448: log2(2) = 1 -> 5
+    ([0.0, 0, 223, 223], (2, 3, 4, 5), 3),  # just under 224: log2(223/224) < 0 -> 3
+    ([50.0, 10, 162, 458], (2, 3, 4, 5), 4),  # 112 x 448: sqrt = 224 -> 4 (width and height both count)
+    ([300.0, 20, 356, 76], (2, 3, 4, 5), 2),  # 56 x 56 far right: log2(1/4) = -2 -> 2
+    ([0.0, 300, 56, 356], (2, 3, 4, 5), 2),  # 56 x 56 far down: -> 2
+    ([10.0, 0, 10.5, 20000], (2, 3, 4, 5), 2),  # 0.5 x 20000: sqrt = 100, log2(0.446) = -1.16 -> 2
+    ([0.0, 10, 20000, 10.5], (2, 3, 4, 5), 2),  # 20000 x 0.5: the same area -> 2
+    ([0.0, 0, 10, 10], (2, 3, 4, 5), 2),  # 10 x 10: log2(0.045) = -4.5 -> 0, clamped up to 2
+    ([0.0, 0, 448, 448], (2, 3), 3),  # level 5 clamped down to the coarsest chosen level, 3
+    ([0.0, 0, 1000, 1000], (3, 4), 4),  # log2(4.46) = 2.16 -> 6, clamped down to 4
+    ([0.0, 0, 56, 56], (4, 5), 4),  # level 2 clamped up to 4
+    ([5.0, 5, 5, 60], (2, 3, 4, 5), 2),  # zero width: area 0 -> the finest level
+]
+
+
+@pytest.mark.parametrize("box, levels, want", LEVEL_CASES)
+def test_assign_levels_follows_mask_rcnn_level_rule_by_hand(box, levels, want) -> None:
+    from hiar_lib.pool import _assign_levels
+
+    got = _assign_levels(torch.tensor([box]), list(levels))
+    assert got.dtype == torch.int64
+    assert got.tolist() == [want]
+
+
+def test_assign_levels_matches_a_plain_reference_on_many_boxes_at_once() -> None:
+    from hiar_lib.pool import _assign_levels
+
+    boxes = torch.tensor([case[0] for case in LEVEL_CASES if case[1] == (2, 3, 4, 5)])
+    ref = []
+    for x1, y1, x2, y2 in boxes.tolist():
+        area = max(x2 - x1, 0.0) * max(y2 - y1, 0.0)
+        k = 2 if area == 0 else math.floor(4 + math.log2(math.sqrt(area) / 224))
+        ref.append(min(max(k, 2), 5))
+    assert _assign_levels(boxes, [2, 3, 4, 5]).tolist() == ref
+
+
+def test_assign_pools_a_box_too_large_for_the_chosen_levels_from_the_coarsest_one() -> None:
+    feats = ramp_pyramid(size=512, scale=1.0)
+    large = [20.0, 20, 480, 500]  # ~470 px: level 5 by the rule, clamped to P3
+    boxes = torch.tensor([[large] * 3])
+    present = torch.ones(1, 3, dtype=torch.bool)
+    cfg = PoolerConfig(box="basic", levels=("P2", "P3"), output_size=7, combine="assign")
+    out = pool_action_regions(feats, boxes, present, cfg)
+    for f in range(3):
+        np.testing.assert_allclose(out[0, 0, f].numpy(), expected_bins(large, "1", f, 7, 1.0), atol=1e-3)
+
+
+def test_len_of_action_tubes_is_the_number_of_tracks() -> None:
+    feats = ramp_pyramid(channels=2)
+    dets = [np.array([[10.0, 10, 50, 90], [100, 40, 160, 180], [200, 20, 240, 100]])] * 3
+    assignment = np.array([[0, 1, 2], [0, 1, -1], [2, -1, 1]])  # (T=3, K=3 tracks)
+    tubes = action_tubes(feats, assignment, dets, config=PoolerConfig(output_size=7))
+    assert tubes.tubes.shape[:2] == (3, 2)  # K = 3 tracks, C = 2 channels
+    assert len(tubes) == 3
+    assert len(action_tubes(feats, np.zeros((3, 0), dtype=np.int64), dets, config=PoolerConfig(output_size=7))) == 0

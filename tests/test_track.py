@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import asdict
 
 import numpy as np
@@ -83,6 +84,19 @@ def test_cost_is_infinite_without_a_joint_valid_in_both():
     assert keypoint_distance_matrix(a, b)[0, 0] == math.inf
 
 
+def test_cost_without_a_common_joint_is_inf_without_numpy_warnings():
+    a = np.concatenate([frame(person(0, 0), person(5, 0)), np.ones((2, NUM_JOINTS, 1))], axis=2)
+    b = a[:1].copy()
+    a[0, :8, 2] = 0.0
+    b[0, 8:, 2] = 0.0  # a[0] and b[0] share no valid joint; a[1] and b[0] share joints 0-7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 / 0 must not leak out as a RuntimeWarning
+        cost = keypoint_distance_matrix(a, b)
+    d = np.linalg.norm(a[1, :8, :2] - b[0, :8, :2], axis=1)
+    assert cost[0, 0] == math.inf
+    assert cost[1, 0] == pytest.approx(NUM_JOINTS * d.mean())
+
+
 def test_min_joint_score_marks_low_score_joints_missing():
     a = np.concatenate([frame(person(0, 0)), np.full((1, NUM_JOINTS, 1), 0.9)], axis=2)
     b = a.copy()
@@ -90,6 +104,38 @@ def test_min_joint_score_marks_low_score_joints_missing():
     b[0, 0, 2] = 0.2
     assert keypoint_distance_matrix(a, b)[0, 0] == pytest.approx(1000.0)
     assert keypoint_distance_matrix(a, b, min_joint_score=0.3)[0, 0] == pytest.approx(0.0)
+
+
+def test_cost_with_an_empty_side_is_an_empty_matrix_of_that_shape():
+    three = frame(person(0, 0), person(50, 0), person(100, 0))
+    for a, b, shape in (
+        (frame(), three, (0, 3)),
+        (three[:2], frame(), (2, 0)),
+        (frame(), np.zeros((0, NUM_JOINTS, 3)), (0, 0)),
+        (np.array([]), three, (0, 3)),
+    ):
+        cost = keypoint_distance_matrix(a, b)
+        assert cost.shape == shape and cost.dtype == np.float64
+
+
+def test_missing_joints_on_one_side_only_average_over_that_sides_valid_joints():
+    rng = np.random.default_rng(2)
+    a = np.concatenate([rng.uniform(100, 200, (1, NUM_JOINTS, 2)), np.ones((1, NUM_JOINTS, 1))], axis=2)
+    a[0, :5, 2] = 0.0  # joints 0-4 missing in a
+    b = rng.uniform(100, 200, (2, NUM_JOINTS, 2))  # no visibility channel: all valid
+    expected = np.array(
+        [[NUM_JOINTS * np.mean([np.linalg.norm(a[0, j, :2] - b[n, j]) for j in range(5, NUM_JOINTS)]) for n in range(2)]]
+    )
+    np.testing.assert_allclose(keypoint_distance_matrix(a, b), expected, rtol=1e-12)
+    np.testing.assert_allclose(keypoint_distance_matrix(b, a), expected.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad_side", ["a", "b"])
+def test_cost_errors_name_the_offending_argument(bad_side):
+    good, bad = frame(person(0, 0)), np.zeros((1, 16, 2))
+    a, b = (bad, good) if bad_side == "a" else (good, bad)
+    with pytest.raises(ValueError, match=rf"^keypoints_{bad_side}\[0\] must have shape"):
+        keypoint_distance_matrix(a, b)
 
 
 # ---------------------------------------------------------------- assignment
@@ -117,6 +163,28 @@ def test_assignment_skips_forbidden_pairs_and_handles_rectangular_matrices():
         assert rows.shape == cols.shape == (0,)
         rows, cols = fn(np.full((2, 2), inf))
         assert len(rows) == 0
+
+
+@pytest.mark.parametrize("fn", [greedy_assignment, hungarian_assignment])
+def test_assignments_are_int64_index_arrays_even_when_nothing_is_linked(fn):
+    inf = math.inf
+    for cost, pairs in (
+        (np.full((2, 2), inf), []),
+        (np.zeros((0, 3)), []),
+        (np.array([[inf, 3.0], [inf, inf]]), [(0, 1)]),
+    ):
+        rows, cols = fn(cost)
+        assert rows.dtype == cols.dtype == np.int64
+        assert list(zip(rows.tolist(), cols.tolist())) == pairs
+        assert np.isfinite(cost[rows, cols]).all()  # usable as indices into the cost
+
+
+@pytest.mark.parametrize("fn", [greedy_assignment, hungarian_assignment])
+def test_half_precision_costs_with_forbidden_pairs_are_matched_in_double_precision(fn):
+    # Large float16 costs: (max + 1) * 3 overflows float16, not float64.
+    cost = np.array([[30000.0, math.inf], [math.inf, math.inf]], dtype=np.float16)
+    rows, cols = fn(cost)
+    assert list(zip(rows.tolist(), cols.tolist())) == [(0, 0)]
 
 
 def reference_greedy(cost: np.ndarray) -> list[tuple[int, int]]:
@@ -159,7 +227,7 @@ def test_assignment_rejects_bad_costs():
     for fn in (greedy_assignment, hungarian_assignment):
         with pytest.raises(ValueError, match="2-D"):
             fn(np.ones(3))
-        with pytest.raises(ValueError, match=">= 0"):
+        with pytest.raises(ValueError, match=r"^cost must be >= 0 and not NaN"):
             fn(np.array([[1.0, -1.0]]))
         with pytest.raises(ValueError, match="NaN"):
             fn(np.array([[1.0, np.nan]]))
@@ -265,6 +333,30 @@ def test_a_gap_longer_than_max_gap_starts_a_new_track(max_gap):
     kept = tracks.filter_min_length(5)  # A's two 4-frame tracks go, B's stays
     assert kept.track_ids.tolist() == [1]
     assert kept.instance_track_ids(0).tolist() == [-1, 1]
+
+
+def test_filter_min_length_keeps_tracks_of_exactly_that_length():
+    tracks = track_instances(gap_clip(), max_gap=0)  # A: 4 + 4 frames, B: 10 frames
+    lengths = tracks.lengths()
+    assert lengths.dtype == np.int64
+    assert lengths.tolist() == [4, 10, 4]
+    assert tracks.filter_min_length(4).track_ids.tolist() == [0, 1, 2]
+    assert tracks.filter_min_length(10).track_ids.tolist() == [1]
+    assert tracks.filter_min_length(11).track_ids.tolist() == []
+
+
+def test_instance_track_ids_give_every_instances_track_when_other_tracks_are_absent():
+    # gap_clip with max_gap 0: track 0 = A in frames 0-3, 1 = B throughout, 2 = A in 6-9.
+    # Frame f's instances are (A, B), or just B in frames 4 and 5.
+    tracks = track_instances(gap_clip(), max_gap=0)
+    want = [[0, 1]] * 4 + [[1]] * 2 + [[2, 1]] * 4
+    assert [ids.tolist() for ids in tracks.per_frame_ids()] == want
+    assert all(ids.dtype == np.int64 for ids in tracks.per_frame_ids())
+    # Negative frame indices count from the end, down to -F.
+    assert tracks.instance_track_ids(-1).tolist() == [2, 1]
+    assert tracks.instance_track_ids(-10).tolist() == [0, 1]
+    with pytest.raises(ValueError, match="frame must be in"):
+        tracks.instance_track_ids(-11)
 
 
 def test_max_gap_none_never_ends_a_track():
@@ -430,7 +522,7 @@ def test_evaluate_iou_threshold():
 
 def test_evaluate_rejects_bad_input():
     gt_ids, gt_boxes = two_people_gt(3)
-    with pytest.raises(ValueError, match="one entry per frame"):
+    with pytest.raises(ValueError, match="^gt_ids, gt_boxes, pred_ids and pred_boxes must have one entry per frame"):
         evaluate_tracking(gt_ids, gt_boxes, gt_ids[:2], gt_boxes[:2])
     with pytest.raises(ValueError, match="2 ids but 1 boxes"):
         evaluate_tracking(gt_ids, gt_boxes, gt_ids, [b[:1] for b in gt_boxes])
@@ -440,3 +532,81 @@ def test_evaluate_rejects_bad_input():
         evaluate_tracking(gt_ids, [b[:, :3] for b in gt_boxes], gt_ids, gt_boxes)
     with pytest.raises(ValueError, match="min_iou"):
         evaluate_tracking(gt_ids, gt_boxes, gt_ids, gt_boxes, min_iou=0.0)
+
+
+def test_evaluate_matches_a_pair_whose_iou_equals_min_iou_exactly():
+    gt_ids = [np.array([1])]
+    gt_boxes = [np.array([[0.0, 0.0, 10.0, 10.0]])]
+    half = [np.array([[0.0, 0.0, 10.0, 20.0]])]  # intersection 100, union 200: IoU exactly 0.5
+    m = evaluate_tracking(gt_ids, gt_boxes, [np.array([4])], half, min_iou=0.5)
+    assert m["num_matches"] == 1 and m["mean_matched_iou"] == pytest.approx(0.5)
+    assert evaluate_tracking(gt_ids, gt_boxes, [np.array([4])], half, min_iou=0.51)["num_matches"] == 0
+    # min_iou = 1 (allowed) still matches an identical box.
+    assert evaluate_tracking(gt_ids, gt_boxes, gt_ids, gt_boxes, min_iou=1.0)["num_matches"] == 1
+
+
+def test_evaluate_accepts_empty_frames_given_as_empty_1d_arrays():
+    gt_ids = [np.array([1]), np.array([]), np.array([1])]
+    gt_boxes = [np.array([[0.0, 0.0, 10.0, 10.0]]), np.array([]), np.array([[1.0, 0.0, 11.0, 10.0]])]
+    pred_ids = [np.array([3]), np.array([3]), np.array([])]
+    pred_boxes = [gt_boxes[0], np.array([[50.0, 50.0, 60.0, 60.0]]), np.array([])]
+    m = evaluate_tracking(gt_ids, gt_boxes, pred_ids, pred_boxes)
+    assert (m["num_frames"], m["num_gt"], m["num_predictions"]) == (3, 2, 2)
+    assert (m["num_matches"], m["num_misses"], m["num_false_positives"]) == (1, 1, 1)
+
+
+def test_evaluate_rejects_non_integer_or_2d_ids_and_flat_boxes():
+    boxes = [np.array([[0.0, 0.0, 10.0, 10.0], [20.0, 0.0, 30.0, 10.0]])]
+    ids_msg = r"^ground truth frame 0 ids must be a 1-D integer array"
+    with pytest.raises(ValueError, match=ids_msg):
+        evaluate_tracking([np.array([1.5, 2.0])], boxes, [np.array([1, 2])], boxes)
+    with pytest.raises(ValueError, match=ids_msg):
+        evaluate_tracking([np.array([[1, 2]])], boxes, [np.array([1, 2])], boxes)
+    with pytest.raises(ValueError, match=r"^prediction frame 0 boxes must be an \(G_f, 4\)"):
+        evaluate_tracking([np.array([1])], [boxes[0][:1]], [np.array([1])], [np.array([0.0, 0.0, 10.0, 10.0])])
+    with pytest.raises(ValueError, match=r"^ground truth frame 0 boxes must be finite"):
+        evaluate_tracking([np.array([1])], [np.array([[0.0, 0.0, np.inf, 10.0]])], [np.array([1])], [boxes[0][:1]])
+
+
+@pytest.mark.parametrize("min_iou", [1.5, 2.0, -0.1])
+def test_evaluate_refuses_min_iou_outside_0_to_1(min_iou):
+    gt_ids, gt_boxes = two_people_gt(2)
+    with pytest.raises(ValueError, match="min_iou must be in"):
+        evaluate_tracking(gt_ids, gt_boxes, gt_ids, gt_boxes, min_iou=min_iou)
+
+
+def test_evaluate_returns_every_documented_metric_with_hand_computed_values():
+    # One person in 4 frames. The prediction finds it as id 7 in frames 0, 2 and 3 and
+    # misses it in frame 1; ids 9 (frame 0) and 8 (frame 3) are far-away false positives.
+    person_box, far = np.array([[0.0, 0, 50, 100]]), np.array([[500.0, 500, 550, 600]])
+    pred_ids = [np.array([7, 9]), np.array([], dtype=np.int64), np.array([7]), np.array([7, 8])]
+    pred_boxes = [np.concatenate([person_box, far]), np.zeros((0, 4)), person_box, np.concatenate([person_box, far])]
+    m = evaluate_tracking([np.array([1])] * 4, [person_box] * 4, pred_ids, pred_boxes)
+    # TP 3, FN 1, FP 2 of 4 ground-truth and 5 predicted boxes; the identity matching
+    # pairs 1 with 7 (IDTP 3, IDFN 1, IDFP 2). Tracked 3 of 4 frames: partially tracked;
+    # tracked -> missed -> tracked is one fragmentation.
+    want = {
+        "mota": 1 - (1 + 2 + 0) / 4,
+        "idf1": 2 * 3 / (4 + 5),
+        "idp": 3 / 5,
+        "idr": 3 / 4,
+        "precision": 3 / 5,
+        "recall": 3 / 4,
+        "mean_matched_iou": 1.0,
+        "id_switches": 0,
+        "fragmentations": 1,
+        "num_frames": 4,
+        "num_gt": 4,
+        "num_predictions": 5,
+        "num_matches": 3,
+        "num_misses": 1,
+        "num_false_positives": 2,
+        "num_unique_gt": 1,
+        "mostly_tracked": 0,
+        "partially_tracked": 1,
+        "mostly_lost": 0,
+    }
+    assert set(m) == set(want)
+    for key, value in want.items():
+        assert m[key] == pytest.approx(value), key
+        assert isinstance(m[key], float if isinstance(value, float) else int), key
