@@ -60,6 +60,7 @@ __all__ = [
     "open_cache",
     "save_cached_video",
     "settings_differences",
+    "shown_names",
     "track_person_labels",
 ]
 
@@ -257,8 +258,8 @@ def open_cache(
             )
         if classes is not None and have.get("classes") is not None and have["classes"] != want["classes"]:
             raise CacheError(
-                f"the feature cache at {d} holds {len(have['classes'])} classes ({_shown(have['classes'])}) but the "
-                f"dataset now has {len(want['classes'])} ({_shown(want['classes'])}); refusing to mix label spaces "
+                f"the feature cache at {d} holds {len(have['classes'])} classes ({shown_names(have['classes'])}) but the "
+                f"dataset now has {len(want['classes'])} ({shown_names(want['classes'])}); refusing to mix label spaces "
                 f"(use another --cache folder)"
             )
         if classes is not None and have.get("classes") is None:  # a cache made before classes were recorded
@@ -271,7 +272,8 @@ def open_cache(
     return d
 
 
-def _shown(names: Sequence[str], k: int = 4) -> str:
+def shown_names(names: Sequence[str], k: int = 4) -> str:
+    """The first ``k`` names joined by commas, ``", ..."`` when there are more (for messages)."""
     return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hiar_lib.engine.data import CacheInfo, EngineError, cache_classes, read_cache_info
-from hiar_lib.features import settings_differences
+from hiar_lib.features import settings_differences, shown_names
 
 __all__ = ["SETTINGS_FREE_TO_DIFFER", "check_head_matches_cache", "trained_on"]
 
@@ -41,7 +41,7 @@ def _classes_text(dataset: str | None, classes: Sequence[str] | None, count: int
     n = len(classes) if classes is not None else count
     shown = ""
     if classes:
-        shown = ": " + ", ".join(classes[:4]) + (", ..." if len(classes) > 4 else "")
+        shown = ": " + shown_names(classes)
     return f"{dataset or 'an unknown dataset'} ({n if n is not None else '?'} classes{shown})"
 
 

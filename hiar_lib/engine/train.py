@@ -526,6 +526,8 @@ def _train(
     sampler = DistributedSampler(dataset, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=config.seed)
     batches_per_epoch = math.ceil(len(sampler) / per_rank)
 
+    cache_record = trained_on(cache)  # read once, not at every checkpoint
+
     def save(iteration: int) -> None:
         if not info.is_main:
             return
@@ -542,7 +544,7 @@ def _train(
             "train_label_counts": counts,
             "train_videos": len(dataset),
             "train_videos_without_track": len(dataset.skipped),
-            "cache": trained_on(cache),
+            "cache": cache_record,
             "world_size": info.world_size,
             "fine_tuned_from": fine_tuned_from,
         }
