@@ -1,16 +1,12 @@
-"""Tests of hiar_lib.models: TAHNet heads, their presets, the paper's rows and GFLOPs."""
+"""Tests of hiar_lib.models: TAHNet heads, their presets and their GFLOPs count."""
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 
-import pandas as pd
 import pytest
 import torch
 from torch import nn
 
-from hiar_lib.cli import flops as flops_cli
 from hiar_lib.errors import HiarError
 from hiar_lib.models import (
     PRESET_NAMES,
@@ -20,8 +16,6 @@ from hiar_lib.models import (
     TAHNetSpecError,
     count_gflops,
     create_tahnet,
-    gflops_table,
-    paper_rows,
     parse_head_spec,
     preset_config,
     tahnet_v1,
@@ -30,7 +24,7 @@ from hiar_lib.models import (
     tahnet_v3,
     tahnet_v4,
 )
-from hiar_lib.paper import paper_table
+from hiar_lib.experiments.paper_heads import paper_rows
 
 PRESET_BUILDERS = {
     "tahnet_v1": tahnet_v1,
@@ -45,74 +39,6 @@ def meta_model(config: TAHNetConfig) -> TAHNet:
     """The head on the meta device: full size, no memory, no compute."""
     with torch.device("meta"):
         return TAHNet(config)
-
-
-@pytest.fixture(scope="module")
-def table() -> pd.DataFrame:
-    return gflops_table()
-
-
-@pytest.fixture(scope="module")
-def rows():
-    return paper_rows()
-
-
-# ------------------------------------------------------------------ GFLOPs vs the paper
-
-
-def test_gflops_table_has_every_gflops_cell_of_tables_1_2_and_7(table):
-    expected = []
-    for number, name in ((1, "table1_ntu_sota"), (2, "table2_nucla_sota"), (7, "table7_complexity")):
-        t = paper_table(name)
-        if "ours" in t:
-            t = t[t.ours.astype(bool)]
-        expected += [(number, int(r)) for r in t[t.gflops.notna()].row]
-    assert sorted(zip(table.table, table.row)) == sorted(expected)
-    assert len(table) == 26
-    for column in ("head_spec", "frames", "input_size", "dim_conv", "ours_gflops", "paper_gflops", "rel_error"):
-        assert column in table.columns
-
-
-def test_every_gflops_cell_is_within_one_percent_of_the_paper(table):
-    worst = table.loc[table.rel_error.abs().idxmax()]
-    assert table.rel_error.abs().max() < 0.01, f"worst cell: {worst.to_dict()}"
-    recomputed = (table.ours_gflops - table.paper_gflops) / table.paper_gflops
-    assert (recomputed - table.rel_error).abs().max() < 1e-12
-
-
-def test_all_but_tahnet_v1_8_frames_match_the_printed_value_at_printed_precision(table):
-    # The one miss: 145.150 (printed 145.1); the linear layers are 0.001 of it.
-    misses = table[table.ours_gflops.round(1) != table.paper_gflops]
-    assert set(misses.head_spec) <= {"CB+Conv3Dx5+GAP+FC"}
-    assert (misses.frames == 8).all() and ((misses.ours_gflops - 145.15).abs() < 0.001).all()
-
-
-def test_sixteen_frame_rows_cost_twice_the_eight_frame_rows(table):
-    sota = table[table.table.isin([1, 2])]
-    by = {(r.model, r.frames): r.ours_gflops for r in sota.itertuples()}
-    for (model, frames), g in by.items():
-        if frames == 16:
-            assert g == pytest.approx(2 * by[(model, 8)], rel=1e-4)
-
-
-def test_table7_block3_and_4_output_sizes_are_the_documented_exception(table, rows):
-    """Our layout ends at twice the printed T in blocks 3-4 (module docstring, items 7-8)."""
-    t7 = table[table.table == 7]
-    printed = t7.paper_output_size.str.split("x").map(lambda p: tuple(int(v) for v in p))
-    ours = t7.output_size.str.split("x").map(lambda p: tuple(int(v) for v in p))
-    blocks = {r.row: r.block for r in rows if r.table == 7}
-    for row, o, p in zip(t7.row, ours, printed):
-        if blocks[row] in (1, 2):
-            assert o == p
-        else:
-            assert o == (2 * p[0], p[1], p[2])
-    # The literal reading (the last conv also halves T) gives the printed sizes but misses the GFLOPs.
-    for r in rows:
-        if r.table == 7 and r.block in (3, 4):
-            literal = dataclasses.replace(r.config, last_conv_stride=(2, 2, 2))
-            assert literal.output_size == r.paper_output_size
-            gm = count_gflops(meta_model(literal), (256, *literal.input_size))
-            assert (gm - r.paper_gflops) / r.paper_gflops < -0.02
 
 
 def test_count_gflops_is_macs_of_a_hand_computed_conv_and_linear():
@@ -198,43 +124,6 @@ def test_preset_rejects_unknown_names_and_options():
         preset_config("tahnet_v9")
     with pytest.raises(TAHNetSpecError, match="dim_convv"):
         tahnet_v1(dim_convv=3)
-
-
-# ----------------------------------------------------------------------- paper's rows
-
-
-def test_paper_rows_cover_every_authors_row_of_tables_1_2_4_to_7(rows):
-    got = {(r.table, r.row) for r in rows}
-    for number, name in ((1, "table1_ntu_sota"), (2, "table2_nucla_sota"), (4, "table4_layers"), (5, "table5_gap_cb"), (6, "table6_fpn_levels"), (7, "table7_complexity")):
-        t = paper_table(name)
-        if "ours" in t:
-            t = t[t.ours.astype(bool)]
-        assert {(number, int(r)) for r in t.row} <= got
-    assert len(rows) == 4 + 6 + 9 + 10 + 8 + 16
-
-
-@pytest.mark.parametrize("number", [4, 5, 6, 7])
-def test_every_row_of_tables_4_to_7_builds_from_its_spec_and_classifies(number, rows):
-    t = paper_table({4: "table4_layers", 5: "table5_gap_cb", 6: "table6_fpn_levels", 7: "table7_complexity"}[number])
-    by_row = {r.row: r for r in rows if r.table == number}
-    for record in t.to_dict("records"):
-        r = by_row[int(record["row"])]
-        head = parse_head_spec(record["head_spec"])
-        assert r.config.spec == record["head_spec"] == str(head)
-        assert (head.cb, head.conv_type or None, head.n_conv, head.gap, head.n_fc) == (
-            bool(record["cb"]),
-            record["conv_type"] if isinstance(record["conv_type"], str) else None,
-            int(record["n_conv"]),
-            bool(record["gap"]),
-            int(record["n_fc"]),
-        )
-        model = meta_model(r.config)
-        out = model(torch.empty(1, 256, *r.config.input_size, device="meta"))
-        assert out.shape == (1, 60)
-        if not pd.isna(record["dim_conv"]):
-            assert r.config.dim_conv == int(record["dim_conv"])
-        else:
-            assert any("dim_conv" in note for note in r.notes)
 
 
 def test_table4_first_block_heads_build_at_8x7x7_and_run():
@@ -356,23 +245,6 @@ def test_norm_none_gives_biased_convs_without_batchnorm():
     convs = [m for m in model.modules() if isinstance(m, nn.Conv3d)]
     assert len(convs) == 5 and all(c.bias is not None for c in convs)
     assert not any(isinstance(m, nn.BatchNorm3d) for m in model.modules())
-
-
-# --------------------------------------------------------------------------------- CLI
-
-
-def test_cli_flops_prints_the_table_as_csv_and_writes_it(tmp_path, capsys):
-    parser = argparse.ArgumentParser(prog="hiar")
-    flops_cli.register(parser.add_subparsers(dest="command"))
-    out = tmp_path / "sub" / "flops.csv"
-    args = parser.parse_args(["flops", "--out", str(out)])
-    assert args.func(args) == 0
-    printed = capsys.readouterr().out
-    assert printed == out.read_text()
-    frame = pd.read_csv(out)
-    assert len(frame) == 26
-    assert {"head_spec", "frames", "input_size", "ours_gflops", "paper_gflops", "rel_error"} <= set(frame.columns)
-    assert frame.rel_error.abs().max() < 0.01
 
 
 def test_hidden_fc_layers_start_at_he_scale_and_the_classifier_near_zero() -> None:

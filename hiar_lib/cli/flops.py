@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_flops(args: argparse.Namespace) -> int:
-    from hiar_lib.models.flops import gflops_table
+    from hiar_lib.experiments.gflops import gflops_table
 
     table = gflops_table()
     shown = table.copy()

@@ -25,7 +25,7 @@ resumed run ends with the same weights as an uninterrupted one (on the CPU, bit 
 the mean loss (rank 0's) over the steps since the previous line, the learning rate, the
 epoch, the number of instances, the seconds since the run (or its resumption) started.
 
-Distributed (DESIGN.md, "Scale-out"): launched under ``torchrun`` (``WORLD_SIZE`` > 1),
+Distributed: launched under ``torchrun`` (``WORLD_SIZE`` > 1),
 the process group is initialised (``gloo`` on the CPU, ``nccl`` on CUDA, each rank on
 ``cuda:LOCAL_RANK``), the head is wrapped in ``DistributedDataParallel`` and the videos
 are sharded by ``DistributedSampler``. ``batch_size`` is the *global* batch (4 videos,
@@ -186,7 +186,7 @@ class TrainConfig:
 
 
 def profile_config(profile: str = "quick", dataset: str = "synthetic", **overrides: Any) -> TrainConfig:
-    """The training budget of a profile (DESIGN.md, "Profiles") with fields overridden.
+    """The training budget of a profile with fields overridden.
 
     - ``paper``: the paper's recipe, SGD lr 0.001, momentum 0.9, batch 4; NTU RGB+D (and
       the synthetic benchmark, which mirrors it): 120,000 iterations, x0.1 at 80,000 and

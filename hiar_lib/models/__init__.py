@@ -2,22 +2,23 @@
 
 - :mod:`hiar_lib.models.tahnet`: heads built from spec strings such as
   ``"CB+Conv3Dx5+GAP+FC"``, presets ``tahnet_v1`` .. ``tahnet_v4`` and
-  ``tahnet_v2_wo_cb``, and :func:`paper_rows`, every head of Tables 1, 2, 4-7.
-- :mod:`hiar_lib.models.flops`: :func:`count_gflops` and :func:`gflops_table`.
+  ``tahnet_v2_wo_cb``.
+- :mod:`hiar_lib.models.flops`: :func:`count_gflops`.
+
+The paper's rows as heads, and their GFLOPs beside the paper's, are in
+:mod:`hiar_lib.experiments` (the model layer does not read the paper's tables).
 """
 
-from hiar_lib.models.flops import count_gflops, gflops_table
+from hiar_lib.models.flops import count_gflops
 from hiar_lib.models.tahnet import (
     PRESET_NAMES,
     HeadSpec,
-    PaperRow,
     TAHNet,
     TAHNetConfig,
     TAHNetSpecError,
     create_channel_bottleneck,
     create_conv_stack,
     create_tahnet,
-    paper_rows,
     parse_head_spec,
     preset_config,
     tahnet_v1,
@@ -30,7 +31,6 @@ from hiar_lib.models.tahnet import (
 __all__ = [
     "PRESET_NAMES",
     "HeadSpec",
-    "PaperRow",
     "TAHNet",
     "TAHNetConfig",
     "TAHNetSpecError",
@@ -38,8 +38,6 @@ __all__ = [
     "create_channel_bottleneck",
     "create_conv_stack",
     "create_tahnet",
-    "gflops_table",
-    "paper_rows",
     "parse_head_spec",
     "preset_config",
     "tahnet_v1",

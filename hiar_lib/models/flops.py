@@ -10,25 +10,19 @@ Counting never computes anything: the model's parameters are swapped for meta te
 (:func:`torch.func.functional_call`) and the input is a meta tensor, so a 145-GMAC head is
 counted in milliseconds on any machine and the model is left untouched.
 
-:func:`gflops_table` compares every GFLOPs cell of Tables 1, 2 and 7 (read from
-``paper_tables/``) with our count of the same head as built by
-:func:`hiar_lib.models.tahnet.paper_rows`.
+:func:`hiar_lib.experiments.gflops.gflops_table` uses it to set our count of every head
+beside the paper's printed GFLOPs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from hiar_lib.models.tahnet import TAHNet, paper_rows
-
-__all__ = ["GFLOPS_TABLES", "count_gflops", "gflops_table"]
-
-GFLOPS_TABLES: tuple[int, ...] = (1, 2, 7)
+__all__ = ["count_gflops"]
 
 
 def count_gflops(model: nn.Module, input_shape: Sequence[int]) -> float:
@@ -64,42 +58,3 @@ def count_gflops(model: nn.Module, input_shape: Sequence[int]) -> float:
         for m, training in modes.items():
             m.training = training
     return counter.get_total_flops() / 2 / shape[0] / 1e9
-
-
-def _size_text(size: Sequence[int] | None) -> str:
-    return "" if size is None else "x".join(str(s) for s in size)
-
-
-def gflops_table() -> pd.DataFrame:
-    """Our GMACs next to the paper's for every GFLOPs cell of Tables 1, 2 and 7.
-
-    Columns: ``table``, ``row``, ``model`` (TAHNet-vN name where the paper gives one),
-    ``head_spec``, ``frames``, ``input_size`` (``TxHxW``), ``dim_conv``, ``output_size``
-    (ours, end of the conv stack), ``paper_output_size`` (Table 7 only), ``ours_gflops``,
-    ``paper_gflops``, ``rel_error`` = (ours - paper) / paper. The paper's numbers come
-    from ``paper_tables/``; the heads are built on the meta device.
-    """
-    records = []
-    for r in paper_rows(GFLOPS_TABLES):
-        if r.paper_gflops is None:
-            continue
-        with torch.device("meta"):
-            model = TAHNet(r.config)
-        ours = count_gflops(model, model.expected_input_shape)
-        records.append(
-            dict(
-                table=r.table,
-                row=r.row,
-                model=r.name,
-                head_spec=r.config.spec,
-                frames=r.config.input_size[0],
-                input_size=_size_text(r.config.input_size),
-                dim_conv=r.config.dim_conv,
-                output_size=_size_text(r.config.output_size),
-                paper_output_size=_size_text(r.paper_output_size),
-                ours_gflops=ours,
-                paper_gflops=r.paper_gflops,
-                rel_error=(ours - r.paper_gflops) / r.paper_gflops,
-            )
-        )
-    return pd.DataFrame.from_records(records)
