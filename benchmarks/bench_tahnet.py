@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from hiar_lib.models import TAHNet, count_gflops, preset_config  # noqa: E402
 from hiar_lib.fileio import write_json  # noqa: E402
-from hiar_lib.provenance import provenance  # noqa: E402
+from hiar_lib.experiments.provenance import provenance  # noqa: E402
 
 PRESETS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
 

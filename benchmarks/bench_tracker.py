@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from hiar_lib.fileio import write_json  # noqa: E402
 from hiar_lib.experiments.paper import paper_timing_fps  # noqa: E402
-from hiar_lib.provenance import provenance as hiar_provenance  # noqa: E402
+from hiar_lib.experiments.provenance import provenance as hiar_provenance  # noqa: E402
 from hiar_lib.track import NUM_JOINTS, track_instances  # noqa: E402
 
 PEOPLE = (2, 5, 20)

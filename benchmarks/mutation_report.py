@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from hiar_lib.fileio import write_json
-from hiar_lib.provenance import provenance
+from hiar_lib.experiments.provenance import provenance
 
 COMMAND = "make mutation"
 

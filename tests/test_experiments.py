@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -17,6 +19,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.gflops import gflops_table
 from hiar_lib.experiments.paper import paper_table, paper_table_names, paper_tables_dir, paper_timing_fps
 from hiar_lib.experiments.paper_heads import paper_rows
+from hiar_lib.experiments.provenance import git_commit, provenance
+from hiar_lib.experiments.records import RECORD_FORMAT, RECORD_VERSION, RecordError, read_record, write_record
 from hiar_lib.models import TAHNet, TAHNetConfig, count_gflops, parse_head_spec
 
 
@@ -216,3 +220,89 @@ def test_an_installed_package_finds_the_paper_tables(tmp_path):
     module, tables, n = run.stdout.split()
     assert module.startswith(str(site)) and tables.startswith(str(site))
     assert n == "16"
+
+
+# ------------------------------------------------------------------ results records
+
+
+def test_a_record_reads_back_as_written_with_its_provenance(tmp_path):
+    prov = provenance(profile="smoke", seeds=[0, 1], wall_time_s=12.5, dataset="synthetic")
+    path = write_record(tmp_path / "sub" / "t.json", "table3_action_region", {"head": "tahnet_v1"}, {"top1": [0.5, 0.25]}, prov)
+    assert path == tmp_path / "sub" / "t.json"
+    record = read_record(path)
+    assert record.artefact == "table3_action_region"
+    assert record.parameters == {"head": "tahnet_v1"} and record.metrics == {"top1": [0.5, 0.25]}
+    assert record.wall_time_s == 12.5 and not record.reused and record.path == path
+    assert record.provenance["seeds"] == [0, 1] and record.provenance["dataset"] == "synthetic"
+    assert record.provenance["profile"] == "smoke" and record.provenance["date"].endswith("+00:00")
+    raw = json.loads(path.read_text())
+    assert raw["format"] == RECORD_FORMAT and raw["version"] == RECORD_VERSION
+    assert "wall_time_s" not in raw and "wall_time_s" not in raw["metrics"]  # one place: the provenance
+    reused = write_record(tmp_path / "r.json", "x", {}, {}, provenance(wall_time_s=300.0, reused={"from": "cache/a.pt", "date": "2026-01-01T00:00:00+00:00"}))
+    assert read_record(reused).reused and read_record(reused).wall_time_s == 300.0
+
+
+@pytest.mark.parametrize(
+    "artefact, metrics, prov, message",
+    [
+        ("t", {"a": 1}, {"git_commit": None, "date": "d"}, "the provenance lacks wall_time_s"),
+        ("t", {"a": 1}, {"git_commit": None, "date": "d", "wall_time_s": None}, r"wall_time_s must be the seconds the work took .* got None"),
+        ("t", {"a": 1}, {"git_commit": None, "date": "d", "wall_time_s": -1.0}, "got -1.0"),
+        ("t", {"top1": np.float32(0.5)}, {"git_commit": None, "date": "d", "wall_time_s": 1}, r"metrics.top1 is a numpy.float32: .*\.item\(\)"),
+        ("t", {"top1": [1.0, float("nan")]}, {"git_commit": None, "date": "d", "wall_time_s": 1}, r"metrics.top1\[1\] is nan"),
+        ("t", {1: 2}, {"git_commit": None, "date": "d", "wall_time_s": 1}, "has a key 1 of type int"),
+        ("", {}, {"git_commit": None, "date": "d", "wall_time_s": 1}, "'artefact' must be a non-empty string"),
+        ("t", [], {"git_commit": None, "date": "d", "wall_time_s": 1}, "'metrics' must be a JSON object, got list"),
+        ("t", {}, {"git_commit": None, "date": "d", "wall_time_s": 1, "reused": True}, "provenance.reused must be null or an object"),
+    ],
+)
+def test_a_record_that_would_not_read_back_is_refused_and_nothing_is_written(tmp_path, artefact, metrics, prov, message):
+    out = tmp_path / "bad.json"
+    with pytest.raises(RecordError, match=message):
+        write_record(out, artefact, {}, metrics, prov)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_reading_a_file_that_is_not_a_record_names_the_file_and_the_fault(tmp_path):
+    with pytest.raises(RecordError, match=f"no results record at {tmp_path / 'none.json'}"):
+        read_record(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(RecordError, match=r"bad.json is not a readable JSON results record"):
+        read_record(bad)
+    bad.write_text(json.dumps({"artefact": "x", "metrics": {}}))
+    with pytest.raises(RecordError, match=r"is not a results record \(format None, expected 'hiar.results'\)"):
+        read_record(bad)
+    bad.write_text(json.dumps({"format": RECORD_FORMAT, "version": RECORD_VERSION + 1}))
+    with pytest.raises(RecordError, match=f"version {RECORD_VERSION + 1}; this hiar_lib reads up to version {RECORD_VERSION}"):
+        read_record(bad)
+    bad.write_text(json.dumps({"format": RECORD_FORMAT, "version": 1, "artefact": "x", "parameters": {}, "metrics": {}, "provenance": {"git_commit": "a", "date": "d"}}))
+    with pytest.raises(RecordError, match="the provenance lacks wall_time_s"):
+        read_record(bad)
+
+
+# ----------------------------------------------------------------------- provenance
+
+
+def _git(repo, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_the_commit_is_dirty_for_code_changes_only_not_for_written_results(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "results").mkdir(parents=True)
+    (repo / "code.py").write_text("a = 1\n")
+    (repo / "results" / "r.json").write_text("{}\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    assert git_commit(repo) == sha
+    (repo / "results" / "r.json").write_text('{"top1": 0.5}\n')  # a run rewrote a committed result
+    (repo / "new.py").write_text("untracked\n")
+    assert git_commit(repo) == sha
+    (repo / "code.py").write_text("a = 2\n")
+    assert git_commit(repo) == sha + "+dirty"
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert git_commit(outside) is None

@@ -19,7 +19,7 @@ from typing import Any
 
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import write_json
-from hiar_lib.provenance import provenance
+from hiar_lib.experiments.provenance import provenance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hiar_lib.fileio import write_json
-from hiar_lib.provenance import provenance
+from hiar_lib.experiments.provenance import provenance
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from hiar_lib.fileio import write_json
-from hiar_lib.provenance import provenance
+from hiar_lib.experiments.provenance import provenance
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -109,7 +109,7 @@ def _safe(text: str) -> str:
 def _report(kind: str, info, rule: str, runs: list[dict[str, Any]], profile: str | None, seeds: list[int] | None,
             device: str, started: float, **extra: Any) -> dict[str, Any]:  # fmt: skip
     from hiar_lib.engine import cache_classes, summarize_runs
-    from hiar_lib.provenance import provenance
+    from hiar_lib.experiments.provenance import provenance
 
     return {
         "artefact": kind,
