@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 
@@ -193,8 +194,12 @@ def test_an_installed_package_finds_the_paper_tables(tmp_path):
     """A wheel of the repository, installed elsewhere, reads the tables from its own files."""
     root = paper_tables_dir().parents[2]
     assert (root / "pyproject.toml").is_file()
+    src = tmp_path / "src"  # a copy, so that the build leaves nothing in the checkout
+    shutil.copytree(root / "hiar_lib", src / "hiar_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, src / name)
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel"), str(root)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel"), str(src)],
         capture_output=True, text=True, timeout=900,
     )
     assert build.returncode == 0, build.stderr[-2000:]
