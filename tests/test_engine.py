@@ -37,6 +37,8 @@ from hiar_lib.engine import (
     train_head,
 )
 from hiar_lib.errors import HiarError
+from hiar_lib.experiments.heads import train_heads
+from hiar_lib.experiments.records import read_record
 from hiar_lib.features import CacheError, CachedClip, CachedVideo, ExtractionConfig, open_cache, save_cached_video
 
 REPO = Path(__file__).resolve().parents[1]
@@ -402,13 +404,26 @@ def test_cli_train_with_two_seeds_writes_results_with_provenance(toy_cache: Path
         "--seeds", "0", "1", "--out", str(tmp_path / "runs"), "--results", str(results), "--no-progress",
     ]  # fmt: skip
     assert main(argv) == 0
-    data = json.loads(results.read_text())
+    record = read_record(results)
+    data = record.metrics
+    assert record.artefact == "train" and record.parameters["protocol"] == "cs" and record.parameters["rule"] == "score"
     assert data["summary"]["runs"] == 2 and len(data["runs"]) == 2
-    assert data["provenance"]["seeds"] == [0, 1] and data["provenance"]["profile"] == "quick"
+    assert record.provenance["seeds"] == [0, 1] and record.provenance["profile"] == "quick"
+    assert record.wall_time_s > 0 and not record.reused
     assert data["summary"]["majority_baseline"]["accuracy"] == pytest.approx(5 / 13)
     assert len(data["runs"][0]["confusion_matrix"]) == 3
-    assert json.loads((tmp_path / "runs" / "results.json").read_text())["summary"] == data["summary"]
+    assert read_record(tmp_path / "runs" / "results.json").metrics["summary"] == data["summary"]
     assert main(["train", "--cache", str(toy_cache), "--protocol", "cv", "--out", str(tmp_path / "x")]) == 2
     assert main(["evaluate", "--checkpoint", str(tmp_path / "runs" / "seed0" / "last.pt"), "--cache", str(toy_cache),
                  "--rule", "area", "--results", str(tmp_path / "eval.json"), "--no-progress"]) == 0  # fmt: skip
-    assert json.loads((tmp_path / "eval.json").read_text())["runs"][0]["rule"] == "area"
+    evaluated = read_record(tmp_path / "eval.json")
+    assert evaluated.metrics["runs"][0]["rule"] == "area" and evaluated.provenance["seeds"] == [0]
+    assert evaluated.parameters["checkpoints"] == [str(tmp_path / "runs" / "seed0" / "last.pt")]
+    # The same work from Python (what a notebook calls): resumes the finished seed, returns the record.
+    lines: list[str] = []
+    again = train_heads(toy_cache, "cs", head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, iterations=30,
+                        lr=0.05, seeds=[0], out=tmp_path / "runs", progress=False, log=lines.append)  # fmt: skip
+    assert again.metrics["runs"][0]["accuracy"] == data["runs"][0]["accuracy"]
+    assert again.path == tmp_path / "runs" / "results.json" and len(lines) == 2 and lines[0].startswith("seed 0: top-1 ")
+    with pytest.raises(HiarError, match="unknown test-instance rule 'largest'"):
+        train_heads(toy_cache, "cs", seeds=[0], rule="largest", out=tmp_path / "y")

@@ -17,6 +17,7 @@ import torch
 from tests.conftest import free_port
 from hiar_lib.cli import main
 from hiar_lib.data.video import read_clip
+from hiar_lib.experiments.records import read_record
 from hiar_lib.detect import build_detector, detect_frames
 from hiar_lib.features import (
     CacheError,
@@ -274,8 +275,8 @@ def test_generic_csv_rows_outside_its_folder_are_extracted_trained_and_evaluated
     assert main(["train", "--cache", str(cache), "--protocol", "default", "--head", "Conv3Dx1+GAP+FC",
                  "--head-option", "dim_conv=8", "--head-option", "dim_fc=16", "--iterations", "2", "--batch-size", "2",
                  "--out", str(runs), "--no-progress"]) == 0  # fmt: skip
-    result = json.loads((runs / "results.json").read_text())
-    assert result["classes"] == generic_classes
-    assert {p["name"] for p in result["runs"][0]["predictions"]} == {"clips/nested/deep/d", "clips/e"}
+    result = read_record(runs / "results.json")
+    assert result.parameters["classes"] == generic_classes
+    assert {p["name"] for p in result.metrics["runs"][0]["predictions"]} == {"clips/nested/deep/d", "clips/e"}
     assert main(["evaluate", "--checkpoint", str(runs / "seed0" / "last.pt"), "--cache", str(cache), "--no-progress"]) == 0
     assert _snapshot(tmp_path, cache, runs) == before

@@ -2,11 +2,13 @@
 
 ``hiar train`` trains one head per seed on the cache's training videos, evaluates each
 on its test videos (one instance per video, Section 4.2) and prints the top-1 accuracy,
-mean ± std over seeds, beside the majority-class baseline. ``--results`` writes a JSON
-file with the per-run accuracy, per-class accuracy, confusion matrix and predictions,
-the summary, the majority baseline and the provenance (commit, profile, seeds, device,
-versions, date, wall time); the same file always goes to ``OUT/results.json``. Under ``torchrun`` every seed trains with
-DistributedDataParallel; rank 0 evaluates and writes.
+mean ± std over seeds, beside the majority-class baseline. The results record
+(:mod:`hiar_lib.experiments.records`: per-run accuracy, per-class accuracy, confusion
+matrix and predictions, the summary, the majority baseline, and the provenance with the
+wall time) always goes to ``OUT/results.json``, and to ``--results`` when given. Under
+``torchrun`` every seed trains with DistributedDataParallel; rank 0 evaluates and
+writes. The work itself is :func:`hiar_lib.experiments.heads.train_heads` and
+:func:`~hiar_lib.experiments.heads.evaluate_checkpoints`; this module only parses.
 
 The split of each video was fixed at extraction (``hiar extract --protocol``);
 ``--protocol`` must name the protocol the cache was extracted for.
@@ -17,12 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
-from hiar_lib.errors import HiarError
-from hiar_lib.fileio import write_json
+from hiar_lib.experiments.heads import TEST_RULES
+
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -68,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "of the people performing the action (actors; synthetic caches, which record who is who)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed (the paper: 3 runs on N-UCLA)")
     p.add_argument("--init-from", type=Path, default=None, help="fine-tune from this head checkpoint (NTU -> N-UCLA)")
-    p.add_argument("--rule", default="auto", choices=["auto", "score", "area"],
+    p.add_argument("--rule", default="auto", choices=list(TEST_RULES),
                    help="test instance: most confident track (score), largest box (area); auto: area on N-UCLA, else score")
     p.add_argument("--out", type=Path, default=None, help="run folder (default cache/runs/<cache>_<protocol>_<head>_<profile>)")
     p.add_argument("--results", type=Path, default=None, help="also write the results JSON here (it always goes to OUT/results.json)")
@@ -91,53 +92,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--checkpoint", required=True, type=Path, nargs="+", help="last.pt file(s) from `hiar train`")
     e.add_argument("--cache", required=True, type=Path)
     e.add_argument("--protocol", default=None, help="check that the cache was extracted for this protocol")
-    e.add_argument("--rule", default="auto", choices=["auto", "score", "area"])
+    e.add_argument("--rule", default="auto", choices=list(TEST_RULES))
     e.add_argument("--results", type=Path, default=None)
     e.add_argument("--device", default="cpu")
     e.add_argument("--no-progress", action="store_true")
     e.set_defaults(func=run_evaluate)
 
 
-def _rule(rule: str, dataset: str | None) -> str:
-    return ("area" if dataset == "nucla" else "score") if rule == "auto" else rule
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
-
-
-def _report(kind: str, info, rule: str, runs: list[dict[str, Any]], profile: str | None, seeds: list[int] | None,
-            device: str, started: float, **extra: Any) -> dict[str, Any]:  # fmt: skip
-    from hiar_lib.engine import cache_classes, summarize_runs
-    from hiar_lib.experiments.provenance import provenance
-
-    return {
-        "artefact": kind,
-        "dataset": info.dataset,
-        "protocol": info.protocol,
-        "cache": str(info.path),
-        "cache_key": info.key,
-        "classes": cache_classes(info.path),
-        "rule": rule,
-        **extra,
-        "summary": summarize_runs(runs),
-        "runs": runs,
-        "provenance": provenance(profile=profile, seeds=seeds, device=device, dataset=info.dataset, protocol=info.protocol,
-                                 wall_time_s=round(time.perf_counter() - started, 2)),  # fmt: skip
-    }
-
-
 def run_train(args: argparse.Namespace) -> int:
-    import torch.distributed as dist
+    from hiar_lib.experiments.heads import train_heads
 
-    from hiar_lib.engine import (
-        check_protocol, evaluate_head, format_summary, init_distributed, load_checkpoint, profile_config, split_names,
-        train_head,
-    )  # fmt: skip
-
-    started = time.perf_counter()
-    info = check_protocol(args.cache, args.protocol)
-    overrides: dict[str, Any] = {"head": args.head, "device": args.device, "num_workers": args.num_workers}
+    overrides: dict[str, Any] = {}
     for name in ("num_classes", "iterations", "lr", "weight_decay", "batch_size", "checkpoint_every", "instances"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
@@ -147,63 +112,21 @@ def run_train(args: argparse.Namespace) -> int:
         overrides["head_options"] = dict(args.head_options)
     if args.init_from is not None:
         overrides["init_from"] = str(args.init_from)
-    base = profile_config(args.profile, info.dataset or "synthetic", **overrides)
-    rule = _rule(args.rule, info.dataset)
-    out = args.out or Path("cache/runs") / _safe(f"{info.path.name}_{info.protocol or args.protocol}_{args.head}_{args.profile}")
-    train_names = split_names(args.cache, "train")
-    test_names = split_names(args.cache, "test")
-    dist_info = init_distributed(args.device)
-    try:
-        runs: list[dict[str, Any]] = []
-        for seed in args.seeds:
-            config = profile_config(args.profile, info.dataset or "synthetic", **{**overrides, "seed": seed})
-            ckpt = train_head(config, args.cache, train_names, out / f"seed{seed}", resume=not args.no_resume,
-                              progress=not args.no_progress)  # fmt: skip
-            if not dist_info.is_main:
-                continue
-            result = evaluate_head(ckpt, args.cache, test_names, rule=rule, device=dist_info.device, progress=not args.no_progress)
-            runs.append({"seed": seed, **result})
-            skipped = result["train_videos_without_track"]
-            print(f"seed {seed}: top-1 {100 * result['accuracy']:.2f} % on {result['num_videos']} test videos "
-                  f"({result['num_without_track']} without a track, counted wrong; {skipped} training videos "
-                  f"without a track left out) -> {ckpt}")  # fmt: skip
-        if not dist_info.is_main:
-            return 0
-        report = _report(
-            "train", info, rule, runs, args.profile, list(args.seeds), args.device, started,
-            head=args.head, head_config=load_checkpoint(out / f"seed{args.seeds[0]}")["head_config"],
-            train_config={**base.to_dict(), "seed": None}, out=str(out), world_size=dist_info.world_size,
-        )  # fmt: skip
-        print(format_summary(report["summary"]))
-        write_json(out / "results.json", report)
-        if args.results is not None:
-            write_json(args.results, report)
-        print(f"results written to {args.results or out / 'results.json'}")
-        return 0
-    finally:
-        if dist_info.initialised_here:
-            dist.destroy_process_group()
+    record = train_heads(
+        args.cache, args.protocol, head=args.head, profile=args.profile, seeds=args.seeds, rule=args.rule, out=args.out,
+        results=args.results, device=args.device, num_workers=args.num_workers, resume=not args.no_resume,
+        progress=not args.no_progress, **overrides,
+    )  # fmt: skip
+    if record is not None:
+        print(f"results written to {args.results or record.path}")
+    return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from hiar_lib.engine import check_protocol, evaluate_head, format_summary, load_checkpoint, split_names
+    from hiar_lib.experiments.heads import evaluate_checkpoints
 
-    started = time.perf_counter()
-    info = check_protocol(args.cache, args.protocol)
-    rule = _rule(args.rule, info.dataset)
-    test_names = split_names(args.cache, "test")
-    runs = []
-    for ckpt in args.checkpoint:
-        if not ckpt.exists():
-            raise HiarError(f"no checkpoint at {ckpt}")
-        result = evaluate_head(ckpt, args.cache, test_names, rule=rule, device=args.device, progress=not args.no_progress)
-        runs.append(result)
-        print(f"{ckpt}: top-1 {100 * result['accuracy']:.2f} % on {result['num_videos']} test videos "
-              f"({result['num_without_track']} without a track)")  # fmt: skip
-    seeds = [int(r["seed"]) for r in (load_checkpoint(c)["config"] for c in args.checkpoint)]
-    report = _report("evaluate", info, rule, runs, None, seeds, args.device, started)
-    print(format_summary(report["summary"]))
+    evaluate_checkpoints(args.checkpoint, args.cache, args.protocol, rule=args.rule, results=args.results,
+                         device=args.device, progress=not args.no_progress)  # fmt: skip
     if args.results is not None:
-        write_json(args.results, report)
         print(f"results written to {args.results}")
     return 0

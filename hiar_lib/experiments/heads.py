@@ -1,0 +1,209 @@
+"""Train and evaluate TAHNet heads over seeds on a feature cache, as one results record.
+
+What ``hiar train`` and ``hiar evaluate`` do, callable from a notebook::
+
+    from hiar_lib.experiments.heads import train_heads
+
+    record = train_heads("cache/features/quick_cs", "cs", head="tahnet_v1", seeds=[0, 1, 2])
+    record.metrics["summary"]["accuracy_mean"]
+
+:func:`train_heads` trains one head per seed (resuming from ``OUT/seed<N>/last.pt``),
+evaluates each on the cache's test videos (one instance per video, Section 4.2) and
+returns the :class:`~hiar_lib.experiments.records.ResultsRecord` it also writes to
+``OUT/results.json``: ``parameters`` (dataset, protocol, cache, classes, rule, head and
+its config, training config, run folder, world size) and ``metrics`` (``summary``, the
+mean ± std over seeds beside the majority baseline, and ``runs``, one
+:func:`~hiar_lib.engine.evaluate.evaluate_head` result per seed). Under ``torchrun``
+every seed trains with DistributedDataParallel; rank 0 evaluates, writes and returns the
+record, other ranks return ``None``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hiar_lib.errors import HiarError
+from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
+
+__all__ = ["TEST_RULES", "default_run_dir", "evaluate_checkpoints", "test_rule", "train_heads"]
+
+TEST_RULES: tuple[str, ...] = ("auto", "score", "area")
+
+
+def test_rule(rule: str, dataset: str | None) -> str:
+    """The test-instance rule: ``auto`` is the largest box on N-UCLA, the most confident track elsewhere."""
+    if rule not in TEST_RULES:
+        raise HiarError(f"unknown test-instance rule {rule!r}; rules: {', '.join(TEST_RULES)}")
+    return ("area" if dataset == "nucla" else "score") if rule == "auto" else rule
+
+
+def default_run_dir(cache: str | os.PathLike, protocol: str, head: str, profile: str) -> Path:
+    """``cache/runs/<cache folder>_<protocol>_<head>_<profile>``, with unsafe characters replaced."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{Path(cache).name}_{protocol}_{head}_{profile}").strip("-")
+    return Path("cache/runs") / name
+
+
+def _evaluation_record(kind: str, info: Any, rule: str, runs: list[dict[str, Any]], parameters: dict[str, Any],
+                       profile: str | None, seeds: list[int], device: str, started: float) -> tuple[dict, dict, dict]:  # fmt: skip
+    from hiar_lib.engine import cache_classes, summarize_runs
+    from hiar_lib.experiments.provenance import provenance
+
+    params = {
+        "dataset": info.dataset,
+        "protocol": info.protocol,
+        "cache": str(info.path),
+        "cache_key": info.key,
+        "classes": cache_classes(info.path),
+        "rule": rule,
+        **parameters,
+    }
+    metrics = {"summary": summarize_runs(runs), "runs": runs}
+    prov = provenance(profile=profile, seeds=seeds, device=device, wall_time_s=round(time.perf_counter() - started, 2))
+    return params, metrics, prov
+
+
+def train_heads(
+    cache: str | os.PathLike,
+    protocol: str,
+    *,
+    head: str = "tahnet_v1",
+    profile: str = "quick",
+    seeds: Sequence[int] = (0,),
+    rule: str = "auto",
+    out: str | os.PathLike | None = None,
+    results: str | os.PathLike | None = None,
+    device: str = "cpu",
+    num_workers: int = 0,
+    resume: bool = True,
+    progress: bool = True,
+    log: Callable[[str], Any] | None = print,
+    **overrides: Any,
+) -> ResultsRecord | None:
+    """Train one head per seed on ``cache``'s training videos and evaluate each on its test videos.
+
+    Args:
+        cache: a feature cache folder (from ``hiar extract``).
+        protocol: the protocol the cache was extracted for (checked, aliases allowed).
+        head: a preset (``tahnet_v1`` .. ``tahnet_v4``, ``tahnet_v2_wo_cb``) or a spec string.
+        profile: the training budget (:func:`hiar_lib.engine.profile_config`).
+        seeds: one run per seed.
+        rule: the test instance, ``auto`` | ``score`` | ``area`` (:func:`test_rule`).
+        out: run folder (default :func:`default_run_dir`); checkpoints go to ``OUT/seed<N>/``
+            and the record to ``OUT/results.json``.
+        results: also write the record here.
+        device, num_workers: where the heads train and the DataLoader workers per rank.
+        resume: continue from a run folder's checkpoints (``False`` starts over).
+        progress: progress bars.
+        log: called with one line per seed and a summary line (``None``: silent).
+        **overrides: :class:`hiar_lib.engine.TrainConfig` fields (``iterations``, ``lr``,
+            ``milestones``, ``batch_size``, ``instances``, ``head_options``, ``init_from``, ...).
+
+    Returns:
+        The record (rank 0), ``None`` on other ranks under ``torchrun``.
+
+    Raises:
+        HiarError: a cache of another protocol, a bad rule, no seeds, a bad override.
+    """
+    import torch.distributed as dist
+
+    from hiar_lib.engine import (
+        check_protocol, evaluate_head, format_summary, init_distributed, load_checkpoint, profile_config, split_names,
+        train_head,
+    )  # fmt: skip
+
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise HiarError("train_heads needs at least one seed")
+    started = time.perf_counter()
+    info = check_protocol(cache, protocol)
+    rule = test_rule(rule, info.dataset)
+    fields = {"head": head, "device": device, "num_workers": num_workers, **overrides}
+    base = profile_config(profile, info.dataset or "synthetic", **fields)
+    out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile)
+    train_names = split_names(cache, "train")
+    test_names = split_names(cache, "test")
+    dist_info = init_distributed(device)
+    try:
+        runs: list[dict[str, Any]] = []
+        for seed in seeds:
+            config = profile_config(profile, info.dataset or "synthetic", **{**fields, "seed": seed})
+            ckpt = train_head(config, cache, train_names, out / f"seed{seed}", resume=resume, progress=progress)
+            if not dist_info.is_main:
+                continue
+            result = evaluate_head(ckpt, cache, test_names, rule=rule, device=dist_info.device, progress=progress)
+            runs.append({"seed": seed, **result})
+            if log is not None:
+                log(f"seed {seed}: top-1 {100 * result['accuracy']:.2f} % on {result['num_videos']} test videos "
+                    f"({result['num_without_track']} without a track, counted wrong; "
+                    f"{result['train_videos_without_track']} training videos without a track left out) -> {ckpt}")  # fmt: skip
+        if not dist_info.is_main:
+            return None
+        parameters = {
+            "head": head,
+            "head_config": load_checkpoint(out / f"seed{seeds[0]}")["head_config"],
+            "train_config": {**base.to_dict(), "seed": None},
+            "out": str(out),
+            "world_size": dist_info.world_size,
+        }
+        params, metrics, prov = _evaluation_record("train", info, rule, runs, parameters, profile, seeds, device, started)
+        path = write_record(out / "results.json", "train", params, metrics, prov)
+        if results is not None:
+            write_record(results, "train", params, metrics, prov)
+        if log is not None:
+            log(format_summary(metrics["summary"]))
+        return read_record(path)
+    finally:
+        if dist_info.initialised_here:
+            dist.destroy_process_group()
+
+
+def evaluate_checkpoints(
+    checkpoints: Sequence[str | os.PathLike],
+    cache: str | os.PathLike,
+    protocol: str | None = None,
+    *,
+    rule: str = "auto",
+    results: str | os.PathLike | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+    log: Callable[[str], Any] | None = print,
+) -> ResultsRecord:
+    """Evaluate trained heads (``last.pt`` files) on ``cache``'s test videos, as one record.
+
+    ``protocol`` (optional) checks that the cache was extracted for it. ``results`` writes
+    the record there; without it the record is returned only (``path`` is ``None``).
+
+    Raises:
+        HiarError: a missing checkpoint, a cache of another protocol, a head trained on
+            another label space or other extraction settings.
+    """
+    from hiar_lib.engine import check_protocol, evaluate_head, format_summary, load_checkpoint, split_names
+
+    if not checkpoints:
+        raise HiarError("evaluate_checkpoints needs at least one checkpoint")
+    started = time.perf_counter()
+    info = check_protocol(cache, protocol)
+    rule = test_rule(rule, info.dataset)
+    test_names = split_names(cache, "test")
+    runs = []
+    for ckpt in map(Path, checkpoints):
+        if not ckpt.exists():
+            raise HiarError(f"no checkpoint at {ckpt}")
+        result = evaluate_head(ckpt, cache, test_names, rule=rule, device=device, progress=progress)
+        runs.append(result)
+        if log is not None:
+            log(f"{ckpt}: top-1 {100 * result['accuracy']:.2f} % on {result['num_videos']} test videos "
+                f"({result['num_without_track']} without a track)")  # fmt: skip
+    seeds = [int(load_checkpoint(c)["config"]["seed"]) for c in checkpoints]
+    parameters = {"checkpoints": [str(c) for c in checkpoints]}
+    params, metrics, prov = _evaluation_record("evaluate", info, rule, runs, parameters, None, seeds, device, started)
+    if log is not None:
+        log(format_summary(metrics["summary"]))
+    if results is None:
+        return ResultsRecord("evaluate", params, metrics, prov, None)
+    return read_record(write_record(results, "evaluate", params, metrics, prov))
