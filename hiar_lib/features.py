@@ -38,7 +38,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from hiar_lib.data.datasets import Sample
+from hiar_lib.data.index import Sample
 from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save, atomic_write
@@ -333,7 +333,7 @@ def track_person_labels(track_boxes: Tensor, present: Tensor, frame_indices: Ten
         track_boxes: ``(K, T, 4)`` per-frame boxes in source pixels (NaN in gaps).
         present: ``(K, T)`` bool.
         frame_indices: ``(T,)`` source frame of each clip frame (``-1``: padding).
-        gt: the clip's :class:`hiar_lib.synth.ClipAnnotation`.
+        gt: the clip's :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation`.
 
     Returns:
         ``(K,)`` int64: the person's label (``-1`` for a distractor), ``-2`` for a track
@@ -378,7 +378,7 @@ def extract_video(
 
     Args:
         model: a detector from :func:`hiar_lib.detect.build_detector`.
-        ground_truth: a :class:`hiar_lib.synth.ClipAnnotation` to label each track with
+        ground_truth: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation` to label each track with
             the person it follows (synthetic data); ``None`` otherwise.
     """
     from hiar_lib.detect import detect_frames
@@ -476,7 +476,7 @@ def extract_features(
             continue
         gt = None
         if ground_truth_root is not None:
-            from hiar_lib.synth import load_annotation
+            from hiar_lib.data.synthetic_annotation import load_annotation
 
             gt = load_annotation(ground_truth_root, sample.name)
         video = extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt)

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from hiar_lib.synth import ClipAnnotation, index_synthetic, load_annotation
+from hiar_lib.data.synthetic import index_synthetic
+from hiar_lib.data.synthetic_annotation import ClipAnnotation, load_annotation
 from hiar_lib.track import TrackerConfig, evaluate_tracking, track_instances
 
 __all__ = ["FrameInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
@@ -114,7 +115,7 @@ def evaluate_tracker_on_benchmark(
         "crossing_pairs", "instances", "tracker"}`` with metrics as
         :func:`hiar_lib.track.evaluate_tracking` returns them.
     """
-    index = index_synthetic(root)
+    index = index_synthetic(root, probe=False)
     samples = index.split(protocol)[split]
     rng = np.random.default_rng(seed)
     rows, crossing_rows, n_pairs = [], [], 0

@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real data lives, and a tiny synthetic benchmark."""
+"""Shared fixtures: where the real data lives, a tiny synthetic benchmark, and dataset
+trees of tiny real videos named as NTU RGB+D and N-UCLA name theirs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import os
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from hiar_lib.data.video import write_video
+from tests.dataset_trees import NTU_GOOD, NUCLA_GOOD, put_video
 
 # The real photos and videos: $HIAR_REALDATA when set, else ../shared/realdata beside the
 # repository (absent on a user's fresh checkout, and on a clone placed elsewhere).
@@ -37,4 +42,41 @@ def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("synthetic_tiny")
     cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=16)
     generate_benchmark(root, cfg, seed=3, workers=1, progress=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One tiny real video per container: {".avi": path, ".mp4": path}."""
+    d = tmp_path_factory.mktemp("tiny_videos")
+    frames = np.random.default_rng(0).integers(0, 255, size=(4, 24, 32, 3), dtype=np.uint8)
+    return {ext: write_video(d / f"tiny{ext}", frames, fps=10.0) for ext in (".avi", ".mp4")}
+
+
+@pytest.fixture
+def ntu_root(tmp_path: Path, tiny_videos: dict[str, Path]) -> Path:
+    root = tmp_path / "ntu"
+    for rel in NTU_GOOD:
+        put_video(tiny_videos, root, rel)
+    (root / "README.txt").write_text("not a video, not a sample: ignored")
+    return root
+
+
+@pytest.fixture
+def ntu_root_with_bad_files(ntu_root: Path, tiny_videos: dict[str, Path]) -> Path:
+    (ntu_root / "S001C002P005R001A002_rgb.avi").write_bytes(b"")  # zero bytes
+    (ntu_root / "S001C003P005R001A003_rgb.avi").write_text("this is text, not a video")
+    put_video(tiny_videos, ntu_root, "extras/foo.avi")  # misnamed
+    put_video(tiny_videos, ntu_root, "S018C001P050R001A061_rgb.avi")  # NTU RGB+D 120 action
+    put_video(tiny_videos, ntu_root, "S018C001P050R001A001_rgb.avi")  # NTU RGB+D 120 setup
+    put_video(tiny_videos, ntu_root, "copy/S001C001P001R001A001_rgb.avi")  # same sample twice
+    (ntu_root / "._S001C001P001R001A001_rgb.avi").write_bytes(b"\0" * 10)  # macOS: hidden
+    return ntu_root
+
+
+@pytest.fixture
+def nucla_root(tmp_path: Path, tiny_videos: dict[str, Path]) -> Path:
+    root = tmp_path / "nucla"
+    for rel in NUCLA_GOOD:
+        put_video(tiny_videos, root, rel)
     return root

@@ -31,7 +31,8 @@ from hiar_lib.features import (
     track_person_labels,
 )
 from hiar_lib.pool import PoolerConfig
-from hiar_lib.synth import index_synthetic, load_annotation
+from hiar_lib.data.synthetic import index_synthetic
+from hiar_lib.data.synthetic_annotation import load_annotation
 
 REPO = Path(__file__).resolve().parents[1]
 

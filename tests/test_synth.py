@@ -1,4 +1,4 @@
-"""The synthetic benchmark: its plan, its exact ground truth, loading, resume and CLI."""
+"""The synthetic benchmark generator: its plan, its exact ground truth, resume and CLI."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from hiar_lib.cli import main
-from hiar_lib.data.datasets import index_dataset
+from hiar_lib.data.synthetic import load_manifest, summarize_benchmark
+from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import probe_video, read_clip
-from hiar_lib.errors import DatasetError
 from hiar_lib.synth import (
     CLASSES,
     HAND_ONLY_PAIRS,
@@ -20,10 +20,7 @@ from hiar_lib.synth import (
     PROFILES,
     SynthConfig,
     generate_benchmark,
-    load_annotation,
-    load_manifest,
     plan_benchmark,
-    summarize_benchmark,
     with_overrides,
 )
 from hiar_lib.synth.body import make_subjects, pose_body, rest_controls
@@ -182,22 +179,6 @@ def test_labels_roles_and_track_ids(synthetic_tiny: Path) -> None:
         assert sorted(ann.track_ids.tolist()) == list(range(1, len(ann.track_ids) + 1))
 
 
-def test_synthetic_index_splits_by_subject_and_view(synthetic_tiny: Path) -> None:
-    index = index_dataset("synthetic", synthetic_tiny, progress=False)
-    cv = index.split("cv")
-    assert {s.view for s in cv["train"]} == {2, 3} and {s.view for s in cv["test"]} == {1}
-    cs = index.split("cs")
-    train_subjects = set(load_manifest(synthetic_tiny)["protocols"]["cs"]["train_subjects"])
-    assert all(s.subject in train_subjects for s in cs["train"])
-    assert all(s.subject not in train_subjects for s in cs["test"])
-    assert len(cs["train"]) + len(cs["test"]) == 36
-    # cross-view: every take is rendered from every view, so each view has every class
-    takes = {(s.subject, s.label, s.take) for s in index.samples}
-    for view in (1, 2, 3):
-        assert {(s.subject, s.label, s.take) for s in index.samples if s.view == view} == takes
-        assert {s.label for s in index.samples if s.view == view} == set(range(len(index.classes)))
-
-
 def test_generation_is_deterministic_and_resumes_without_rerendering(tmp_path: Path, synthetic_tiny: Path) -> None:
     cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=16, classes=(2, 7))
     a, b = tmp_path / "a", tmp_path / "b"
@@ -218,27 +199,6 @@ def test_generation_is_deterministic_and_resumes_without_rerendering(tmp_path: P
     changed = {p.stem for p in before if before[p] != after[p]}
     take = victim.split("_T")[1].split("_")[0]
     assert victim in changed and all(f"_T{take}_" in n for n in changed)
-
-
-def test_not_a_benchmark_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DatasetError, match="not found"):
-        load_manifest(tmp_path / "missing")
-    with pytest.raises(DatasetError, match="manifest.json is missing"):
-        load_manifest(tmp_path)
-    (tmp_path / "manifest.json").write_text("{not json")
-    with pytest.raises(DatasetError, match="unreadable manifest"):
-        load_manifest(tmp_path)
-    with pytest.raises(DatasetError, match="annotation not found"):
-        load_annotation(tmp_path, "A01_P001_T0001_C1")
-
-
-def test_missing_clip_files_are_listed_not_raised(tmp_path: Path) -> None:
-    cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=4, classes=(0,))
-    generate_benchmark(tmp_path, cfg, seed=0, workers=1, progress=False)
-    victim = sorted((tmp_path / "videos").glob("*.mp4"))[0]
-    victim.unlink()
-    index = index_dataset("synthetic", tmp_path, progress=False)
-    assert len(index.samples) == 2 and len(index.bad) == 1 and str(victim) in index.bad[0].reason
 
 
 # -- command line ----------------------------------------------------------------------------

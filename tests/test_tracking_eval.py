@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hiar_lib.synth import index_synthetic, load_annotation
+from hiar_lib.data.synthetic import index_synthetic
+from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.track import PAPER_CONFIG, TrackerConfig
 from hiar_lib.tracking_eval import FrameInstances, crossing_pairs, evaluate_tracker_on_benchmark
 

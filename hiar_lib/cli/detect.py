@@ -95,8 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from hiar_lib.data.synthetic import load_manifest
     from hiar_lib.detect import TrainConfig, build_detector, evaluate_detector, read_checkpoint, train_detector
-    from hiar_lib.synth import load_manifest
 
     minutes = args.minutes if args.minutes and args.minutes > 0 else None
     try:

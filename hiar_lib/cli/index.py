@@ -14,7 +14,8 @@ import sys
 import textwrap
 from typing import TextIO
 
-from hiar_lib.data.datasets import DATASETS, DatasetIndex, index_dataset
+from hiar_lib.data.datasets import DATASETS, index_dataset
+from hiar_lib.data.index import DatasetIndex
 
 CSV_COLUMNS: tuple[str, ...] = (
     "section",

@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from hiar_lib.synth import generate_benchmark, summarize_benchmark
+    from hiar_lib.data.synthetic import summarize_benchmark
+    from hiar_lib.synth import generate_benchmark
 
     manifest = generate_benchmark(args.out, args.profile, seed=args.seed, workers=args.workers, progress=not args.no_progress)
     summary = summarize_benchmark(args.out)

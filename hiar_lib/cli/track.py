@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
               f"MOTA {m['mota']:.4f}  IDF1 {m['idf1']:.4f}  ID switches {m['id_switches']}  "
               f"({r['clips']} clips, {r['clips_with_crossings']} with people crossing)")  # fmt: skip
     if args.out:
-        from hiar_lib.synth import load_manifest
+        from hiar_lib.data.synthetic import load_manifest
 
         manifest = load_manifest(args.data)
         record = {

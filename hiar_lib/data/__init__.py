@@ -1,7 +1,8 @@
-"""Data layer: video I/O and dataset indexes."""
+"""Data layer: video I/O, class labels, dataset indexes and the synthetic benchmark's format."""
 
 from hiar_lib.data import labels
-from hiar_lib.data.datasets import BadFile, DatasetIndex, Protocol, Sample, index_dataset
+from hiar_lib.data.datasets import index_dataset
+from hiar_lib.data.index import BadFile, DatasetIndex, Protocol, Sample
 from hiar_lib.data.video import (
     Clip,
     VideoInfo,

@@ -149,7 +149,9 @@ def check_protocol(cache_dir: str | os.PathLike, protocol: str | None) -> CacheI
         return info
     if _protocol_key(protocol) == _protocol_key(info.protocol):
         return info
-    from hiar_lib.data.datasets import GENERIC_PROTOCOLS, NTU60_PROTOCOLS, NUCLA_PROTOCOLS
+    from hiar_lib.data.generic import GENERIC_PROTOCOLS
+    from hiar_lib.data.ntu import NTU60_PROTOCOLS
+    from hiar_lib.data.nucla import NUCLA_PROTOCOLS
 
     for table in (NTU60_PROTOCOLS, NUCLA_PROTOCOLS, GENERIC_PROTOCOLS):
         p = table.get(info.protocol)
@@ -291,7 +293,7 @@ def cache_classes(cache_dir: str | os.PathLike) -> list[str] | None:
         return list(NUCLA_CLASSES)
     if info.dataset == "synthetic" and info.config.get("data_root"):
         try:
-            from hiar_lib.synth import load_manifest
+            from hiar_lib.data.synthetic import load_manifest
 
             return list(load_manifest(info.config["data_root"])["classes"])
         except (HiarError, OSError, KeyError, ImportError):

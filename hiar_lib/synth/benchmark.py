@@ -1,22 +1,15 @@
-"""The synthetic multi-person action benchmark: plan, render, write, load.
+"""The synthetic multi-person action benchmark: plan, render, write.
 
 A *take* is one performance: a class, its actor(s), 0-3 distractors, a room. Like NTU
 RGB+D, every take is recorded by three cameras at once (view 1 in front, views 2 and 3 at
--45 and +45 degrees), giving three clips. Protocols mirror the real ones:
+-45 and +45 degrees), giving three clips. Every person of a take comes from the same
+half of the subjects (``SynthConfig.train_subjects`` train under the cross-subject
+protocol), so that the protocols of :func:`hiar_lib.data.synthetic.synthetic_protocols`
+hold.
 
-- ``cs`` (cross-subject): takes whose performers are in ``train_subjects`` train, the
-  others test; every person of a take comes from the same half of the subjects.
-- ``cv`` (cross-view): views 2 and 3 train, view 1 tests.
-
-On disk (``ROOT``)::
-
-    manifest.json                 profile, seed, size, classes, protocols, clip list
-    videos/<name>.mp4             H.264 video
-    annotations/<name>.json       per person: track id, subject, label, role;
-                                  per frame: instances with box, 17 keypoints, area
-    annotations/<name>_masks.npz  packed bool masks (T, P, H, W)
-
-Ground truth is exact: a box is the extent of its person's rendered mask
+The benchmark is written in the format that :mod:`hiar_lib.data.synthetic` (layout,
+manifest, index) and :mod:`hiar_lib.data.synthetic_annotation` (ground truth) define
+and read back. Ground truth is exact: a box is the extent of its person's rendered mask
 (``[min col, min row, max col + 1, max row + 1]``, pixels); keypoints are the projected
 joints with visibility 2 (in the frame and the pixel shows that person), 1 (in the frame,
 hidden by someone else) or 0 (outside the frame). A person with an empty mask in a frame
@@ -29,15 +22,21 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from hiar_lib.data.datasets import BadFile, DatasetIndex, Protocol, Sample
+from hiar_lib.data.synthetic import (
+    MANIFEST_FILE,
+    annotation_file,
+    masks_file,
+    synthetic_protocols,  # noqa: F401  (hiar_lib/detect.py imports it from here)
+    video_file,
+)
+from hiar_lib.data.synthetic_annotation import write_masks
 from hiar_lib.data.video import write_video
-from hiar_lib.errors import DatasetError
 from hiar_lib.fileio import atomic_write
 from hiar_lib.synth.actions import (
     CLASSES,
@@ -52,16 +51,13 @@ from hiar_lib.synth.render import look_at_camera, render_background, render_peop
 
 __all__ = [
     "PROFILES",
-    "ClipAnnotation",
     "SynthConfig",
     "TakeSpec",
+    "clip_name",
     "generate_benchmark",
-    "load_annotation",
-    "load_manifest",
-    "index_synthetic",
     "plan_benchmark",
-    "summarize_benchmark",
-    "synthetic_protocols",
+    "resolve_profile",
+    "with_overrides",
 ]
 
 VIEW_AZIMUTH_DEG = {1: 0.0, 2: -45.0, 3: 45.0}
@@ -222,8 +218,8 @@ def _render_take(args: tuple[TakeSpec, SynthConfig, int, str]) -> list[dict]:
     entries = [
         {
             "name": n,
-            "video": f"videos/{n}.mp4",
-            "annotation": f"annotations/{n}.json",
+            "video": video_file(n),
+            "annotation": annotation_file(n),
             "label": take.label,
             "subject": take.actors[0],
             "view": v,
@@ -232,7 +228,7 @@ def _render_take(args: tuple[TakeSpec, SynthConfig, int, str]) -> list[dict]:
         for n, v in zip(names, config.views)
     ]
     done = all(
-        (root / e["video"]).exists() and (root / e["annotation"]).exists() and (root / f"annotations/{e['name']}_masks.npz").exists()
+        (root / e["video"]).exists() and (root / e["annotation"]).exists() and (root / masks_file(e["name"])).exists()
         for e in entries
     )
     rng = np.random.default_rng(np.random.SeedSequence([seed, take.take]))
@@ -330,13 +326,7 @@ def _write_clip(root: Path, entry: dict, people, frames, masks, kps, config: Syn
         "frames": frame_list,
     }
     (root / "annotations").mkdir(parents=True, exist_ok=True)
-    packed = np.packbits(masks.reshape(-1))
-
-    def save_masks(p: Path) -> None:
-        with open(p, "wb") as f:
-            np.savez_compressed(f, masks=packed, shape=np.array(masks.shape))
-
-    atomic_write(root / f"annotations/{name}_masks.npz", save_masks)
+    atomic_write(root / masks_file(name), lambda p: write_masks(p, masks))
     write_video(root / entry["video"], frames, fps=config.fps)
     # The annotation is written last: its presence marks the clip as complete.
     atomic_write(root / entry["annotation"], lambda p: p.write_text(json.dumps(ann)))
@@ -401,7 +391,7 @@ def generate_benchmark(
         "clips": clips,
         "wall_time_s": round(time.perf_counter() - start, 2),
     }
-    atomic_write(root / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=1)))
+    atomic_write(root / MANIFEST_FILE, lambda p: p.write_text(json.dumps(manifest, indent=1)))
     return manifest
 
 
@@ -412,180 +402,6 @@ def resolve_profile(profile: str | SynthConfig) -> SynthConfig:
     if profile not in PROFILES:
         raise ValueError(f"unknown synthetic profile {profile!r}: expected one of {sorted(PROFILES)}")
     return PROFILES[profile]
-
-
-# -- loading ---------------------------------------------------------------------------
-
-
-def load_manifest(root: str | os.PathLike) -> dict:
-    """Read ``root/manifest.json``; a clear error if ``root`` is not a synthetic benchmark."""
-    p = Path(root)
-    m = p / "manifest.json"
-    if not p.is_dir():
-        raise DatasetError(f"synthetic benchmark root not found: {p} (expected a folder made by `hiar synth`)")
-    if not m.is_file():
-        raise DatasetError(f"not a synthetic benchmark: {m} is missing (generate one with `hiar synth --out {p}`)")
-    try:
-        manifest = json.loads(m.read_text())
-    except json.JSONDecodeError as e:
-        raise DatasetError(f"unreadable manifest {m}: {e}") from None
-    if "clips" not in manifest or "classes" not in manifest:
-        raise DatasetError(f"{m} is not a synthetic benchmark manifest (no 'clips' or 'classes')")
-    return manifest
-
-
-@dataclass
-class ClipAnnotation:
-    """Ground truth of one synthetic clip.
-
-    Attributes:
-        boxes: ``(T, P, 4)`` float32 xyxy pixels, NaN where the person is absent.
-        keypoints: ``(T, P, 17, 3)`` float32 ``(x, y, visibility)``.
-        present: ``(T, P)`` bool, the person's mask is not empty.
-        track_ids: ``(P,)`` int, 1-based.
-        person_labels: ``(P,)`` int class id, ``-1`` for distractors.
-        roles: ``"actor"`` or ``"distractor"`` per person.
-        masks: ``(T, P, H, W)`` bool, read on first access.
-    """
-
-    name: str
-    label: int
-    subject: int
-    view: int
-    take: int
-    width: int
-    height: int
-    fps: float
-    num_frames: int
-    boxes: np.ndarray
-    keypoints: np.ndarray
-    present: np.ndarray
-    track_ids: np.ndarray
-    person_labels: np.ndarray
-    roles: list[str]
-    mask_path: Path
-    _masks: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def masks(self) -> np.ndarray:
-        if self._masks is None:
-            with np.load(self.mask_path) as z:
-                shape = tuple(int(x) for x in z["shape"])
-                self._masks = np.unpackbits(z["masks"], count=int(np.prod(shape))).reshape(shape).astype(bool)
-        return self._masks
-
-
-def load_annotation(root: str | os.PathLike, name: str) -> ClipAnnotation:
-    """Ground truth of clip ``name`` of the benchmark at ``root``."""
-    path = Path(root) / "annotations" / f"{name}.json"
-    if not path.is_file():
-        raise DatasetError(f"annotation not found: {path} (expected a clip of a benchmark made by `hiar synth`)")
-    ann = json.loads(path.read_text())
-    t, p = ann["num_frames"], len(ann["persons"])
-    boxes = np.full((t, p, 4), np.nan, np.float32)
-    kps = np.zeros((t, p, NUM_KEYPOINTS, 3), np.float32)
-    present = np.zeros((t, p), bool)
-    col = {person["track_id"]: k for k, person in enumerate(ann["persons"])}
-    for fr in ann["frames"]:
-        for inst in fr["instances"]:
-            k = col[inst["track_id"]]
-            boxes[fr["index"], k] = inst["box"]
-            kps[fr["index"], k] = inst["keypoints"]
-            present[fr["index"], k] = True
-    return ClipAnnotation(
-        name=ann["name"],
-        label=ann["label"],
-        subject=ann["subject"],
-        view=ann["view"],
-        take=ann["take"],
-        width=ann["width"],
-        height=ann["height"],
-        fps=ann["fps"],
-        num_frames=t,
-        boxes=boxes,
-        keypoints=kps,
-        present=present,
-        track_ids=np.array([q["track_id"] for q in ann["persons"]], int),
-        person_labels=np.array([q["label"] for q in ann["persons"]], int),
-        roles=[q["role"] for q in ann["persons"]],
-        mask_path=path.with_name(f"{name}_masks.npz"),
-    )
-
-
-def synthetic_protocols(manifest: dict) -> dict[str, Protocol]:
-    """The benchmark's protocols, from its manifest: ``cs`` by subject, ``cv`` by view."""
-    cs = manifest["protocols"]["cs"]["train_subjects"]
-    cv = manifest["protocols"]["cv"]["train_views"]
-    return {
-        "cs": Protocol("cs", "subject", frozenset(cs), None, "cross-subject", aliases=("xsub", "cross-subject")),
-        "cv": Protocol(
-            "cv", "view", frozenset(cv), frozenset(set(manifest["views"]) - set(cv)), "cross-view",
-            aliases=("xview", "cross-view"),
-        ),  # fmt: skip
-    }
-
-
-def index_synthetic(root: str | os.PathLike) -> DatasetIndex:
-    """A :class:`~hiar_lib.data.datasets.DatasetIndex` of a generated benchmark.
-
-    Clips listed in the manifest whose video or annotation is missing are listed in
-    ``bad`` rather than raised.
-    """
-    manifest = load_manifest(root)
-    root = Path(root)
-    samples, bad = [], []
-    for c in manifest["clips"]:
-        video, ann = root / c["video"], root / c["annotation"]
-        missing = [str(p) for p in (video, ann) if not p.is_file()]
-        if missing:
-            bad.append(BadFile(video, f"listed in the manifest but missing: {', '.join(missing)}"))
-            continue
-        samples.append(
-            Sample(path=video, name=c["name"], label=c["label"], subject=c["subject"], view=c["view"], take=c["take"])
-        )
-    return DatasetIndex(
-        dataset="synthetic",
-        root=root,
-        classes=list(manifest["classes"]),
-        samples=sorted(samples, key=lambda s: s.name),
-        bad=bad,
-        protocols=synthetic_protocols(manifest),
-        title="synthetic benchmark",
-    )
-
-
-def summarize_benchmark(root: str | os.PathLike) -> dict:
-    """Counts a person can check: clips, frames, people per clip, per split and class."""
-    manifest = load_manifest(root)
-    index = index_synthetic(root)
-    people = np.bincount([c.get("num_persons", 0) for c in manifest["clips"]], minlength=5)
-    out = {
-        "profile": manifest["profile"],
-        "seed": manifest["seed"],
-        "clips": len(manifest["clips"]),
-        "clips_readable": len(index.samples),
-        "frames": len(manifest["clips"]) * manifest["num_frames"],
-        "frame_size": [manifest["width"], manifest["height"]],
-        "fps": manifest["fps"],
-        "classes": len(index.classes),
-        "subjects": manifest["num_subjects"],
-        "views": manifest["views"],
-        "clips_by_people": {str(k): int(v) for k, v in enumerate(people) if k > 0 and v},
-        "generation_wall_time_s": manifest.get("wall_time_s"),
-        "protocols": {},
-    }
-    for proto in index.protocols:
-        split = index.split(proto)
-        missing = index.missing_classes(proto)
-        out["protocols"][proto] = {
-            name: {
-                "clips": len(items),
-                "classes_missing": missing[name],
-                "min_clips_per_class": int(np.bincount([s.label for s in items], minlength=len(index.classes)).min()),
-            }
-            for name, items in split.items()
-        }
-    return out
 
 
 def with_overrides(config: SynthConfig, **kwargs) -> SynthConfig:

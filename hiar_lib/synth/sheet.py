@@ -9,8 +9,9 @@ import numpy as np
 import torch
 from torchvision.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks
 
+from hiar_lib.data.synthetic import load_manifest
+from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import read_clip
-from hiar_lib.synth.benchmark import load_annotation, load_manifest
 from hiar_lib.synth.body import COCO_SKELETON
 
 __all__ = ["draw_ground_truth", "make_contact_sheet"]

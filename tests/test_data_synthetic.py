@@ -1,0 +1,106 @@
+"""The synthetic benchmark read back (hiar_lib.data.synthetic): manifest, protocols, index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hiar_lib.data.datasets import index_dataset
+from hiar_lib.data.synthetic import load_manifest
+from hiar_lib.data.synthetic_annotation import load_annotation
+from hiar_lib.errors import DatasetError
+from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tiny_benchmark(root: Path) -> Path:
+    """A real synthetic benchmark of 4 clips (2 classes x 2 views, 2 frames of 32x32)."""
+    cfg = with_overrides(
+        PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=2, width=32, height=32, classes=(0, 1), views=(1, 2)
+    )
+    generate_benchmark(root, cfg, seed=3, workers=1, progress=False)
+    return root
+
+
+@pytest.mark.slow
+def test_a_benchmark_is_read_back_without_the_generator(tmp_path: Path) -> None:
+    root = _tiny_benchmark(tmp_path / "synth")
+    code = (
+        "import sys\n"
+        "sys.modules['hiar_lib.synth'] = None  # as if the generator were not installed\n"
+        "from hiar_lib.data.datasets import index_dataset\n"
+        "from hiar_lib.data.synthetic import summarize_benchmark\n"
+        "from hiar_lib.data.synthetic_annotation import load_annotation\n"
+        f"index = index_dataset('synthetic', {str(root)!r}, progress=False)\n"
+        "ann = load_annotation(index.root, index.samples[0].name)\n"
+        "print(len(index), index.bad, ann.num_frames, ann.keypoints.shape[2:], summarize_benchmark(index.root)['clips'])\n"
+        "print(sorted(m for m, mod in sys.modules.items() if m.startswith('hiar_lib.synth') and mod is not None))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["4 [] 2 (17, 3) 4", "[]"]
+
+
+def test_synthetic_index_probes_its_clips_and_keeps_its_bad_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _tiny_benchmark(tmp_path / "synth")
+    unprobed = index_dataset("synthetic", root, probe=False, progress=False)
+    assert len(unprobed) == 4 and unprobed.bad == [] and unprobed.protocol is None
+    assert all(s.num_frames is None for s in unprobed.samples)
+    first, second, *_ = unprobed.samples
+    first.path.write_text("not a video")  # unreadable: found by probing
+    second.path.unlink()  # missing: found by the manifest check
+    capsys.readouterr()
+    index = index_dataset("synthetic", root, protocol="xsub", progress=True)
+    assert index.protocol == "cs" and index.title == "synthetic benchmark"
+    assert [s.name for s in index.samples] == [s.name for s in unprobed.samples[2:]]
+    assert all(s.num_frames == 2 for s in index.samples)
+    assert [b.path for b in index.bad] == [second.path, first.path]
+    assert "listed in the manifest but missing" in index.bad[0].reason
+    assert "not a readable video" in index.bad[1].reason
+    assert "probing synthetic benchmark: 100%" in capsys.readouterr().err
+    with pytest.raises(DatasetError) as e:
+        index_dataset("synthetic", root, protocol="v12_3", probe=False, progress=False)
+    assert str(e.value) == "unknown protocol 'v12_3' for synthetic benchmark: expected one of 'cs', 'cv'"
+
+
+def test_synthetic_index_splits_by_subject_and_view(synthetic_tiny: Path) -> None:
+    index = index_dataset("synthetic", synthetic_tiny, progress=False)
+    cv = index.split("cv")
+    assert {s.view for s in cv["train"]} == {2, 3} and {s.view for s in cv["test"]} == {1}
+    cs = index.split("cs")
+    train_subjects = set(load_manifest(synthetic_tiny)["protocols"]["cs"]["train_subjects"])
+    assert all(s.subject in train_subjects for s in cs["train"])
+    assert all(s.subject not in train_subjects for s in cs["test"])
+    assert len(cs["train"]) + len(cs["test"]) == 36
+    # cross-view: every take is rendered from every view, so each view has every class
+    takes = {(s.subject, s.label, s.take) for s in index.samples}
+    for view in (1, 2, 3):
+        assert {(s.subject, s.label, s.take) for s in index.samples if s.view == view} == takes
+        assert {s.label for s in index.samples if s.view == view} == set(range(len(index.classes)))
+
+
+def test_not_a_benchmark_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="not found"):
+        load_manifest(tmp_path / "missing")
+    with pytest.raises(DatasetError, match="manifest.json is missing"):
+        load_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(DatasetError, match="unreadable manifest"):
+        load_manifest(tmp_path)
+    with pytest.raises(DatasetError, match="annotation not found"):
+        load_annotation(tmp_path, "A01_P001_T0001_C1")
+
+
+def test_missing_clip_files_are_listed_not_raised(tmp_path: Path) -> None:
+    cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=4, classes=(0,))
+    generate_benchmark(tmp_path, cfg, seed=0, workers=1, progress=False)
+    victim = sorted((tmp_path / "videos").glob("*.mp4"))[0]
+    victim.unlink()
+    index = index_dataset("synthetic", tmp_path, progress=False)
+    assert len(index.samples) == 2 and len(index.bad) == 1 and str(victim) in index.bad[0].reason
