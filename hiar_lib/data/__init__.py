@@ -1,30 +1,14 @@
-"""Data layer: video I/O, class labels, dataset indexes and the synthetic benchmark's format."""
+"""Data layer: video I/O, class labels, dataset indexes and the synthetic benchmark's format.
 
-from hiar_lib.data import labels
-from hiar_lib.data.datasets import index_dataset
-from hiar_lib.data.index import BadFile, DatasetIndex, Protocol, Sample
-from hiar_lib.data.video import (
-    Clip,
-    VideoInfo,
-    clip_frame_indices,
-    probe_video,
-    read_clip,
-    sample_clip_start,
-    write_video,
-)
+- :mod:`hiar_lib.data.video`: reading clips and probing/writing videos (PyAV).
+- :mod:`hiar_lib.data.labels`: the class names of NTU RGB+D 60 and N-UCLA.
+- :mod:`hiar_lib.data.index`: what an index holds (samples, protocols, bad files).
+- :mod:`hiar_lib.data.datasets`: :func:`~hiar_lib.data.datasets.index_dataset`, the
+  indexer by dataset name; one module per dataset (``ntu``, ``nucla``, ``generic``,
+  ``synthetic``) and what they share (``scan``).
+- :mod:`hiar_lib.data.synthetic`, :mod:`hiar_lib.data.synthetic_annotation`: the
+  synthetic benchmark's layout on disk and its ground truth.
 
-__all__ = [
-    "BadFile",
-    "Clip",
-    "DatasetIndex",
-    "Protocol",
-    "Sample",
-    "VideoInfo",
-    "clip_frame_indices",
-    "index_dataset",
-    "labels",
-    "probe_video",
-    "read_clip",
-    "sample_clip_start",
-    "write_video",
-]
+Import from the submodules; this package imports nothing itself, so that reading a
+dataset's names (``hiar --help``) does not load torch or PyAV.
+"""

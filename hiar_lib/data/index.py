@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a table is asked for, not with the index
+    import pandas as pd
 
 from hiar_lib.errors import DatasetError
 
@@ -236,6 +237,8 @@ class DatasetIndex:
             One row per class, in label order, columns ``label`` (int), ``class_id``,
             ``class`` and ``count`` (int, samples).
         """
+        import pandas as pd
+
         counts = self._counts(self.samples)
         return pd.DataFrame(
             {
@@ -255,6 +258,8 @@ class DatasetIndex:
             (int), ``class_id``, ``class`` and ``count`` (int, samples; 0 for a class
             missing from the split).
         """
+        import pandas as pd
+
         p = self.get_protocol(protocol)
         parts = []
         for split, samples in self.split(p.name).items():

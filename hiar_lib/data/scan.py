@@ -22,7 +22,6 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from hiar_lib.data.index import BadFile, Sample
-from hiar_lib.data.video import probe_video
 from hiar_lib.errors import DatasetError, VideoError
 
 __all__ = [
@@ -163,6 +162,8 @@ def _take_duplicates(samples: list[Sample]) -> tuple[list[Sample], list[BadFile]
 
 def probe_samples(samples: list[Sample], progress: bool, desc: str) -> tuple[list[Sample], list[BadFile]]:
     """Open every sample's video that has no frame count yet; unreadable ones go to bad."""
+    from hiar_lib.data.video import probe_video  # PyAV and torch load only when videos are opened
+
     good: list[Sample] = []
     bad: list[BadFile] = []
     for s in tqdm(samples, desc=desc, unit="video", disable=not progress):
