@@ -9,8 +9,10 @@ distractor), a test video without any track.
 from __future__ import annotations
 
 import dataclasses
+import fractions
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,12 +28,16 @@ from hiar_lib.engine import (
     TrainConfig,
     TrainStep,
     TrainTubes,
+    VideoInstances,
     build_head,
+    cache_classes,
     check_protocol,
     collate_instances,
     evaluate_head,
     load_checkpoint,
     majority_baseline,
+    read_cache_info,
+    scan_cache,
     split_names,
     summarize_runs,
     train_head,
@@ -39,7 +45,15 @@ from hiar_lib.engine import (
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.heads import train_heads
 from hiar_lib.experiments.records import read_record
-from hiar_lib.features import CacheError, CachedClip, CachedVideo, ExtractionConfig, open_cache, save_cached_video
+from hiar_lib.features import (
+    FORMAT_VERSION,
+    CacheError,
+    CachedClip,
+    CachedVideo,
+    ExtractionConfig,
+    open_cache,
+    save_cached_video,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 C, T, S = 8, 4, 7
@@ -133,6 +147,9 @@ def test_training_items_carry_every_track_with_the_video_label(toy_cache: Path) 
     epoch0, epoch1 = clips_drawn(ds, 0), clips_drawn(ds, 1)
     assert epoch0 != epoch1
     assert clips_drawn(TrainTubes(toy_cache, names, seed=0), 0) == epoch0
+    # A new dataset draws with seed 0 at epoch 0 unless told otherwise.
+    fresh = TrainTubes(toy_cache, names)
+    assert [fresh[i].clip for i in range(len(fresh))] == epoch0
 
 
 def test_actor_instances_keep_only_the_performers_tracks(toy_cache: Path, tmp_path: Path) -> None:
@@ -157,6 +174,8 @@ def test_actor_instances_keep_only_the_performers_tracks(toy_cache: Path, tmp_pa
     save_cached_video(blind, CachedVideo("c", 1, "train", 8, [make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], [1])]))
     only = TrainTubes(blind, ["b", "c"], instances="actors")
     assert [m.name for m in only.videos] == ["c"] and only.skipped == ["b"]
+    with pytest.raises(EngineError, match=re.escape(f"none of the 1 training videos has an actor track in the feature cache at {blind}")):
+        TrainTubes(blind, ["b"], instances="actors")
     with pytest.raises(EngineError, match="'all'"):
         TrainTubes(toy_cache, names, instances="everyone")  # type: ignore[arg-type]
     with pytest.raises(EngineError, match="instances"):
@@ -176,6 +195,199 @@ def test_test_instance_rule_score_and_area_pick_different_tracks(tmp_path: Path)
     assert by_area.person_labels.tolist() == [-1, 2]
     with pytest.raises(EngineError, match="rule"):
         TestTubes(d, ["v"], rule="biggest")
+
+
+def test_a_test_video_without_a_track_or_a_clip_gives_an_empty_item_that_keeps_its_place(tmp_path: Path) -> None:
+    d = open_cache(tmp_path / "cache", toy_config())
+    tubes = torch.randn(2, C, T, S, S)
+    # Row 0 is the more confident track, row 1 the larger one: the default rule is "score".
+    save_cached_video(d, CachedVideo("tracked", 1, "test", 8, [make_clip(tubes, [0.9, 0.6], [10.0, 20.0], [1, -1])]))
+    save_cached_video(d, CachedVideo("trackless", 2, "test", 8, [make_clip(torch.zeros(0, C, T, S, S), [], [], [])]))
+    save_cached_video(d, CachedVideo("clipless", 0, "test", 8, []))  # a cached video may hold no clip at all
+    ds = TestTubes(d, ["trackless", "tracked", "clipless"])
+    assert ds.cache_dir == d and ds.tube_shape == (C, T, S, S) and ds.no_track == ["trackless", "clipless"]
+    trackless, tracked, clipless = ds[0], ds[1], ds[2]
+    assert (tracked.selected, tracked.clip, tracked.track_ids.tolist()) == (0, 0, [0])
+    assert torch.equal(tracked.tubes, tubes[:1].half().float())
+    # No track: no instance, in the cache's tube shape; the clip read (0) or none (-1), no track selected.
+    for item, name, label, clip in ((trackless, "trackless", 2, 0), (clipless, "clipless", 0, -1)):
+        assert (item.name, item.label, item.clip, item.selected) == (name, label, clip, -1)
+        assert item.tubes.shape == (0, C, T, S, S) and item.tubes.dtype == torch.float32
+        assert item.labels.shape == item.track_ids.shape == (0,)
+        assert item.labels.dtype == item.track_ids.dtype == torch.int64
+    # The clip's per-track ground truth is passed on (here: no track, so empty); no clip, none.
+    assert trackless.person_labels.tolist() == [] and clipless.person_labels is None
+    # Per person: the actor of the tracked video; nobody in the other two.
+    assert torch.equal(ds.actor_tubes(1), tubes[:1].half().float())
+    assert ds.actor_tubes(0).shape == ds.actor_tubes(2).shape == (0, C, T, S, S)
+    # In a batch they add no row but keep their place, so evaluation counts them as wrong.
+    batch = collate_instances([trackless, tracked, clipless])
+    assert batch.tubes.shape == (1, C, T, S, S) and batch.video_index.tolist() == [1] and batch.labels.tolist() == [1]
+    assert batch.names == ["trackless", "tracked", "clipless"] and batch.video_labels.tolist() == [2, 1, 0]
+    assert batch.selected == [-1, 0, -1] and [p if p is None else p.tolist() for p in batch.person_labels] == [[], [1, -1], None]
+    assert collate_instances([clipless]).tubes.shape == (0, C, T, S, S)
+    # When no video has a track, no tube shape is known: empty items are (0, 0, 0, 0, 0).
+    none = TestTubes(d, ["trackless", "clipless"])
+    assert none.tube_shape is None and none.no_track == ["trackless", "clipless"]
+    for i in range(2):
+        assert none[i].tubes.shape == none.actor_tubes(i).shape == (0, 0, 0, 0, 0)
+    assert collate_instances([none[0], none[1]]).tubes.shape == collate_instances([none[1]]).tubes.shape == (0, 0, 0, 0, 0)
+
+
+def test_a_test_cache_without_per_track_ground_truth_gives_no_person_labels_and_no_actor_tubes(tmp_path: Path) -> None:
+    blind = open_cache(tmp_path / "blind", toy_config())
+    tubes = torch.randn(2, C, T, S, S)
+    save_cached_video(blind, CachedVideo("a", 0, "test", 8, [make_clip(tubes, [0.6, 0.9], [30.0, 10.0], None)]))
+    ds = TestTubes(blind, ["a"])
+    item = ds[0]
+    assert (item.selected, item.track_ids.tolist(), item.person_labels) == (1, [1], None)
+    assert torch.equal(item.tubes, tubes[1:].half().float())
+    assert ds.actor_tubes(0) is None
+
+
+def test_both_datasets_refuse_a_cache_that_mixes_tube_shapes_and_name_it(tmp_path: Path) -> None:
+    d = open_cache(tmp_path / "mixed", toy_config())
+    for name, size in (("a", S), ("b", 5)):
+        save_cached_video(d, CachedVideo(name, 0, "train", 8, [make_clip(torch.randn(1, C, T, size, size), [0.9], [10.0], [0])]))
+    shapes = f"[({C}, {T}, 5, 5), ({C}, {T}, {S}, {S})]"
+    message = re.escape(f"the feature cache at {d} mixes tube shapes {shapes}; one cache must hold one shape")
+    with pytest.raises(CacheError, match=message):
+        TestTubes(d, ["a", "b"])
+    with pytest.raises(CacheError, match=message):
+        TrainTubes(d, ["a", "b"])
+
+
+def test_cache_scans_show_a_labelled_progress_bar_only_when_asked(toy_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    names = ["train_c0_00"]
+    scans = {
+        "scan_cache": lambda **kw: scan_cache(toy_cache, names, **kw),
+        "split_names": lambda **kw: split_names(toy_cache, "test", **kw),
+        "TrainTubes": lambda **kw: TrainTubes(toy_cache, names, **kw),
+        "TestTubes": lambda **kw: TestTubes(toy_cache, names, **kw),
+    }
+    for what, scan in scans.items():
+        scan()
+        assert capsys.readouterr().err == "", what
+        scan(progress=True)
+        err = capsys.readouterr().err
+        assert "scan cache: 100%" in err and ("video/s" in err or "s/video" in err), (what, err)
+
+
+def test_read_cache_info_reports_what_cache_json_records(toy_cache: Path, tmp_path: Path) -> None:
+    info = read_cache_info(toy_cache)
+    assert (info.path, info.key, info.dataset, info.protocol, info.classes) == (toy_cache, toy_config().key(), "synthetic", "cs", None)
+    assert info.config == json.loads(json.dumps(toy_config().to_dict()))
+    assert read_cache_info(open_cache(tmp_path / "named", toy_config(), classes=["wave", "jump"])).classes == ["wave", "jump"]
+
+
+def test_cache_classes_of_caches_made_before_classes_were_recorded(tmp_path: Path) -> None:
+    from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
+    from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+
+    bench = tmp_path / "bench"  # a real synthetic benchmark, as small as it gets (one 2-frame clip)
+    one_clip = with_overrides(
+        PROFILES["quick"], profile="mini", takes_per_class=1, num_frames=2, width=32, height=32, views=(1,), classes=(0,)
+    )
+    manifest = generate_benchmark(bench, one_clip, seed=0, workers=1, progress=False)
+
+    def cache(name: str, dataset: str, data_root: Path | str, protocol: str = "cs", classes: list[str] | None = None) -> Path:
+        config = ExtractionConfig(dataset=dataset, data_root=str(data_root), protocol=protocol, detector="toy:none")
+        return open_cache(tmp_path / name, config, classes=classes)
+
+    assert cache_classes(cache("ntu", "ntu60", "/nonexistent/ntu")) == list(NTU60_CLASSES)
+    assert cache_classes(cache("nucla", "nucla", "/nonexistent/nucla", "v12_3")) == list(NUCLA_CLASSES)
+    assert cache_classes(cache("synthetic", "synthetic", bench)) == manifest["classes"]
+    # The benchmark's folder gone, or a dataset without a fixed class list: unknown.
+    assert cache_classes(cache("moved", "synthetic", tmp_path / "gone")) is None
+    assert cache_classes(cache("generic", "generic", tmp_path / "labels.csv", "default")) is None
+    # Recorded names win.
+    assert cache_classes(cache("recorded", "ntu60", "/nonexistent/ntu", classes=["a", "b"])) == ["a", "b"]
+
+
+def test_unreadable_or_foreign_cache_files_give_clear_cache_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    meta = bad / "cache.json"
+    meta.write_text("{not json")
+    with pytest.raises(CacheError, match=re.escape(f"unreadable cache settings {meta}: ")):
+        read_cache_info(bad)
+    for record in ([FORMAT_VERSION], {"format": FORMAT_VERSION + 1, "config": toy_config().to_dict()}):
+        meta.write_text(json.dumps(record))
+        with pytest.raises(CacheError, match=re.escape(f"{meta} is not a hiar feature cache of format {FORMAT_VERSION}")):
+            read_cache_info(bad)
+
+    d = open_cache(tmp_path / "cache", toy_config())
+    good = save_cached_video(d, CachedVideo("good", 0, "test", 8, [make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], [0])]))
+    # A hidden file (a copy's leftover such as macOS's "._good.pt") is not a cached video.
+    (d / "._good.pt").write_bytes(b"\x00\x05\x16\x07")
+    assert [m.name for m in scan_cache(d)] == ["good"] and split_names(d, "test") == ["good"]
+    ds = TestTubes(d, ["good"])
+    payload = torch.load(good, weights_only=True)
+    path = d / "x.pt"  # where the video "x" is cached
+    path.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(CacheError, match=re.escape(f"unreadable cached video {path}: ")):
+        TestTubes(d, ["x"])
+    # Only tensors and plain values are unpickled: a file holding any other object is refused, not loaded.
+    torch.save({**payload, "name": "x", "extra": fractions.Fraction(1, 3)}, path)
+    with pytest.raises(CacheError, match=re.escape(f"unreadable cached video {path}: ")):
+        TestTubes(d, ["x"])
+    for foreign in (torch.zeros(3), {**payload, "name": "x", "format": FORMAT_VERSION + 1}):
+        torch.save(foreign, path)
+        with pytest.raises(CacheError, match=re.escape(f"{path} is not a hiar feature cache file (format {FORMAT_VERSION})")):
+            TestTubes(d, ["x"])
+    # A video removed from the cache after the dataset was made.
+    good.unlink()
+    with pytest.raises(CacheError, match=re.escape(f"cached video not found: {good}")):
+        ds[0]
+
+
+def test_videos_missing_from_the_cache_are_named_five_at_most(toy_cache: Path) -> None:
+    for n, shown in ((5, "'m0', 'm1', 'm2', 'm3', 'm4'"), (6, "'m0', 'm1', 'm2', 'm3', 'm4' ...")):
+        with pytest.raises(CacheError) as e:
+            scan_cache(toy_cache, ["test_empty", *(f"m{i}" for i in range(n))])
+        assert str(e.value) == f"{n} video(s) asked for are not in the feature cache {toy_cache}: {shown}"
+
+
+def test_training_clips_are_drawn_among_clips_with_a_track_or_with_an_actor_track(tmp_path: Path) -> None:
+    d = open_cache(tmp_path / "cache", toy_config())
+    clips = [
+        make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], [-1], start=0),  # a distractor only
+        make_clip(torch.randn(2, C, T, S, S), [0.9, 0.5], [10.0, 5.0], [-1, 1], start=4),  # a distractor and the actor
+        make_clip(torch.zeros(0, C, T, S, S), [], [], [], start=8),  # nobody
+    ]
+    for clip, first_id in zip(clips, (5, 7, 0)):
+        clip.track_ids += first_id
+    save_cached_video(d, CachedVideo("v", 1, "train", 16, clips))
+    every, actors = TrainTubes(d, ["v"]), TrainTubes(d, ["v"], instances="actors")
+    assert every.cache_dir == actors.cache_dir == d
+    drawn: dict[str, set[int]] = {"all": set(), "actors": set()}
+    for epoch in range(12):
+        every.set_epoch(epoch), actors.set_epoch(epoch)
+        e, a = every[0], actors[0]
+        drawn["all"].add(e.clip), drawn["actors"].add(a.clip)
+        assert torch.equal(e.track_ids, clips[e.clip].track_ids) and e.labels.tolist() == [1] * e.tubes.shape[0]
+        assert (a.clip, a.track_ids.tolist(), a.labels.tolist()) == (1, [8], [1])
+        assert torch.equal(a.tubes, clips[1].tubes[1:].float())
+    assert drawn == {"all": {0, 1}, "actors": {1}}
+
+
+def test_collate_gives_int64_labels_and_refuses_an_empty_batch() -> None:
+    item = VideoInstances("v", 2, torch.zeros(2, C, T, S, S), torch.tensor([2, 2], dtype=torch.int32), 0, torch.arange(2))
+    batch = collate_instances([item])
+    assert batch.labels.dtype == torch.int64 and batch.labels.tolist() == [2, 2]
+    with pytest.raises(EngineError, match="^cannot collate an empty batch$"):
+        collate_instances([])
+
+
+def test_a_batch_moved_to_a_device_moves_tubes_and_labels_and_keeps_the_rest(toy_cache: Path) -> None:
+    ds = TestTubes(toy_cache, ["test_c0_00", "test_empty", "test_c1_01"])
+    batch = collate_instances([ds[i] for i in range(3)])
+    moved = batch.to("meta")  # a device every machine has
+    assert moved.tubes.device.type == moved.labels.device.type == "meta"
+    assert (moved.tubes.shape, moved.tubes.dtype, moved.labels.shape) == (batch.tubes.shape, batch.tubes.dtype, batch.labels.shape)
+    assert (moved.video_index, moved.video_labels, moved.names) == (batch.video_index, batch.video_labels, batch.names)
+    assert (moved.selected, moved.person_labels) == (batch.selected, batch.person_labels)
+    assert moved.names == ["test_c0_00", "test_empty", "test_c1_01"] and moved.selected == [0, -1, 0]
 
 
 # ------------------------------------------------------------------------ training
@@ -323,10 +535,20 @@ def test_bad_input_gives_clear_errors(toy_cache: Path, tmp_path: Path) -> None:
     save_cached_video(only_train, CachedVideo("a", 0, "train", 8, [make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], None)]))
     with pytest.raises(EngineError, match="no 'test' video"):
         split_names(only_train, "test")
+    with pytest.raises(EngineError, match=re.escape("split must be 'train' or 'test', got 'val'")):
+        split_names(toy_cache, "val")
     # Protocol: the cache records "cs"; an alias passes, another protocol is refused.
     assert check_protocol(toy_cache, "xsub").protocol == "cs"
     with pytest.raises(EngineError, match="extracted for protocol 'cs'"):
         check_protocol(toy_cache, "cv")
+    # A protocol no dataset table knows (a cache made through the library) matches by its
+    # spelling, case and punctuation ignored.
+    custom = open_cache(tmp_path / "custom", toy_config(protocol="fold-1"))
+    assert check_protocol(custom, "Fold_1").protocol == "fold-1"
+    with pytest.raises(EngineError, match="extracted for protocol 'fold-1'"):
+        check_protocol(custom, "fold-2")
+    with pytest.raises(EngineError, match=re.escape(f"no test videos given (empty test split of the feature cache at {toy_cache})")):
+        TestTubes(toy_cache, [])
     with pytest.raises(EngineError, match="num_classes"):
         TrainConfig(num_classes=1)
     with pytest.raises(EngineError, match="labels span"):
