@@ -45,6 +45,8 @@ from torch import Tensor
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
+from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.errors import HiarError
 from hiar_lib.features import FORMAT_VERSION, CacheError, cached_video_path
 from hiar_lib.pool import select_test_instance
@@ -285,18 +287,14 @@ def cache_classes(cache_dir: str | os.PathLike) -> list[str] | None:
     info = read_cache_info(cache_dir)
     if info.classes is not None:
         return list(info.classes)
-    from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
-
     if info.dataset == "ntu60":
         return list(NTU60_CLASSES)
     if info.dataset == "nucla":
         return list(NUCLA_CLASSES)
     if info.dataset == "synthetic" and info.config.get("data_root"):
         try:
-            from hiar_lib.data.synthetic import load_manifest
-
             return list(load_manifest(info.config["data_root"])["classes"])
-        except (HiarError, OSError, KeyError, ImportError):
+        except (HiarError, OSError, KeyError):
             return None
     return None
 
