@@ -47,8 +47,9 @@ from hiar_lib.synth.actions import (
     script_action,
     script_distractor,
 )
-from hiar_lib.synth.body import NUM_KEYPOINTS, Subject, body_parts, make_subjects, pose_body
+from hiar_lib.synth.body import Subject, body_parts, make_subjects, pose_body
 from hiar_lib.synth.render import look_at_camera, render_background, render_people
+from hiar_lib.vocabulary import NUM_KEYPOINTS
 
 __all__ = [
     "PROFILES",
