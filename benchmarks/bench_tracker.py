@@ -32,7 +32,8 @@ sys.path.insert(0, str(REPO))
 from hiar_lib.fileio import write_json  # noqa: E402
 from hiar_lib.experiments.paper import paper_timing_fps  # noqa: E402
 from hiar_lib.experiments.provenance import provenance as hiar_provenance  # noqa: E402
-from hiar_lib.track import NUM_JOINTS, track_instances  # noqa: E402
+from hiar_lib.track import track_instances  # noqa: E402
+from hiar_lib.vocabulary import NUM_KEYPOINTS  # noqa: E402
 
 PEOPLE = (2, 5, 20)
 METHODS = ("greedy", "hungarian")
@@ -51,13 +52,13 @@ def make_clip(
     grid = np.stack(np.meshgrid(np.arange(side), np.arange(side)), -1).reshape(-1, 2)
     start = grid[:num_people] * 200.0 + 100.0
     centres = start + np.cumsum(rng.normal(0.0, 3.0, (num_frames, num_people, 2)), axis=0)
-    pose = rng.normal(0.0, 25.0, (num_people, NUM_JOINTS, 2))  # each person's own pose
-    jitter = rng.normal(0.0, 1.0, (num_frames, num_people, NUM_JOINTS, 2))
+    pose = rng.normal(0.0, 25.0, (num_people, NUM_KEYPOINTS, 2))  # each person's own pose
+    jitter = rng.normal(0.0, 1.0, (num_frames, num_people, NUM_KEYPOINTS, 2))
     xy = centres[:, :, None, :] + pose[None] + jitter  # (F, P, 17, 2)
     kps, boxes, ids = [], [], []
     for f in range(num_frames):
         perm = rng.permutation(num_people)
-        k = np.concatenate([xy[f, perm], np.ones((num_people, NUM_JOINTS, 1))], axis=2)
+        k = np.concatenate([xy[f, perm], np.ones((num_people, NUM_KEYPOINTS, 1))], axis=2)
         kps.append(k)
         boxes.append(np.concatenate([k[..., :2].min(1) - 5, k[..., :2].max(1) + 5], axis=1))
         ids.append(perm)

@@ -6,7 +6,9 @@ Stages, each a plain function over dataclasses of tensors, runnable and testable
   N-UCLA, a generic CSV dataset, the synthetic benchmark) with their protocols.
 - :mod:`hiar_lib.synth`: the synthetic multi-person action benchmark, the embedded
   default that everything runs on when no real dataset is present.
-- :mod:`hiar_lib.detect`: the human detector (Keypoint R-CNN + mask head, FPN P2..P5).
+- :mod:`hiar_lib.detection`: the human detector (Keypoint R-CNN + mask head, FPN P2..P5).
+- :mod:`hiar_lib.vocabulary`: the COCO keypoint names, skeleton, flip index and OKS
+  sigmas, and the FPN level names and strides every stage shares.
 - :mod:`hiar_lib.track`: the keypoint-distance tracker (eq. 3);
   :mod:`hiar_lib.tracking_eval` scores it on the synthetic benchmark.
 - :mod:`hiar_lib.pool`: the action pooler (basic and outermost boxes, eqs. 5-9).

@@ -377,11 +377,11 @@ def extract_video(
     ``config.seed`` and the video's name), a ``"test"`` video one centred clip.
 
     Args:
-        model: a detector from :func:`hiar_lib.detect.build_detector`.
+        model: a detector from :func:`hiar_lib.detection.build.build_detector`.
         ground_truth: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation` to label each track with
             the person it follows (synthetic data); ``None`` otherwise.
     """
-    from hiar_lib.detect import detect_frames
+    from hiar_lib.detection.inference import detect_frames
 
     info = probe_video(sample.path)
     rng = np.random.default_rng([config.seed, zlib.crc32(sample.name.encode())])

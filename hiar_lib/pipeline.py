@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from hiar_lib.detect import Detections, detect_frames
+from hiar_lib.detection.inference import detect_frames
+from hiar_lib.detection.outputs import Detections
 from hiar_lib.pool import ActionTubes, PoolerConfig, action_tubes
 from hiar_lib.track import TrackerConfig, Tracks, track_instances
 
@@ -82,7 +83,7 @@ def run_clip(
     """Detect, track and (with ``pooler``) pool one clip.
 
     Args:
-        model: a detector from :func:`hiar_lib.detect.build_detector`.
+        model: a detector from :func:`hiar_lib.detection.build.build_detector`.
         frames: ``uint8`` RGB ``(T, 3, H, W)`` (e.g. ``Clip.frames``).
         tracker: the tracker's settings (eq. 3 plus the gate and gap options).
         pooler: the action pooler's settings; ``None`` stops after tracking and keeps no
@@ -90,7 +91,7 @@ def run_clip(
         frame_valid: ``bool (T,)``, ``False`` for padded frames past the video's end
             (``Clip.valid``): no track is present there.
         device, amp, batch_size: where and how the detector runs
-            (:func:`hiar_lib.detect.detect_frames`).
+            (:func:`hiar_lib.detection.inference.detect_frames`).
         features_device: where the FPN maps are gathered before pooling (``"cpu"`` keeps
             long clips off the GPU).
 

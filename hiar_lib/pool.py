@@ -23,9 +23,11 @@ the levels are not concatenated. It does not say more; ``combine`` selects:
   is pooled from one level picked by its size, ``k = floor(4 + log2(sqrt(area) / 224))``,
   clamped to the chosen levels.
 
-Coordinates: boxes are in original frame pixels; :class:`~hiar_lib.detect.FeaturePyramid`
-gives the resize scale and each level's stride, and RoIAlign runs with ``aligned=True``
-(a pixel ``i`` covers ``[i, i + 1)``, its centre at ``i + 0.5``).
+Coordinates: boxes are in original frame pixels;
+:class:`~hiar_lib.detection.outputs.FeaturePyramid` gives the resize scale and each
+level's stride, and RoIAlign runs with ``aligned=True`` (a pixel ``i`` covers
+``[i, i + 1)``, its centre at ``i + 0.5``). Level names and strides:
+:mod:`hiar_lib.vocabulary`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ import torch
 from torch import Tensor
 from torchvision.ops import roi_align
 
+from hiar_lib.vocabulary import FPN_LEVEL_KEYS
+
 __all__ = [
     "ActionTubes",
     "PoolerConfig",
@@ -52,7 +56,6 @@ __all__ = [
 
 BoxMode = Literal["basic", "outermost"]
 Combine = Literal["mean", "sum", "max", "assign"]
-_LEVEL_KEYS = {"P2": "0", "P3": "1", "P4": "2", "P5": "3"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class PoolerConfig:
     def __post_init__(self) -> None:
         if self.box not in ("basic", "outermost"):
             raise ValueError(f"box must be 'basic' or 'outermost', got {self.box!r}")
-        bad = [lv for lv in self.levels if lv not in _LEVEL_KEYS]
+        bad = [lv for lv in self.levels if lv not in FPN_LEVEL_KEYS]
         if not self.levels or bad:
             raise ValueError(f"levels must be a non-empty subset of P2, P3, P4, P5, got {self.levels!r}")
         if len(set(self.levels)) != len(self.levels):
@@ -182,8 +185,9 @@ def pool_action_regions(
     """RoIAlign every track's box in every frame and stack them into tubes.
 
     Args:
-        features: a :class:`hiar_lib.detect.FeaturePyramid` over the clip's ``T`` frames
-            (``maps`` ``{"0": P2, ..}`` each ``(T, C, h, w)``, ``scale``, ``strides``).
+        features: a :class:`hiar_lib.detection.outputs.FeaturePyramid` over the clip's
+            ``T`` frames (``maps`` ``{"0": P2, ..}`` each ``(T, C, h, w)``, ``scale``,
+            ``strides``).
         boxes: ``(K, T, 4)`` per-frame boxes in original pixels (NaN in gaps).
         present: ``(K, T)`` bool.
         config: box mode, levels, output size, level combination.
@@ -215,7 +219,7 @@ def pool_action_regions(
     sx, sy = features.scale
     img_boxes = pooled[kk, tt].float() * torch.tensor([sx, sy, sx, sy], dtype=torch.float32)
     rois = torch.cat([tt[:, None].float(), img_boxes], dim=1)  # (R, 5): frame index, box
-    keys = [_LEVEL_KEYS[lv] for lv in config.levels]
+    keys = [FPN_LEVEL_KEYS[lv] for lv in config.levels]
     if config.combine == "assign":
         target = _assign_levels(img_boxes, [int(lv[1]) for lv in config.levels])
         feats = torch.zeros(rois.shape[0], c, s, s)
@@ -247,7 +251,7 @@ def action_tubes(
     """Tracks plus the detector's features to :class:`ActionTubes` (eq. 8 or 9).
 
     Args:
-        features: the clip's :class:`hiar_lib.detect.FeaturePyramid`.
+        features: the clip's :class:`hiar_lib.detection.outputs.FeaturePyramid`.
         assignment: ``(T, K)`` from :class:`hiar_lib.track.Tracks`.
         boxes, scores: the detections, ``T`` arrays ``(N_t, 4)`` and ``(N_t,)``.
         track_ids: ``(K,)`` (default ``0..K-1``).

@@ -41,9 +41,10 @@ from typing import Any, Literal
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from hiar_lib.vocabulary import NUM_KEYPOINTS
+
 __all__ = [
     "METHODS",
-    "NUM_JOINTS",
     "PAPER_CONFIG",
     "TrackerConfig",
     "Tracks",
@@ -53,9 +54,6 @@ __all__ = [
     "keypoint_distance_matrix",
     "track_instances",
 ]
-
-NUM_JOINTS = 17
-"""Joints per instance (COCO keypoints)."""
 
 METHODS: tuple[str, ...] = ("greedy", "hungarian")
 """The assignment methods :func:`track_instances` accepts."""
@@ -213,10 +211,10 @@ def _to_numpy(x: Any) -> np.ndarray:
 def _check_frame_keypoints(x: Any, where: str) -> np.ndarray:
     a = _to_numpy(x)
     if a.ndim == 1 and a.shape[0] == 0:  # an empty frame given as np.array([])
-        return np.zeros((0, NUM_JOINTS, 2))
-    if a.ndim != 3 or a.shape[1] != NUM_JOINTS or a.shape[2] not in (2, 3):
+        return np.zeros((0, NUM_KEYPOINTS, 2))
+    if a.ndim != 3 or a.shape[1] != NUM_KEYPOINTS or a.shape[2] not in (2, 3):
         raise ValueError(
-            f"{where} must have shape (N, {NUM_JOINTS}, 2) or (N, {NUM_JOINTS}, 3) "
+            f"{where} must have shape (N, {NUM_KEYPOINTS}, 2) or (N, {NUM_KEYPOINTS}, 3) "
             f"(x, y[, visibility or score] in pixels, N >= 0 instances); got shape {a.shape}"
         )
     if a.dtype.kind not in "fiu":
@@ -241,15 +239,15 @@ def _stack_keypoints(
     """``(z (S,17) complex, valid (S,17) bool | None, xy (S,17,2), counts (F,))``."""
     if isinstance(keypoints, np.ndarray) and keypoints.ndim == 3:
         raise ValueError(
-            f"{name} must be a sequence of per-frame arrays (N_f, {NUM_JOINTS}, 2|3); got "
+            f"{name} must be a sequence of per-frame arrays (N_f, {NUM_KEYPOINTS}, 2|3); got "
             f"one array of shape {keypoints.shape} (wrap a single frame in a list)"
         )
     frames = [_check_frame_keypoints(k, f"{name}[{f}]") for f, k in enumerate(keypoints)]
     counts = np.array([a.shape[0] for a in frames], dtype=np.int64)
     nonempty = [a for a in frames if a.shape[0]]
     if not nonempty:
-        s = np.zeros((0, NUM_JOINTS))
-        return s.astype(np.complex128), None, np.zeros((0, NUM_JOINTS, 2)), counts
+        s = np.zeros((0, NUM_KEYPOINTS))
+        return s.astype(np.complex128), None, np.zeros((0, NUM_KEYPOINTS, 2)), counts
     channels = {a.shape[2] for a in nonempty}
     if channels == {2, 3}:  # mixed: a frame without scores has all joints visible
         nonempty = [
@@ -335,7 +333,7 @@ def _cost(zt: np.ndarray, zi: np.ndarray, wt: np.ndarray | None, wi: np.ndarray 
     count = w.sum(axis=-1)
     total = (d * w).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cost = total * (NUM_JOINTS / count)
+        cost = total * (NUM_KEYPOINTS / count)
     cost[count == 0] = _INF
     return cost
 
@@ -499,7 +497,7 @@ def track_instances(
     z, w = clip.z, clip.w
     match = _greedy if config.method == "greedy" else _hungarian
     # A link is allowed when cost < thr[last instance of the track].
-    thr = None if config.gate is None else clip.diag * (NUM_JOINTS * config.gate)
+    thr = None if config.gate is None else clip.diag * (NUM_KEYPOINTS * config.gate)
     oldest_gap = None if config.max_gap is None else config.max_gap + 1
 
     inst_track = np.empty(z.shape[0], dtype=np.int64)  # track id of every instance

@@ -4,7 +4,7 @@ Two settings, as the tracking results file reports them:
 
 - ``ground_truth`` instances: each frame's true keypoints and boxes of the people visible
   in it, in a shuffled order, so the tracker alone is measured;
-- detected instances: a detector's output per frame (see :mod:`hiar_lib.detect`), so the
+- detected instances: a detector's output per frame (see :mod:`hiar_lib.detection`), so the
   detector and the tracker are measured together.
 
 All clips of a split are evaluated as one motmetrics sequence with identities offset
@@ -26,11 +26,11 @@ from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import ClipAnnotation, load_annotation
 from hiar_lib.track import TrackerConfig, evaluate_tracking, track_instances
 
-__all__ = ["FrameInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
+__all__ = ["ClipInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
 
 
 @dataclass
-class FrameInstances:
+class ClipInstances:
     """Per-frame instances of one clip, as a tracker consumes them.
 
     Attributes:
@@ -42,7 +42,7 @@ class FrameInstances:
     boxes: list[np.ndarray]
 
 
-def ground_truth_instances(ann: ClipAnnotation, rng: np.random.Generator) -> tuple[FrameInstances, list[np.ndarray]]:
+def ground_truth_instances(ann: ClipAnnotation, rng: np.random.Generator) -> tuple[ClipInstances, list[np.ndarray]]:
     """The visible people of every frame in a random order, and their true track ids."""
     kps, boxes, ids = [], [], []
     for t in range(ann.num_frames):
@@ -50,7 +50,7 @@ def ground_truth_instances(ann: ClipAnnotation, rng: np.random.Generator) -> tup
         kps.append(ann.keypoints[t, people])
         boxes.append(ann.boxes[t, people])
         ids.append(ann.track_ids[people])
-    return FrameInstances(kps, boxes), ids
+    return ClipInstances(kps, boxes), ids
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -95,7 +95,7 @@ def evaluate_tracker_on_benchmark(
     protocol: str = "cs",
     split: str = "test",
     tracker: TrackerConfig = TrackerConfig(),
-    detect: Callable[[str], FrameInstances] | None = None,
+    detect: Callable[[str], ClipInstances] | None = None,
     seed: int = 0,
     progress: bool = True,
 ) -> dict:
@@ -107,7 +107,7 @@ def evaluate_tracker_on_benchmark(
             benchmark's validation split).
         tracker: the tracker's settings.
         detect: ``None`` to track ground-truth instances; otherwise a function from a
-            clip's video path to its detected :class:`FrameInstances` (detector + tracker).
+            clip's video path to its detected :class:`ClipInstances` (detector + tracker).
         seed: the shuffling of ground-truth instances.
 
     Returns:

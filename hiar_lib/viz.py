@@ -17,7 +17,8 @@ from torch import Tensor
 from torchvision.io import write_png
 from torchvision.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks, make_grid
 
-from hiar_lib.detect import COCO_PERSON_SKELETON, Detections, FrameInstances
+from hiar_lib.detection.outputs import Detections, FrameInstances
+from hiar_lib.vocabulary import COCO_PERSON_SKELETON
 
 __all__ = ["PALETTE", "detection_grid", "draw_instances", "save_png"]
 
@@ -55,7 +56,7 @@ def draw_instances(
 
     Args:
         image: ``uint8 (3, H, W)`` RGB, the frame the instances were detected in.
-        instances: its :class:`~hiar_lib.detect.FrameInstances` (original pixels).
+        instances: its :class:`~hiar_lib.detection.outputs.FrameInstances` (original pixels).
         score_thresh: draw only people scoring at least this.
         boxes, masks, keypoints: which parts to draw.
         keypoint_score_thresh: hide joints whose keypoint score (heatmap logit) is
@@ -120,8 +121,8 @@ def detection_grid(
 
     Args:
         frames: ``uint8 (T, 3, H, W)`` or a list of ``(3, H, W)``.
-        detections: :class:`~hiar_lib.detect.Detections` (or a list of
-            :class:`~hiar_lib.detect.FrameInstances`) for the same ``T`` frames.
+        detections: :class:`~hiar_lib.detection.outputs.Detections` (or a list of
+            :class:`~hiar_lib.detection.outputs.FrameInstances`) for the same ``T`` frames.
         nrow: frames per row.
         padding: pixels between frames.
         **draw_kwargs: passed to :func:`draw_instances`.

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from hiar_lib.data.synthetic import annotation_file, masks_file
-from hiar_lib.data.synthetic_annotation import NUM_KEYPOINTS, load_annotation, read_masks, write_masks
+from hiar_lib.data.synthetic_annotation import load_annotation, read_masks, write_masks
+from hiar_lib.vocabulary import NUM_KEYPOINTS
 
 
 def test_masks_round_trip_whatever_their_size(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ import torch
 from tests.conftest import free_port
 from hiar_lib.cli import main
 from hiar_lib.data.video import read_clip
+from hiar_lib.detection.build import build_detector
+from hiar_lib.detection.inference import detect_frames
 from hiar_lib.experiments.records import read_record
-from hiar_lib.detect import build_detector, detect_frames
 from hiar_lib.features import (
     CacheError,
     ExtractionConfig,

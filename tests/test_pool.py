@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from hiar_lib.detect import FeaturePyramid
+from hiar_lib.detection.outputs import FeaturePyramid
 from hiar_lib.pool import (
     PoolerConfig,
     action_tubes,
@@ -168,7 +168,8 @@ def test_pooling_a_real_frame_matches_roialign_on_torchvisions_resized_boxes() -
     from torchvision.ops import roi_align
 
     from hiar_lib.data.video import read_clip
-    from hiar_lib.detect import build_detector, detect_frames
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.inference import detect_frames
     from tests.conftest import realdata_file
 
     clip = read_clip(realdata_file("posetrack18", "000001_mpiinew_test.mp4"), clip_len=2, stride=1, start=0)

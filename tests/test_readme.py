@@ -3,6 +3,7 @@ by the real command line and the quick ones run, every command listed."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 import shutil
@@ -86,6 +87,22 @@ def test_every_readme_hiar_line_parses_with_the_real_command_line() -> None:
             if e.code == 0:
                 continue
             raise AssertionError(f"README line `hiar {' '.join(argv)}` does not parse (exit {e.code})") from None
+
+
+def test_every_hiar_lib_name_in_the_readme_exists() -> None:
+    names = set(re.findall(r"\bhiar_lib(?:\.[A-Za-z_]\w*)+", README.read_text()))
+    assert "hiar_lib.detection.build.build_detector" in names
+    for name in sorted(names):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):  # the longest importable module, then attributes
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ModuleNotFoundError:
+                continue
+            for attr in parts[i:]:
+                assert hasattr(obj, attr), f"README names {name}, but {obj.__name__} has no {attr}"
+                obj = getattr(obj, attr)
+            break
 
 
 def test_the_readme_lists_every_command_and_only_real_ones() -> None:

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from hiar_lib.track import (
-    NUM_JOINTS,
     PAPER_CONFIG,
     TrackerConfig,
     Tracks,
@@ -21,8 +20,9 @@ from hiar_lib.track import (
     keypoint_distance_matrix,
     track_instances,
 )
+from hiar_lib.vocabulary import NUM_KEYPOINTS
 
-ANGLES = np.linspace(0.0, 2.0 * np.pi, NUM_JOINTS, endpoint=False)
+ANGLES = np.linspace(0.0, 2.0 * np.pi, NUM_KEYPOINTS, endpoint=False)
 UNIT = np.stack([np.cos(ANGLES), np.sin(ANGLES)], axis=1)  # (17, 2), sums to 0
 
 
@@ -34,7 +34,7 @@ def person(cx: float, cy: float, radius: float = 10.0) -> np.ndarray:
 def frame(*people: np.ndarray) -> np.ndarray:
     """(N, 17, 2) keypoints of one frame."""
     if not people:
-        return np.zeros((0, NUM_JOINTS, 2))
+        return np.zeros((0, NUM_KEYPOINTS, 2))
     return np.stack(people)
 
 
@@ -54,30 +54,30 @@ def track_of(tracks: Tracks, f: int, instance: int) -> int:
 
 def test_cost_is_the_summed_per_joint_distance_of_eq3():
     rng = np.random.default_rng(0)
-    a = rng.uniform(0, 500, (3, NUM_JOINTS, 2))
-    b = rng.uniform(0, 500, (4, NUM_JOINTS, 2))
+    a = rng.uniform(0, 500, (3, NUM_KEYPOINTS, 2))
+    b = rng.uniform(0, 500, (4, NUM_KEYPOINTS, 2))
     expected = np.array(
-        [[sum(np.linalg.norm(a[m, j] - b[n, j]) for j in range(NUM_JOINTS)) for n in range(4)] for m in range(3)]
+        [[sum(np.linalg.norm(a[m, j] - b[n, j]) for j in range(NUM_KEYPOINTS)) for n in range(4)] for m in range(3)]
     )
     np.testing.assert_allclose(keypoint_distance_matrix(a, b), expected, rtol=1e-12)
     # A visibility channel with every joint visible changes nothing.
-    a3 = np.concatenate([a, np.ones((3, NUM_JOINTS, 1))], axis=2)
+    a3 = np.concatenate([a, np.ones((3, NUM_KEYPOINTS, 1))], axis=2)
     np.testing.assert_allclose(keypoint_distance_matrix(a3, b), expected, rtol=1e-12)
 
 
 def test_cost_with_missing_joints_is_17_times_the_mean_over_joints_valid_in_both():
     rng = np.random.default_rng(1)
-    a = np.concatenate([rng.uniform(0, 100, (1, NUM_JOINTS, 2)), np.ones((1, NUM_JOINTS, 1))], axis=2)
-    b = np.concatenate([rng.uniform(0, 100, (1, NUM_JOINTS, 2)), np.ones((1, NUM_JOINTS, 1))], axis=2)
+    a = np.concatenate([rng.uniform(0, 100, (1, NUM_KEYPOINTS, 2)), np.ones((1, NUM_KEYPOINTS, 1))], axis=2)
+    b = np.concatenate([rng.uniform(0, 100, (1, NUM_KEYPOINTS, 2)), np.ones((1, NUM_KEYPOINTS, 1))], axis=2)
     a[0, :4, 2] = 0.0  # joints 0-3 not visible in a
     b[0, 10:, 2] = 0.0  # joints 10-16 not visible in b
     b[0, 12, :2] = np.nan  # a missing joint's coordinates do not matter
     d = np.linalg.norm(a[0, :, :2] - b[0, :, :2], axis=1)[4:10]
-    assert keypoint_distance_matrix(a, b)[0, 0] == pytest.approx(NUM_JOINTS * d.mean())
+    assert keypoint_distance_matrix(a, b)[0, 0] == pytest.approx(NUM_KEYPOINTS * d.mean())
 
 
 def test_cost_is_infinite_without_a_joint_valid_in_both():
-    a = np.concatenate([frame(person(0, 0)), np.ones((1, NUM_JOINTS, 1))], axis=2)
+    a = np.concatenate([frame(person(0, 0)), np.ones((1, NUM_KEYPOINTS, 1))], axis=2)
     b = a.copy()
     a[0, :8, 2] = 0.0
     b[0, 8:, 2] = 0.0
@@ -85,7 +85,7 @@ def test_cost_is_infinite_without_a_joint_valid_in_both():
 
 
 def test_cost_without_a_common_joint_is_inf_without_numpy_warnings():
-    a = np.concatenate([frame(person(0, 0), person(5, 0)), np.ones((2, NUM_JOINTS, 1))], axis=2)
+    a = np.concatenate([frame(person(0, 0), person(5, 0)), np.ones((2, NUM_KEYPOINTS, 1))], axis=2)
     b = a[:1].copy()
     a[0, :8, 2] = 0.0
     b[0, 8:, 2] = 0.0  # a[0] and b[0] share no valid joint; a[1] and b[0] share joints 0-7
@@ -94,11 +94,11 @@ def test_cost_without_a_common_joint_is_inf_without_numpy_warnings():
         cost = keypoint_distance_matrix(a, b)
     d = np.linalg.norm(a[1, :8, :2] - b[0, :8, :2], axis=1)
     assert cost[0, 0] == math.inf
-    assert cost[1, 0] == pytest.approx(NUM_JOINTS * d.mean())
+    assert cost[1, 0] == pytest.approx(NUM_KEYPOINTS * d.mean())
 
 
 def test_min_joint_score_marks_low_score_joints_missing():
-    a = np.concatenate([frame(person(0, 0)), np.full((1, NUM_JOINTS, 1), 0.9)], axis=2)
+    a = np.concatenate([frame(person(0, 0)), np.full((1, NUM_KEYPOINTS, 1), 0.9)], axis=2)
     b = a.copy()
     b[0, 0, 0] += 1000.0
     b[0, 0, 2] = 0.2
@@ -111,7 +111,7 @@ def test_cost_with_an_empty_side_is_an_empty_matrix_of_that_shape():
     for a, b, shape in (
         (frame(), three, (0, 3)),
         (three[:2], frame(), (2, 0)),
-        (frame(), np.zeros((0, NUM_JOINTS, 3)), (0, 0)),
+        (frame(), np.zeros((0, NUM_KEYPOINTS, 3)), (0, 0)),
         (np.array([]), three, (0, 3)),
     ):
         cost = keypoint_distance_matrix(a, b)
@@ -120,11 +120,11 @@ def test_cost_with_an_empty_side_is_an_empty_matrix_of_that_shape():
 
 def test_missing_joints_on_one_side_only_average_over_that_sides_valid_joints():
     rng = np.random.default_rng(2)
-    a = np.concatenate([rng.uniform(100, 200, (1, NUM_JOINTS, 2)), np.ones((1, NUM_JOINTS, 1))], axis=2)
+    a = np.concatenate([rng.uniform(100, 200, (1, NUM_KEYPOINTS, 2)), np.ones((1, NUM_KEYPOINTS, 1))], axis=2)
     a[0, :5, 2] = 0.0  # joints 0-4 missing in a
-    b = rng.uniform(100, 200, (2, NUM_JOINTS, 2))  # no visibility channel: all valid
+    b = rng.uniform(100, 200, (2, NUM_KEYPOINTS, 2))  # no visibility channel: all valid
     expected = np.array(
-        [[NUM_JOINTS * np.mean([np.linalg.norm(a[0, j, :2] - b[n, j]) for j in range(5, NUM_JOINTS)]) for n in range(2)]]
+        [[NUM_KEYPOINTS * np.mean([np.linalg.norm(a[0, j, :2] - b[n, j]) for j in range(5, NUM_KEYPOINTS)]) for n in range(2)]]
     )
     np.testing.assert_allclose(keypoint_distance_matrix(a, b), expected, rtol=1e-12)
     np.testing.assert_allclose(keypoint_distance_matrix(b, a), expected.T, rtol=1e-12)
@@ -288,7 +288,7 @@ def test_greedy_and_hungarian_differ_where_greedy_is_suboptimal():
     # 60 per joint); Hungarian links A-q and B-p (total 40 per joint).
     kps = [frame(person(0, 0), person(30, 0)), frame(person(10, 0), person(-20, 0))]
     cost = keypoint_distance_matrix(kps[0], kps[1])
-    np.testing.assert_allclose(cost, NUM_JOINTS * np.array([[10.0, 20.0], [20.0, 50.0]]))
+    np.testing.assert_allclose(cost, NUM_KEYPOINTS * np.array([[10.0, 20.0], [20.0, 50.0]]))
     greedy = track_instances(kps, method="greedy", gate=None)
     hungarian = track_instances(kps, method="hungarian", gate=None)
     assert greedy.num_tracks == hungarian.num_tracks == 2
@@ -395,7 +395,7 @@ def test_the_gate_is_relative_to_the_tracks_last_box():
 def test_empty_frames_and_an_empty_clip():
     tracks = track_instances([])
     assert tracks.assignment.shape == (0, 0) and tracks.num_tracks == 0
-    tracks = track_instances([frame(), np.zeros((0, NUM_JOINTS, 3)), np.array([])])
+    tracks = track_instances([frame(), np.zeros((0, NUM_KEYPOINTS, 3)), np.array([])])
     assert tracks.assignment.shape == (3, 0)
     assert tracks.instance_track_ids(1).shape == (0,)
     kps = [frame(), frame(person(0, 0)), frame(), frame(person(1, 0))]
@@ -405,7 +405,7 @@ def test_empty_frames_and_an_empty_clip():
 
 
 def test_frames_with_and_without_scores_can_be_mixed():
-    with_scores = np.concatenate([frame(person(1, 0)), np.ones((1, NUM_JOINTS, 1))], axis=2)
+    with_scores = np.concatenate([frame(person(1, 0)), np.ones((1, NUM_KEYPOINTS, 1))], axis=2)
     tracks = track_instances([frame(person(0, 0)), with_scores, frame(person(2, 0))])
     assert tracks.num_tracks == 1
 
@@ -424,12 +424,12 @@ def test_paper_config_is_eq3_as_published_and_a_config_passes_its_options_throug
 @pytest.mark.parametrize(
     "keypoints, match",
     [
-        ([np.zeros((2, NUM_JOINTS))], r"keypoints\[0\] must have shape \(N, 17, 2\)"),
+        ([np.zeros((2, NUM_KEYPOINTS))], r"keypoints\[0\] must have shape \(N, 17, 2\)"),
         ([np.zeros((2, 16, 2))], r"got shape \(2, 16, 2\)"),
-        ([frame(person(0, 0)), np.zeros((1, NUM_JOINTS, 4))], r"keypoints\[1\]"),
-        (np.zeros((2, NUM_JOINTS, 2)), "sequence of per-frame arrays"),
-        ([np.full((1, NUM_JOINTS, 2), np.nan)], "finite"),
-        ([np.zeros((1, NUM_JOINTS, 2), dtype=bool)], "numbers"),
+        ([frame(person(0, 0)), np.zeros((1, NUM_KEYPOINTS, 4))], r"keypoints\[1\]"),
+        (np.zeros((2, NUM_KEYPOINTS, 2)), "sequence of per-frame arrays"),
+        ([np.full((1, NUM_KEYPOINTS, 2), np.nan)], "finite"),
+        ([np.zeros((1, NUM_KEYPOINTS, 2), dtype=bool)], "numbers"),
     ],
 )
 def test_bad_keypoints_raise_value_error(keypoints, match):

@@ -10,7 +10,7 @@ import pytest
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.track import PAPER_CONFIG, TrackerConfig
-from hiar_lib.tracking_eval import FrameInstances, crossing_pairs, evaluate_tracker_on_benchmark
+from hiar_lib.tracking_eval import ClipInstances, crossing_pairs, evaluate_tracker_on_benchmark
 
 
 def test_tracker_alone_keeps_every_identity_on_ground_truth_instances(synthetic_tiny: Path) -> None:
@@ -33,7 +33,7 @@ def test_swapped_identities_are_caught(synthetic_tiny: Path) -> None:
     # A "detector" that hands over the true instances but teleports two people's
     # keypoints into each other's places halfway: the tracker must follow the keypoints,
     # so the scored identities switch.
-    def detect(video: str) -> FrameInstances:
+    def detect(video: str) -> ClipInstances:
         ann = load_annotation(synthetic_tiny, Path(video).stem)
         kps, boxes = [], []
         for t in range(ann.num_frames):
@@ -43,7 +43,7 @@ def test_swapped_identities_are_caught(synthetic_tiny: Path) -> None:
                 k[[0, 1]] = k[[1, 0]]
             kps.append(k)
             boxes.append(ann.boxes[t, p])
-        return FrameInstances(kps, boxes)
+        return ClipInstances(kps, boxes)
 
     r = evaluate_tracker_on_benchmark(synthetic_tiny, "cs", "test", TrackerConfig(gate=None), detect=detect, progress=False)
     assert r["instances"] == "detected"
@@ -89,7 +89,9 @@ def test_detector_plus_tracker_sees_every_frame_the_detector_sees(synthetic_tiny
     from hiar_lib.cli import main
     from hiar_lib.cli.track import detected_instances
     from hiar_lib.data.video import read_clip
-    from hiar_lib.detect import build_detector, detect_frames, save_detector
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.inference import detect_frames
+    from hiar_lib.detection.weights import save_detector
 
     torch.manual_seed(0)
     # Untrained, its scores sit around 0.5-0.6: a high threshold keeps a few boxes per frame.

@@ -96,11 +96,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from hiar_lib.data.synthetic import load_manifest
-    from hiar_lib.detect import TrainConfig, build_detector, evaluate_detector, read_checkpoint, train_detector
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.coco_eval import evaluate_detector
+    from hiar_lib.detection.train import DetectorTrainConfig, train_detector
+    from hiar_lib.detection.weights import read_checkpoint
 
     minutes = args.minutes if args.minutes and args.minutes > 0 else None
     try:
-        config = TrainConfig(
+        config = DetectorTrainConfig(
             minutes=minutes, iterations=args.iterations, batch_size=args.batch_size, lr=args.lr,
             seed=args.seed, protocol=args.protocol, amp={"auto": None, "on": True, "off": False}[args.amp],
             split=args.train_split,
@@ -166,14 +169,14 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _newest_cached_checkpoint() -> Path | None:
-    from hiar_lib.detect import default_cache_dir
+    from hiar_lib.detection.train import default_cache_dir
 
     found = sorted((default_cache_dir() / "detectors").glob("synthetic-*.pt"), key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
 
 
 def _resolve_preset(args: argparse.Namespace) -> tuple[str, Any]:
-    from hiar_lib.detect import WeightsError, find_paper_weights
+    from hiar_lib.detection.weights import WeightsError, find_paper_weights
 
     preset, weights = args.preset, args.weights
     if args.random_init:  # untrained: auto takes the light synthetic architecture
@@ -199,7 +202,8 @@ def _resolve_preset(args: argparse.Namespace) -> tuple[str, Any]:
 
 def run_detect(args: argparse.Namespace) -> int:
     from hiar_lib.data.video import read_clip
-    from hiar_lib.detect import build_detector, detect_frames
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.inference import detect_frames
     from hiar_lib.viz import detection_grid, save_png
 
     if args.frames < 1 or args.stride < 1:

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hiar_lib.data.datasets import index_dataset
-    from hiar_lib.detect import build_detector
+    from hiar_lib.detection.build import build_detector
     from hiar_lib.features import ExtractionConfig, cache_dir_for, detector_identity, extract_features
     from hiar_lib.pool import PoolerConfig
 

@@ -59,13 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def detected_instances(model, device: str = "cpu"):
     """A function from a video path to the detector's per-frame instances (every frame)."""
     from hiar_lib.data.video import probe_video, read_clip
-    from hiar_lib.detect import detect_frames
-    from hiar_lib.tracking_eval import FrameInstances
+    from hiar_lib.detection.inference import detect_frames
+    from hiar_lib.tracking_eval import ClipInstances
 
-    def detect(video: str) -> FrameInstances:
+    def detect(video: str) -> ClipInstances:
         clip = read_clip(video, clip_len=probe_video(video).num_frames, stride=1, start=0)
         dets = detect_frames(model, clip.frames, device=device, return_features=False)
-        return FrameInstances([d.keypoints.cpu().numpy() for d in dets.instances], [d.boxes.cpu().numpy() for d in dets.instances])
+        return ClipInstances([d.keypoints.cpu().numpy() for d in dets.instances], [d.boxes.cpu().numpy() for d in dets.instances])
 
     return detect
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     paper = TrackerConfig(method="greedy", gate=None, max_gap=0)  # eq. 3 exactly, adjacent frames only
     runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, paper, progress=not args.no_progress))
     if args.weights is not None:
-        from hiar_lib.detect import build_detector
+        from hiar_lib.detection.build import build_detector
 
         model = build_detector("synthetic", weights=args.weights, device=args.device, score_thresh=args.score_thresh)
         detect = detected_instances(model, args.device)
@@ -116,7 +116,8 @@ def run_video(args: argparse.Namespace) -> int:
     from torchvision.utils import make_grid
 
     from hiar_lib.data.video import read_clip
-    from hiar_lib.detect import build_detector, detect_frames
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.inference import detect_frames
     from hiar_lib.track import track_instances
     from hiar_lib.viz import PALETTE, draw_instances, save_png
 

@@ -24,11 +24,9 @@ import numpy as np
 
 from hiar_lib.data.synthetic import annotation_file, masks_file
 from hiar_lib.errors import DatasetError
+from hiar_lib.vocabulary import NUM_KEYPOINTS
 
-__all__ = ["NUM_KEYPOINTS", "ClipAnnotation", "load_annotation", "read_masks", "write_masks"]
-
-# Keypoints per instance: the 17 COCO joints.
-NUM_KEYPOINTS = 17
+__all__ = ["ClipAnnotation", "load_annotation", "read_masks", "write_masks"]
 
 
 def write_masks(path: str | os.PathLike, masks: np.ndarray) -> None:

@@ -8,11 +8,6 @@ keypoints with visibility, track ids, per-person labels). This package only gene
 and :mod:`hiar_lib.data.synthetic_annotation` reads its ground truth back.
 """
 
-# The detector module (hiar_lib/detect.py) and its tests import these readers from
-# here; they are defined in hiar_lib.data and named here only until those imports name
-# hiar_lib.data.synthetic and hiar_lib.data.synthetic_annotation.
-from hiar_lib.data.synthetic import index_synthetic, load_manifest  # noqa: F401
-from hiar_lib.data.synthetic_annotation import load_annotation  # noqa: F401
 from hiar_lib.synth.actions import CLASSES, HAND_ONLY_PAIRS, MUTUAL_CLASSES, NO_ACTION
 from hiar_lib.synth.benchmark import (
     PROFILES,

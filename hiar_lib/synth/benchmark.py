@@ -32,7 +32,6 @@ from hiar_lib.data.synthetic import (
     MANIFEST_FILE,
     annotation_file,
     masks_file,
-    synthetic_protocols,  # noqa: F401  (hiar_lib/detect.py imports it from here)
     video_file,
 )
 from hiar_lib.data.synthetic_annotation import write_masks
@@ -46,8 +45,9 @@ from hiar_lib.synth.actions import (
     script_action,
     script_distractor,
 )
-from hiar_lib.synth.body import NUM_KEYPOINTS, Subject, body_parts, make_subjects, pose_body
+from hiar_lib.synth.body import Subject, body_parts, make_subjects, pose_body
 from hiar_lib.synth.render import look_at_camera, render_background, render_people
+from hiar_lib.vocabulary import NUM_KEYPOINTS
 
 __all__ = [
     "PROFILES",

@@ -21,9 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "COCO_KEYPOINTS",
-    "COCO_SKELETON",
-    "NUM_KEYPOINTS",
     "Controls",
     "Pose",
     "Subject",
@@ -31,19 +28,6 @@ __all__ = [
     "pose_body",
     "rest_controls",
 ]
-
-COCO_KEYPOINTS = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
-    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle",
-)  # fmt: skip
-NUM_KEYPOINTS = len(COCO_KEYPOINTS)
-# Limb connections between COCO keypoints (0-based), for drawing.
-COCO_SKELETON = (
-    (15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6),
-    (5, 7), (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),
-)  # fmt: skip
 
 # Side index: 0 = left (body -x), 1 = right (body +x).
 _SIDE_SIGN = np.array([-1.0, 1.0])
@@ -216,7 +200,7 @@ class Pose:
     """A posed body in world coordinates (metres).
 
     Attributes:
-        keypoints: ``(T, 17, 3)`` COCO joints.
+        keypoints: ``(T, 17, 3)`` COCO joints (:data:`hiar_lib.vocabulary.KEYPOINT_NAMES` order).
         pelvis, neck, head: ``(T, 3)`` pelvis centre, neck base, head centre.
         hands, toes: ``(T, 2, 3)`` hand tips and toe tips (left, right).
         up, forward: ``(T, 3)`` unit vectors of the head (for hair placement).

@@ -12,7 +12,7 @@ from torchvision.utils import draw_bounding_boxes, draw_keypoints, draw_segmenta
 from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import read_clip
-from hiar_lib.synth.body import COCO_SKELETON
+from hiar_lib.vocabulary import COCO_PERSON_SKELETON
 
 __all__ = ["draw_ground_truth", "make_contact_sheet"]
 
@@ -40,7 +40,7 @@ def draw_ground_truth(frame: torch.Tensor, boxes: np.ndarray, keypoints: np.ndar
     out = draw_bounding_boxes(out, torch.from_numpy(boxes[keep]).float(), colors=colors, width=1)
     kp = torch.from_numpy(keypoints[keep]).float()
     out = draw_keypoints(
-        out, kp[..., :2], connectivity=list(COCO_SKELETON), colors=(255, 255, 255), radius=1, width=1,
+        out, kp[..., :2], connectivity=list(COCO_PERSON_SKELETON), colors=(255, 255, 255), radius=1, width=1,
         visibility=kp[..., 2] > 0,
     )  # fmt: skip
     return out

@@ -1,0 +1,29 @@
+"""hiar_lib.detection.build: the presets' architectures."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hiar_lib.detection.build import build_detector
+from hiar_lib.detection.inference import detect_frames
+from hiar_lib.vocabulary import FPN_STRIDES
+from tests.detection.conftest import SMALL
+
+
+def test_unknown_preset_is_rejected():
+    with pytest.raises(ValueError, match="unknown detector preset"):
+        build_detector("detectron")  # type: ignore[arg-type]
+
+
+def test_paper_preset_pyramid_has_256_channels_and_strides_4_to_32(real_frames):
+    model = build_detector("paper", random_init=True, score_thresh=0.0, **SMALL)
+    dets = detect_frames(model, real_frames[:1], amp=True)
+    feats = dets.features
+    assert feats.channels == 256
+    assert feats.strides == {"0": 4, "1": 8, "2": 16, "3": 32}
+    assert feats.maps["0"].dtype == torch.bfloat16  # autocast on CPU
+    assert dets[0].boxes.dtype == torch.float32
+    for k, s in FPN_STRIDES.items():
+        assert feats.level(k).shape[-1] * s == feats.padded_size[1]
+    assert feats.level("P3") is feats.maps["1"] and feats.level(5) is feats.maps["3"]

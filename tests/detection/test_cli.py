@@ -1,0 +1,77 @@
+"""The detector's drawing (hiar_lib.viz) and command line (``hiar detect``,
+``hiar train-detector``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from hiar_lib.detection.build import build_detector
+from hiar_lib.detection.inference import detect_frames
+from hiar_lib.viz import detection_grid, draw_instances, save_png
+from tests.conftest import realdata_file
+
+
+def test_drawing_colours_the_detected_people(real_frames):
+    torch.manual_seed(0)
+    model = build_detector("synthetic", random_init=True, score_thresh=0.0, min_size=96, max_size=200)
+    dets = detect_frames(model, real_frames, return_features=False)
+    one = draw_instances(real_frames[0], dets[0])
+    assert one.shape == real_frames[0].shape and one.dtype == torch.uint8
+    assert not torch.equal(one, real_frames[0])
+    assert torch.equal(draw_instances(real_frames[0], dets[0], score_thresh=2.0), real_frames[0])
+    grid = detection_grid(real_frames, dets, nrow=2, padding=2)
+    assert grid.shape == (3, 240 + 4, 2 * 426 + 6)
+    with pytest.raises(ValueError, match="2 frames but detections for 1"):
+        detection_grid(real_frames, dets.instances[:1])
+
+
+def _cli(argv: list[str]) -> int:
+    from hiar_lib.cli import detect as cli_detect
+
+    parser = argparse.ArgumentParser(prog="hiar")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli_detect.register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_detect_writes_a_png_grid(tmp_path):
+    video = realdata_file("clips", "basketball_two_people.mp4")
+    out = tmp_path / "det.png"
+    rc = _cli([
+        "detect", str(video), "--out", str(out), "--preset", "synthetic", "--random-init",
+        "--frames", "2", "--stride", "5", "--score-thresh", "0.0", "--max-side", "160",
+    ])  # fmt: skip
+    assert rc == 0 and out.stat().st_size > 0
+    from torchvision.io import read_image
+
+    img = read_image(str(out))
+    assert img.shape[0] == 3 and img.shape[2] > 160
+
+
+@pytest.mark.slow
+def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
+    results = tmp_path / "results" / "detector_synthetic.json"
+    rc = _cli([
+        "train-detector", "--data", str(synthetic_tiny), "--minutes", "0", "--iterations", "1",
+        "--batch-size", "2", "--cache-dir", str(tmp_path / "cache"), "--results", str(results),
+        "--eval-stride", "16", "--no-progress",
+    ])  # fmt: skip
+    assert rc == 0
+    r = json.loads(results.read_text())
+    assert r["artefact"] == "detector_synthetic" and r["training"]["iterations"] == 1
+    assert {"box_AP", "box_AP50", "keypoint_AP", "mask_AP"} <= set(r["metrics"])
+    prov = r["provenance"]  # nested as in every results file
+    assert "git_commit" in prov and prov["versions"]["torch"] == torch.__version__ and r["config"]["batch_size"] == 2
+    assert prov["profile"] == "tiny" and prov["seeds"] == [0] and r["training"]["skipped_nonfinite_steps"] == 0
+    assert Path(r["checkpoint"]).is_file()
+
+
+def test_save_png_rejects_float_images(tmp_path):
+    with pytest.raises(ValueError, match="uint8"):
+        save_png(torch.zeros(3, 4, 4), tmp_path / "x.png")
