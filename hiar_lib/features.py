@@ -42,8 +42,8 @@ from hiar_lib.data.index import Sample
 from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save, atomic_write
-from hiar_lib.pool import PoolerConfig, action_tubes
-from hiar_lib.track import TrackerConfig, track_instances
+from hiar_lib.pool import PoolerConfig
+from hiar_lib.track import TrackerConfig
 
 __all__ = [
     "CacheError",
@@ -381,7 +381,7 @@ def extract_video(
         ground_truth: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation` to label each track with
             the person it follows (synthetic data); ``None`` otherwise.
     """
-    from hiar_lib.detection.inference import detect_frames
+    from hiar_lib.pipeline import run_clip
 
     info = probe_video(sample.path)
     rng = np.random.default_rng([config.seed, zlib.crc32(sample.name.encode())])
@@ -392,14 +392,10 @@ def extract_video(
     clips = []
     for start in starts:
         clip = read_clip(sample.path, config.clip_len, config.stride, start, size=config.size, pad_to_multiple=config.pad_to_multiple)
-        dets = detect_frames(model, clip.frames, batch_size=batch_size, device=device, amp=amp, features_device="cpu")
-        kps = [d.keypoints.cpu().numpy() for d in dets.instances]
-        boxes = [d.boxes.cpu().numpy() for d in dets.instances]
-        scores = [d.scores.cpu().numpy() for d in dets.instances]
-        tracks = track_instances(kps, boxes, **asdict(config.tracker))
-        tubes = action_tubes(
-            dets.features, tracks.assignment, boxes, scores, tracks.track_ids, config.pooler, frame_valid=clip.valid
-        )
+        tubes = run_clip(
+            model, clip.frames, tracker=config.tracker, pooler=config.pooler, frame_valid=clip.valid, device=device,
+            amp=amp, batch_size=batch_size, features_device="cpu",
+        ).tubes  # fmt: skip
         sx, sy = clip.scale
         src_boxes = tubes.boxes / torch.tensor([sx, sy, sx, sy])  # back to source pixels
         person = (

@@ -4,8 +4,8 @@ Two settings, as the tracking results file reports them:
 
 - ``ground_truth`` instances: each frame's true keypoints and boxes of the people visible
   in it, in a shuffled order, so the tracker alone is measured;
-- detected instances: a detector's output per frame (see :mod:`hiar_lib.detection`), so the
-  detector and the tracker are measured together.
+- ``detected`` instances: every frame of the clip through :func:`hiar_lib.pipeline.run_clip`
+  (the detector, then the tracker), so the two are measured together as extraction runs them.
 
 All clips of a split are evaluated as one motmetrics sequence with identities offset
 per clip (no identity spans two clips), which sums the counts over clips: MOTA and IDF1
@@ -20,10 +20,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from torch import nn
 from tqdm.auto import tqdm
 
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import ClipAnnotation, load_annotation
+from hiar_lib.data.video import probe_video, read_clip
+from hiar_lib.pipeline import run_clip
 from hiar_lib.track import TrackerConfig, evaluate_tracking, track_instances
 
 __all__ = ["ClipInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
@@ -95,7 +98,9 @@ def evaluate_tracker_on_benchmark(
     protocol: str = "cs",
     split: str = "test",
     tracker: TrackerConfig = TrackerConfig(),
+    model: nn.Module | None = None,
     detect: Callable[[str], ClipInstances] | None = None,
+    device: str = "cpu",
     seed: int = 0,
     progress: bool = True,
 ) -> dict:
@@ -106,8 +111,12 @@ def evaluate_tracker_on_benchmark(
         protocol, split: which clips (default: the cross-subject test split, the
             benchmark's validation split).
         tracker: the tracker's settings.
-        detect: ``None`` to track ground-truth instances; otherwise a function from a
-            clip's video path to its detected :class:`ClipInstances` (detector + tracker).
+        model: ``None`` to track ground-truth instances; otherwise a detector (from
+            :func:`hiar_lib.detection.build.build_detector`) whose output on every frame
+            of each clip is tracked (:func:`hiar_lib.pipeline.run_clip`).
+        device: where the detector runs.
+        detect: instead of a model, any function from a clip's video path to its per-frame
+            :class:`ClipInstances`, which the tracker then links (e.g. altered ground truth).
         seed: the shuffling of ground-truth instances.
 
     Returns:
@@ -115,25 +124,32 @@ def evaluate_tracker_on_benchmark(
         "crossing_pairs", "instances", "tracker"}`` with metrics as
         :func:`hiar_lib.track.evaluate_tracking` returns them.
     """
+    if model is not None and detect is not None:
+        raise ValueError("give a detector model or a detect function, not both")
     index = index_synthetic(root, probe=False)
     samples = index.split(protocol)[split]
     rng = np.random.default_rng(seed)
     rows, crossing_rows, n_pairs = [], [], 0
     for sample in tqdm(samples, desc=f"tracking {protocol}/{split}", unit="clip", disable=not progress):
         ann = load_annotation(root, sample.name)
-        inst, _ = ground_truth_instances(ann, rng) if detect is None else (detect(str(sample.path)), None)
-        tracks = track_instances(inst.keypoints, inst.boxes, **asdict(tracker))
+        if model is None:
+            inst = ground_truth_instances(ann, rng)[0] if detect is None else detect(str(sample.path))
+            tracks, boxes = track_instances(inst.keypoints, inst.boxes, **asdict(tracker)), inst.boxes
+        else:
+            clip = read_clip(sample.path, clip_len=probe_video(sample.path).num_frames, stride=1, start=0)
+            out = run_clip(model, clip.frames, tracker=tracker, device=device)
+            tracks, boxes = out.tracks, out.boxes
         pred_ids = [tracks.instance_track_ids(t) for t in range(ann.num_frames)]
         gt_ids = [ann.track_ids[ann.present[t]] for t in range(ann.num_frames)]
         gt_boxes = [ann.boxes[t, ann.present[t]] for t in range(ann.num_frames)]
-        row = (gt_ids, gt_boxes, pred_ids, inst.boxes)
+        row = (gt_ids, gt_boxes, pred_ids, boxes)
         rows.append(row)
         pairs = crossing_pairs(ann)
         if pairs:
             crossing_rows.append(row)
             n_pairs += len(pairs)
     return {
-        "instances": "ground_truth" if detect is None else "detected",
+        "instances": "ground_truth" if model is None and detect is None else "detected",
         "protocol": protocol,
         "split": split,
         "clips": len(rows),

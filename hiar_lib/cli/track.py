@@ -56,20 +56,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(func=run_video)
 
 
-def detected_instances(model, device: str = "cpu"):
-    """A function from a video path to the detector's per-frame instances (every frame)."""
-    from hiar_lib.data.video import probe_video, read_clip
-    from hiar_lib.detection.inference import detect_frames
-    from hiar_lib.tracking_eval import ClipInstances
-
-    def detect(video: str) -> ClipInstances:
-        clip = read_clip(video, clip_len=probe_video(video).num_frames, stride=1, start=0)
-        dets = detect_frames(model, clip.frames, device=device, return_features=False)
-        return ClipInstances([d.keypoints.cpu().numpy() for d in dets.instances], [d.boxes.cpu().numpy() for d in dets.instances])
-
-    return detect
-
-
 def run(args: argparse.Namespace) -> int:
     from hiar_lib.track import TrackerConfig
     from hiar_lib.tracking_eval import evaluate_tracker_on_benchmark
@@ -85,9 +71,8 @@ def run(args: argparse.Namespace) -> int:
         from hiar_lib.detection.build import build_detector
 
         model = build_detector("synthetic", weights=args.weights, device=args.device, score_thresh=args.score_thresh)
-        detect = detected_instances(model, args.device)
-        runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, TrackerConfig(), detect=detect,
-                                                  progress=not args.no_progress))  # fmt: skip
+        runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, TrackerConfig(), model=model,
+                                                  device=args.device, progress=not args.no_progress))  # fmt: skip
     for r in runs:
         m = r["all"]
         t = r["tracker"]
@@ -117,8 +102,8 @@ def run_video(args: argparse.Namespace) -> int:
 
     from hiar_lib.data.video import read_clip
     from hiar_lib.detection.build import build_detector
-    from hiar_lib.detection.inference import detect_frames
-    from hiar_lib.track import track_instances
+    from hiar_lib.pipeline import run_clip
+    from hiar_lib.track import TrackerConfig
     from hiar_lib.viz import PALETTE, draw_instances, save_png
 
     clip = read_clip(args.video, clip_len=args.frames, stride=args.stride, start="first", max_side=args.max_side)
@@ -126,8 +111,8 @@ def run_video(args: argparse.Namespace) -> int:
                            score_thresh=args.score_thresh)  # fmt: skip
     n = int(clip.valid.sum())
     frames = clip.frames[:n]
-    dets = detect_frames(model, frames, device=args.device, return_features=False).instances
-    tracks = track_instances([d.keypoints.numpy() for d in dets], [d.boxes.numpy() for d in dets], method=args.method)
+    out = run_clip(model, frames, tracker=TrackerConfig(method=args.method), device=args.device)
+    dets, tracks = out.detections.instances, out.tracks
     drawn = []
     for t, (frame, inst) in enumerate(zip(frames, dets)):
         colors = [PALETTE[int(i) % len(PALETTE)] for i in tracks.instance_track_ids(t)]  # one colour per track
