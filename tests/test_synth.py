@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from hiar_lib.cli import main
 from hiar_lib.data.synthetic import load_manifest, summarize_benchmark
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import probe_video, read_clip
+from hiar_lib.experiments.records import read_record
 from hiar_lib.synth import (
     CLASSES,
     HAND_ONLY_PAIRS,
@@ -210,9 +210,16 @@ def test_cli_generates_the_quick_profile_with_summary_and_contact_sheet(tmp_path
     assert main(["synth", "--out", str(out), "--profile", "quick", "--summary", str(tmp_path / "s.json"), "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "216 clips" in text and "cs: train 108 clips, every class; test 108 clips, every class" in text
-    summary = json.loads((tmp_path / "s.json").read_text())
+    record = read_record(tmp_path / "s.json")
+    summary = record.metrics
     assert summary["clips"] == summary["clips_readable"] == 216
-    assert summary["provenance"]["profile"] == "quick" and summary["provenance"]["seeds"] == [0]
+    assert record.provenance["profile"] == "quick" and record.provenance["seeds"] == [0]
+    assert not record.reused and record.wall_time_s > 0
+    # A second run finds the benchmark complete: the summary keeps the rendering's time and date.
+    assert main(["synth", "--out", str(out), "--profile", "quick", "--summary", str(tmp_path / "t.json"), "--no-progress"]) == 0
+    again = read_record(tmp_path / "t.json")
+    assert again.reused and again.wall_time_s == record.wall_time_s and again.metrics == summary
+    assert "reused" in capsys.readouterr().out
     for proto in ("cs", "cv"):
         for split in ("train", "test"):
             assert summary["protocols"][proto][split]["classes_missing"] == []

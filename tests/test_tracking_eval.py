@@ -64,18 +64,19 @@ def test_crossing_pairs_found_where_order_swaps_with_overlap(synthetic_tiny: Pat
 
 
 def test_cli_writes_tracking_results_with_provenance(synthetic_tiny: Path, tmp_path: Path, capsys) -> None:
-    import json
-
     from hiar_lib.cli import main
+    from hiar_lib.experiments.records import read_record
 
     out = tmp_path / "tracking.json"
     assert main(["eval-tracking", "--data", str(synthetic_tiny), "--protocol", "cv", "--out", str(out), "--no-progress"]) == 0
-    record = json.loads(out.read_text())
-    assert [r["tracker"]["method"] for r in record["runs"]] == ["greedy", "hungarian", "greedy"]
-    assert record["runs"][2]["tracker"]["max_gap"] == 0 and record["runs"][2]["tracker"]["gate"] is None
-    assert all(r["instances"] == "ground_truth" for r in record["runs"])
-    assert record["runs"][0]["all"]["idf1"] >= 0.99
-    assert record["provenance"]["profile"] == "tiny" and record["benchmark"]["seed"] == 3
+    record = read_record(out)
+    runs = record.metrics["runs"]
+    assert [r["tracker"]["method"] for r in runs] == ["greedy", "hungarian", "greedy"]
+    assert runs[2]["tracker"]["max_gap"] == 0 and runs[2]["tracker"]["gate"] is None
+    assert all(r["instances"] == "ground_truth" for r in runs)
+    assert runs[0]["all"]["idf1"] >= 0.99
+    assert record.provenance["profile"] == "tiny" and record.parameters["benchmark"]["seed"] == 3
+    assert record.parameters["detector"] is None and record.wall_time_s > 0
     assert "IDF1" in capsys.readouterr().out
 
 
@@ -91,6 +92,7 @@ def test_detector_plus_tracker_sees_every_frame_the_detector_sees(synthetic_tiny
     from hiar_lib.detection.build import build_detector
     from hiar_lib.detection.inference import detect_frames
     from hiar_lib.detection.weights import save_detector
+    from hiar_lib.experiments.records import read_record
 
     torch.manual_seed(0)
     # Untrained, its scores sit around 0.5-0.6: a high threshold keeps a few boxes per frame.
@@ -110,14 +112,16 @@ def test_detector_plus_tracker_sees_every_frame_the_detector_sees(synthetic_tiny
     out = tmp_path / "tracking.json"
     assert main(["eval-tracking", "--data", str(small), "--protocol", "cv", "--weights", str(weights),
                  "--score-thresh", "0.57", "--out", str(out), "--no-progress"]) == 0  # fmt: skip
-    runs = json.loads(out.read_text())["runs"]
+    record = read_record(out)
+    runs = record.metrics["runs"]
+    assert record.parameters["detector"]["sha256"] and record.parameters["detector"]["file"] == str(weights)
     assert [r["instances"] for r in runs] == ["ground_truth"] * 3 + ["detected"]
     assert [r["clips"] for r in runs] == [1] * 4 and runs[3]["all"]["num_gt"] == int(ann.present.sum())
     # Every frame of the clip went through the detector: as many predictions as it finds.
     direct = evaluate_tracker_on_benchmark(small, "cv", "test", TrackerConfig(), model=model, progress=False)
     assert direct["instances"] == "detected" and direct["all"].keys() == runs[3]["all"].keys()
-    for key, value in direct["all"].items():  # nan (no matched pair) equals nan here
-        assert value == runs[3]["all"][key] or (value != value and runs[3]["all"][key] != runs[3]["all"][key]), key
+    for key, value in direct["all"].items():  # a metric with no value (nan) is written as None
+        assert value == runs[3]["all"][key] or (value != value and runs[3]["all"][key] is None), key
     frames = read_clip(sample.path, clip_len=ann.num_frames, stride=1, start=0).frames
     found = sum(len(d) for d in detect_frames(model, frames, return_features=False).instances)
     assert found > 0 and direct["all"]["num_predictions"] == found

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from hiar_lib.errors import HiarError
-from hiar_lib.fileio import write_json
-from hiar_lib.experiments.provenance import provenance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,11 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from hiar_lib.data.synthetic import load_manifest
-    from hiar_lib.detection.build import build_detector
-    from hiar_lib.detection.coco_eval import evaluate_detector
-    from hiar_lib.detection.train import DetectorTrainConfig, train_detector
-    from hiar_lib.detection.weights import read_checkpoint
+    from hiar_lib.detection.train import DetectorTrainConfig
+    from hiar_lib.experiments.detector import train_synthetic_detector
 
     minutes = args.minutes if args.minutes and args.minutes > 0 else None
     try:
@@ -110,58 +104,11 @@ def run_train(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ValueError as e:
         raise HiarError(str(e)) from None
-    eval_root = args.eval_data or args.data
-    if args.train_split == "all" and args.eval_data is None:
-        raise HiarError("--train-split all trains on every clip of --data: give another benchmark as --eval-data")
-    load_manifest(args.data)
-    manifest = load_manifest(eval_root)
-    start = time.perf_counter()
-    path = train_detector(
-        args.data, args.out, device=args.device, progress=args.progress, cache_dir=args.cache_dir,
-        config=config, force=args.force,
+    record = train_synthetic_detector(
+        args.data, config, eval_data=args.eval_data, out=args.out, results=args.results, cache_dir=args.cache_dir,
+        force=args.force, eval_stride=args.eval_stride, device=args.device, progress=args.progress,
     )  # fmt: skip
-    ckpt = read_checkpoint(path)
-    training = ckpt.get("training", {})
-    model = build_detector("synthetic", weights=path, device=args.device)
-    metrics = evaluate_detector(
-        model, eval_root, "test", protocol=args.protocol, frame_stride=args.eval_stride, device=args.device,
-        progress=args.progress,
-    )  # fmt: skip
-    result = {
-        "artefact": "detector_synthetic",
-        "dataset": "synthetic",
-        "benchmark_root": str(Path(eval_root)),
-        "benchmark_seed": manifest.get("seed"),
-        "train_benchmark_root": str(Path(args.data)),
-        "train_split": args.train_split,
-        "protocol": args.protocol,
-        "split": "test",
-        "metrics": {k: metrics[k] for k in metrics if k.endswith(("AP", "AP50", "AP75"))},
-        "evaluation": {k: metrics[k] for k in ("images", "instances", "detections", "frame_stride", "wall_time_s")},
-        "training": {
-            "iterations": training.get("iterations"),
-            "images_seen": training.get("images_seen"),
-            "train_frames": training.get("train_frames"),
-            "skipped_nonfinite_steps": training.get("skipped_nonfinite_steps"),
-            "wall_time_s": training.get("wall_time_s"),
-            "trained_on": training.get("device"),
-            "trained_at": training.get("date"),
-            "cache_key": training.get("cache_key"),
-            "curve": training.get("curve"),
-        },
-        "config": training.get("config"),
-        "checkpoint": str(path),
-        "wall_time_s": round(time.perf_counter() - start, 2),
-        "provenance": provenance(profile=manifest.get("profile"), seeds=[args.seed], device=args.device,
-                                 amp_bfloat16=training.get("amp_bfloat16")),
-    }  # fmt: skip
-    out = write_json(args.results, result)
-    m = result["metrics"]
-    print(
-        f"detector: {training.get('iterations')} iterations in {training.get('wall_time_s')} s; test split: "
-        f"box AP {m['box_AP']:.3f}, AP50 {m['box_AP50']:.3f}; keypoint AP {m['keypoint_AP']:.3f}; "
-        f"mask AP {m['mask_AP']:.3f}\ncheckpoint {path}\nresults {out}"
-    )
+    print(f"checkpoint {record.parameters['checkpoint']['file']}\nresults {record.path}")
     return 0
 
 

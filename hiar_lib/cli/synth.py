@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from hiar_lib.fileio import write_json
 from hiar_lib.experiments.provenance import provenance
+from hiar_lib.experiments.records import write_record
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +44,7 @@ def run_synth(args: argparse.Namespace) -> int:
     from hiar_lib.data.synthetic import summarize_benchmark
     from hiar_lib.synth import generate_benchmark
 
+    before = _manifest_date(args.out)
     manifest = generate_benchmark(args.out, args.profile, seed=args.seed, workers=args.workers, progress=not args.no_progress)
     summary = summarize_benchmark(args.out)
     print(f"synthetic benchmark ({summary['profile']}, seed {summary['seed']}) written to {args.out}")
@@ -58,12 +60,25 @@ def run_synth(args: argparse.Namespace) -> int:
             miss = f", missing {len(s['classes_missing'])} classes" if s["classes_missing"] else ", every class"
             parts.append(f"{split} {s['clips']} clips{miss}")
         print(f"  {proto}: " + "; ".join(parts))
-    print(f"  generation wall time {manifest['wall_time_s']:.1f} s")
+    made = manifest.get("date")
+    reused = before is not None and made == before  # the manifest was not rewritten: nothing was rendered
+    print(f"  generation wall time {manifest['wall_time_s']:.1f} s" + (f" (rendered {made or 'earlier'}; reused)" if reused else ""))
     if args.summary:
-        record = {"artefact": "synthetic_benchmark", **summary, "provenance": provenance(profile=summary["profile"], seeds=[args.seed])}
-        write_json(args.summary, record)
+        prov = provenance(profile=summary["profile"], seeds=[args.seed], wall_time_s=float(manifest["wall_time_s"]),
+                          reused={"from": str(args.out), "date": made} if reused else None)  # fmt: skip
+        metrics = {k: v for k, v in summary.items() if k not in ("profile", "seed", "generation_wall_time_s")}
+        write_record(args.summary, "synthetic_benchmark", {"profile": summary["profile"], "seed": summary["seed"],
+                                                           "root": str(args.out)}, metrics, prov)  # fmt: skip
         print(f"  summary written to {args.summary}")
     return 0
+
+
+def _manifest_date(root: Path) -> str | None:
+    """The ``date`` of the manifest already in ``root`` (``None``: no readable manifest)."""
+    try:
+        return json.loads((root / "manifest.json").read_text()).get("date")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def run_sheet(args: argparse.Namespace) -> int:

@@ -6,7 +6,6 @@ import argparse
 import time
 from pathlib import Path
 
-from hiar_lib.fileio import write_json
 from hiar_lib.experiments.provenance import provenance
 
 
@@ -81,17 +80,20 @@ def run(args: argparse.Namespace) -> int:
               f"({r['clips']} clips, {r['clips_with_crossings']} with people crossing)")  # fmt: skip
     if args.out:
         from hiar_lib.data.synthetic import load_manifest
+        from hiar_lib.experiments.detector import checkpoint_identity
+        from hiar_lib.experiments.records import no_value_as_none, write_record
 
         manifest = load_manifest(args.data)
-        record = {
-            "artefact": "tracking_synthetic",
+        parameters = {
             "benchmark": {"root": str(args.data), "profile": manifest["profile"], "seed": manifest["seed"]},
-            "runs": runs,
-            "detector_weights": str(args.weights) if args.weights else None,
-            "wall_time_s": round(time.perf_counter() - start, 1),
-            "provenance": provenance(profile=manifest["profile"], seeds=[manifest["seed"]], device=args.device),
+            "protocol": args.protocol,
+            "split": args.split,
+            "detector": checkpoint_identity(args.weights) if args.weights else None,
+            "score_thresh": args.score_thresh if args.weights else None,
         }
-        write_json(args.out, record)
+        prov = provenance(profile=manifest["profile"], seeds=[manifest["seed"]], device=args.device,
+                          wall_time_s=round(time.perf_counter() - start, 2))  # fmt: skip
+        write_record(args.out, "tracking_synthetic", parameters, {"runs": no_value_as_none(runs)}, prov)
         print(f"results written to {args.out}")
     return 0
 

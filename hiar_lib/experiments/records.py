@@ -28,7 +28,7 @@ from typing import Any
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import write_json
 
-__all__ = ["RECORD_FORMAT", "RECORD_VERSION", "RecordError", "ResultsRecord", "read_record", "write_record"]
+__all__ = ["RECORD_FORMAT", "RECORD_VERSION", "RecordError", "ResultsRecord", "no_value_as_none", "read_record", "write_record"]
 
 RECORD_FORMAT = "hiar.results"
 RECORD_VERSION = 1
@@ -81,6 +81,18 @@ def _check_jsonable(value: Any, where: str) -> None:
         f"{where} is a {type(value).__module__}.{type(value).__name__}: results records hold plain JSON values "
         "(convert tensors and NumPy scalars with .item() or .tolist())"
     )
+
+
+def no_value_as_none(value: Any) -> Any:
+    """``value`` with every non-finite float (a metric with no value, e.g. the mean IoU of
+    zero matches) replaced by ``None``, through dicts, lists and tuples (tuples become lists)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: no_value_as_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [no_value_as_none(v) for v in value]
+    return value
 
 
 def _check(artefact: Any, parameters: Any, metrics: Any, provenance: Any, where: str) -> None:

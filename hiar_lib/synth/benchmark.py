@@ -23,6 +23,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -350,7 +351,10 @@ def generate_benchmark(
         progress: show a progress bar (clips).
 
     Returns:
-        The manifest (also written to ``out_dir/manifest.json``), with ``wall_time_s``.
+        The manifest (also written to ``out_dir/manifest.json``), with ``wall_time_s`` (the
+        rendering's seconds) and ``date`` (UTC, when it finished). When ``out_dir`` already
+        holds the complete benchmark of the same settings, its manifest is returned as it
+        is, so these keep saying when and how long the rendering took.
     """
     config = resolve_profile(profile)
     root = Path(out_dir)
@@ -390,9 +394,22 @@ def generate_benchmark(
         "protocols": {"cs": {"train_subjects": list(config.train_subjects)}, "cv": {"train_views": [2, 3]}},
         "clips": clips,
         "wall_time_s": round(time.perf_counter() - start, 2),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    previous = _complete_manifest(root)
+    same = {k: v for k, v in json.loads(json.dumps(manifest)).items() if k not in ("wall_time_s", "date")}
+    if previous is not None and all(previous.get(k) == v for k, v in same.items()):
+        return previous  # every clip was already there: the benchmark, its generation time and date stand
     atomic_write(root / MANIFEST_FILE, lambda p: p.write_text(json.dumps(manifest, indent=1)))
     return manifest
+
+
+def _complete_manifest(root: Path) -> dict | None:
+    """The manifest a finished earlier run left in ``root`` (``None``: none, or unreadable)."""
+    try:
+        return json.loads((root / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def resolve_profile(profile: str | SynthConfig) -> SynthConfig:

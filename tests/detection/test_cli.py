@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import torch
 
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
+from hiar_lib.experiments.records import read_record
 from hiar_lib.viz import detection_grid, draw_instances, save_png
 from tests.conftest import realdata_file
 
@@ -63,13 +63,26 @@ def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
         "--eval-stride", "16", "--no-progress",
     ])  # fmt: skip
     assert rc == 0
-    r = json.loads(results.read_text())
-    assert r["artefact"] == "detector_synthetic" and r["training"]["iterations"] == 1
-    assert {"box_AP", "box_AP50", "keypoint_AP", "mask_AP"} <= set(r["metrics"])
-    prov = r["provenance"]  # nested as in every results file
-    assert "git_commit" in prov and prov["versions"]["torch"] == torch.__version__ and r["config"]["batch_size"] == 2
-    assert prov["profile"] == "tiny" and prov["seeds"] == [0] and r["training"]["skipped_nonfinite_steps"] == 0
-    assert Path(r["checkpoint"]).is_file()
+    r = read_record(results)
+    assert r.artefact == "detector_synthetic" and r.metrics["training"]["iterations"] == 1
+    assert {"box_AP", "box_AP50", "keypoint_AP", "mask_AP"} <= set(r.metrics)
+    prov = r.provenance
+    assert "git_commit" in prov and prov["versions"]["torch"] == torch.__version__ and r.parameters["config"]["batch_size"] == 2
+    assert prov["profile"] == "tiny" and prov["seeds"] == [0] and r.metrics["training"]["skipped_nonfinite_steps"] == 0
+    checkpoint = r.parameters["checkpoint"]
+    assert Path(checkpoint["file"]).is_file() and checkpoint["iterations"] == 1 and len(checkpoint["sha256"]) == 16
+    assert not r.reused and r.wall_time_s >= r.metrics["training"]["wall_time_s"]
+    # A second run takes the checkpoint from the cache and says so, with the original training's time.
+    again = tmp_path / "again.json"
+    assert _cli([
+        "train-detector", "--data", str(synthetic_tiny), "--minutes", "0", "--iterations", "1",
+        "--batch-size", "2", "--cache-dir", str(tmp_path / "cache"), "--results", str(again),
+        "--eval-stride", "16", "--no-progress",
+    ]) == 0  # fmt: skip
+    second = read_record(again)
+    assert second.reused and second.provenance["reused"]["sha256"] == checkpoint["sha256"]
+    assert second.parameters["checkpoint"] == checkpoint and second.metrics["keypoint_AP"] == r.metrics["keypoint_AP"]
+    assert second.wall_time_s >= r.metrics["training"]["wall_time_s"]
 
 
 def test_save_png_rejects_float_images(tmp_path):
