@@ -12,9 +12,14 @@ Stages, each a plain function over dataclasses of tensors, runnable and testable
 - :mod:`hiar_lib.track`: the keypoint-distance tracker (eq. 3);
   :mod:`hiar_lib.tracking_eval` scores it on the synthetic benchmark.
 - :mod:`hiar_lib.pool`: the action pooler (basic and outermost boxes, eqs. 5-9).
+- :mod:`hiar_lib.pipeline`: one clip through detector, tracker and pooler, every stage's
+  output kept (:func:`hiar_lib.pipeline.run_clip`).
 - :mod:`hiar_lib.features`: the per-video feature cache (``hiar extract``).
 - :mod:`hiar_lib.models`: the TAHNet family of temporal action heads and their GFLOPs.
 - :mod:`hiar_lib.engine`: training and evaluation of heads, DDP under ``torchrun``.
+- :mod:`hiar_lib.experiments`: what notebooks call: results records and provenance, the
+  seed loop, the synthetic detector's run, the paper's tables (package data).
+- :mod:`hiar_lib.cli`: the ``hiar`` command line (parse, call the library, print).
 """
 
 from hiar_lib.errors import DatasetError, HiarError, VideoError
