@@ -114,6 +114,7 @@ def build_detector(
     min_size: int | None = None,
     max_size: int | None = None,
     config: SyntheticDetectorConfig | None = None,
+    seed: int | None = 0,
 ) -> KeypointRCNN:
     """Build the human detector of a preset, with its weights, in eval mode.
 
@@ -147,12 +148,24 @@ def build_detector(
         min_size, max_size: override the resize rule (pixels); defaults: paper 800 and
             1333 (torchvision's), synthetic from ``config`` or the checkpoint.
         config: architecture of a synthetic model built without a checkpoint.
+        seed: with ``random_init``, the untrained weights are drawn from this seed (the
+            same every run; torch's global random state is left as it was); ``None`` draws
+            them from the global state (what the detector's own training does after
+            seeding it).
 
     Raises:
         WeightsError: weights missing (the message names the files, the folder searched
             and how to get them), unreadable, or of the wrong keys or shapes.
         ValueError: an unknown preset or a bad argument.
     """
+    if random_init and seed is not None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return build_detector(
+                preset, weights=weights, random_init=True, device=device, score_thresh=score_thresh,
+                nms_thresh=nms_thresh, detections_per_img=detections_per_img, min_size=min_size, max_size=max_size,
+                config=config, seed=None,
+            )  # fmt: skip
     if preset not in PRESETS:
         raise ValueError(f"unknown detector preset {preset!r}: expected one of {', '.join(PRESETS)}")
     if not 0.0 <= score_thresh <= 1.0:

@@ -248,7 +248,7 @@ def _train(root, cfg: DetectorTrainConfig, key: str, bench: dict, out: Path, dev
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     data = SyntheticDetectionFrames(root, cfg.split, cfg.protocol, cfg.frame_stride, progress=progress)
-    model = build_detector("synthetic", random_init=True, config=cfg.model, device=dev)
+    model = build_detector("synthetic", random_init=True, config=cfg.model, device=dev, seed=None)  # seeded above
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim > 1]

@@ -27,3 +27,24 @@ def test_paper_preset_pyramid_has_256_channels_and_strides_4_to_32(real_frames):
     for k, s in FPN_STRIDES.items():
         assert feats.level(k).shape[-1] * s == feats.padded_size[1]
     assert feats.level("P3") is feats.maps["1"] and feats.level(5) is feats.maps["3"]
+
+
+def test_untrained_weights_are_the_same_every_run_and_leave_the_global_random_state_alone():
+    def weights(model):
+        return {k: v.clone() for k, v in model.state_dict().items()}
+
+    torch.manual_seed(123)
+    state = torch.random.get_rng_state()
+    a = weights(build_detector("synthetic", random_init=True))
+    assert torch.equal(torch.random.get_rng_state(), state)
+    torch.manual_seed(7)  # another global state: the same weights
+    b = weights(build_detector("synthetic", random_init=True))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    c = weights(build_detector("synthetic", random_init=True, seed=1))
+    assert any(not torch.equal(a[k], c[k]) for k in a if a[k].is_floating_point())
+    # seed=None draws from the global state, as the detector's own training does after seeding it.
+    torch.manual_seed(5)
+    d = weights(build_detector("synthetic", random_init=True, seed=None))
+    torch.manual_seed(5)
+    e = weights(build_detector("synthetic", random_init=True, seed=None))
+    assert all(torch.equal(d[k], e[k]) for k in d) and any(not torch.equal(a[k], d[k]) for k in a if a[k].is_floating_point())
