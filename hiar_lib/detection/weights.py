@@ -88,7 +88,8 @@ def _file_name(enum_value: Any) -> str:
 
 def _download_hint(folder: Path) -> str:
     return (
-        "On a machine with internet, run\n"
+        "With internet here, `hiar weights download` fetches both into the torch hub cache and checks "
+        "their hashes. Otherwise, on a machine with internet, run\n"
         "  python -c \"from torchvision.models.detection import keypointrcnn_resnet50_fpn as k, "
         "maskrcnn_resnet50_fpn as m; k(weights='COCO_V1'); m(weights='COCO_V1')\"\n"
         "which downloads both files into that machine's torch hub cache "

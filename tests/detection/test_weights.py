@@ -112,7 +112,7 @@ def test_missing_paper_weights_error_names_files_folder_and_how_to_get_them(tmp_
     msg = str(e.value)
     assert KP_FILE in msg and MASK_FILE in msg
     assert str(tmp_path / "empty_home" / "hub" / "checkpoints") in msg
-    assert "weights='COCO_V1'" in msg and "python -c" in msg
+    assert "weights='COCO_V1'" in msg and "python -c" in msg and "`hiar weights download`" in msg
 
 
 def test_missing_mask_file_only_names_that_file(coco_like_checkpoints, tmp_path):
