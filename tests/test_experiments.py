@@ -311,3 +311,39 @@ def test_the_commit_is_dirty_for_code_changes_only_not_for_written_results(tmp_p
     outside = tmp_path / "plain"
     outside.mkdir()
     assert git_commit(outside) is None
+
+
+# -------------------------------------------------------------- which detector runs
+
+
+def test_one_rule_picks_the_detector_of_every_command(tmp_path, monkeypatch, capsys):
+    import os
+    import time
+
+    from hiar_lib.cli import main
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.weights import save_detector
+    from hiar_lib.experiments.detector import resolve_detector
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # an empty hub cache: no COCO files
+    cache = tmp_path / "cache"
+    assert resolve_detector("auto", random_init=True, cache_dir=cache) == ("synthetic", None)
+    assert resolve_detector("paper", random_init=True, cache_dir=cache) == ("paper", None)
+    with pytest.raises(HiarError, match=r"no detector weights: .*`hiar weights download`.*`hiar train-detector --data ROOT`.*--weights PATH, or --random-init"):
+        resolve_detector("auto", cache_dir=cache)
+    with pytest.raises(HiarError, match=r"(?s)paper detector weights not found.*`hiar weights download` fetches both.*pass --random-init\.$"):
+        resolve_detector("paper", cache_dir=cache)
+    with pytest.raises(HiarError, match=f"no detector checkpoint at {tmp_path / 'none.pt'}"):
+        resolve_detector("synthetic", tmp_path / "none.pt", cache_dir=cache)
+    older = save_detector(build_detector("synthetic", random_init=True), cache / "detectors" / "synthetic-a.pt")
+    newer = save_detector(build_detector("synthetic", random_init=True), cache / "detectors" / "synthetic-b.pt")
+    os.utime(older, (time.time() - 60, time.time() - 60))
+    assert resolve_detector("synthetic", cache_dir=cache) == ("synthetic", newer)
+    assert resolve_detector("auto", cache_dir=cache) == ("synthetic", newer)
+    assert resolve_detector("auto", older, cache_dir=cache) == ("synthetic", older)
+    # The commands answer in their own words, the same for each.
+    monkeypatch.setenv("HIAR_CACHE_DIR", str(tmp_path / "empty"))
+    for argv in (["detect", "v.mp4", "--out", str(tmp_path / "d.png")], ["track-video", "v.mp4", "--out", str(tmp_path / "t.png")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[0].startswith(f"hiar {argv[0]}: error: no detector weights: neither") and "--random-init" in err[-1]

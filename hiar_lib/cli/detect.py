@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
 from hiar_lib.errors import HiarError
 
@@ -115,38 +113,6 @@ def run_train(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- detect
 
 
-def _newest_cached_checkpoint() -> Path | None:
-    from hiar_lib.detection.train import default_cache_dir
-
-    found = sorted((default_cache_dir() / "detectors").glob("synthetic-*.pt"), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
-
-
-def _resolve_preset(args: argparse.Namespace) -> tuple[str, Any]:
-    from hiar_lib.detection.weights import WeightsError, find_paper_weights
-
-    preset, weights = args.preset, args.weights
-    if args.random_init:  # untrained: auto takes the light synthetic architecture
-        return ("synthetic" if preset == "auto" else preset), None
-    if preset == "auto":
-        try:
-            find_paper_weights(weights)
-            return "paper", weights
-        except WeightsError:
-            if weights is not None and Path(weights).is_file():
-                return "synthetic", weights
-            preset = "synthetic"
-    if preset == "synthetic" and weights is None:
-        weights = _newest_cached_checkpoint()
-        if weights is None:
-            raise HiarError(
-                "no detector weights: neither the paper preset's COCO files (torch hub cache) nor a trained "
-                "synthetic checkpoint (run `hiar train-detector --data ROOT`) were found; pass --weights, "
-                "or --random-init for a smoke run"
-            )
-    return preset, weights
-
-
 def run_detect(args: argparse.Namespace) -> int:
     from hiar_lib.data.video import read_clip
     from hiar_lib.detection.build import build_detector
@@ -158,7 +124,9 @@ def run_detect(args: argparse.Namespace) -> int:
     start: int | str = int(args.start) if str(args.start).isdigit() else args.start
     if start not in ("center", "first") and not isinstance(start, int):
         raise HiarError(f"--start must be a frame index, 'center' or 'first', got {args.start!r}")
-    preset, weights = _resolve_preset(args)
+    from hiar_lib.experiments.detector import resolve_detector
+
+    preset, weights = resolve_detector(args.preset, args.weights, args.random_init)
     model = build_detector(
         preset, weights=weights, random_init=args.random_init, device=args.device, score_thresh=args.score_thresh
     )

@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", required=True, choices=["synthetic", "ntu60", "nucla", "generic"])
     p.add_argument("--data", required=True, type=Path, help="dataset root")
     p.add_argument("--protocol", required=True, help="protocol deciding train and test videos (e.g. cs, cv, v12_3)")
-    p.add_argument("--detector", default="synthetic", choices=["synthetic", "paper"], help="detector preset")
+    p.add_argument("--detector", default="synthetic", choices=["synthetic", "paper", "auto"],
+                   help="detector preset (synthetic: --weights, default the newest checkpoint `hiar train-detector` "
+                        "cached; paper: COCO files; auto: paper when its files are there, else synthetic)")  # fmt: skip
     w = p.add_mutually_exclusive_group()
     w.add_argument("--weights", type=Path, default=None, help="detector weights (synthetic: the checkpoint file)")
     w.add_argument("--random-init", action="store_true", help="an untrained detector (smoke runs only)")
@@ -49,11 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hiar_lib.data.datasets import index_dataset
     from hiar_lib.detection.build import build_detector
+    from hiar_lib.experiments.detector import resolve_detector
     from hiar_lib.features import ExtractionConfig, cache_dir_for, detector_identity, extract_features
     from hiar_lib.pool import PoolerConfig
 
-    if args.weights is None and not args.random_init and args.detector == "synthetic":
-        raise HiarError("the synthetic detector needs --weights PATH (from `hiar train-detector`) or --random-init")
+    preset, weights = resolve_detector(args.detector, args.weights, args.random_init)
     try:
         pooler = PoolerConfig(box=args.box, levels=tuple(args.levels), output_size=args.output_size, combine=args.combine)
     except ValueError as e:
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     splits = index.split(args.protocol)
     if args.limit is not None:
         splits = {k: v[: args.limit] for k, v in splits.items()}
-    model = build_detector(args.detector, weights=args.weights, random_init=args.random_init, device=args.device,
+    model = build_detector(preset, weights=weights, random_init=args.random_init, device=args.device,
                            score_thresh=args.score_thresh)  # fmt: skip
     config = ExtractionConfig(
         dataset=index.dataset,

@@ -41,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     v.add_argument("video", type=Path)
     v.add_argument("--out", required=True, type=Path, help="PNG to write")
-    v.add_argument("--preset", default="synthetic", choices=["synthetic", "paper"])
+    v.add_argument("--preset", default="auto", choices=["auto", "synthetic", "paper"],
+                   help="detector: paper (COCO files), synthetic (a `hiar train-detector` checkpoint; default the "
+                        "newest cached one), auto (paper when its files are there, else synthetic)")  # fmt: skip
     w = v.add_mutually_exclusive_group()
     w.add_argument("--weights", type=Path, default=None)
     w.add_argument("--random-init", action="store_true")
@@ -104,12 +106,14 @@ def run_video(args: argparse.Namespace) -> int:
 
     from hiar_lib.data.video import read_clip
     from hiar_lib.detection.build import build_detector
+    from hiar_lib.experiments.detector import resolve_detector
     from hiar_lib.pipeline import run_clip
     from hiar_lib.track import TrackerConfig
     from hiar_lib.viz import PALETTE, draw_instances, save_png
 
+    preset, weights = resolve_detector(args.preset, args.weights, args.random_init)
     clip = read_clip(args.video, clip_len=args.frames, stride=args.stride, start="first", max_side=args.max_side)
-    model = build_detector(args.preset, weights=args.weights, random_init=args.random_init, device=args.device,
+    model = build_detector(preset, weights=weights, random_init=args.random_init, device=args.device,
                            score_thresh=args.score_thresh)  # fmt: skip
     n = int(clip.valid.sum())
     frames = clip.frames[:n]

@@ -27,7 +27,7 @@ from typing import Any
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
 
-__all__ = ["checkpoint_identity", "train_synthetic_detector"]
+__all__ = ["checkpoint_identity", "newest_cached_detector", "resolve_detector", "train_synthetic_detector"]
 
 
 def checkpoint_identity(path: str | os.PathLike) -> dict[str, Any]:
@@ -145,3 +145,75 @@ def train_synthetic_detector(
     if results is None:
         return ResultsRecord("detector_synthetic", parameters, result, prov, None)
     return read_record(write_record(results, "detector_synthetic", parameters, result, prov))
+
+
+def newest_cached_detector(cache_dir: str | os.PathLike | None = None) -> Path | None:
+    """The most recently written synthetic detector checkpoint of the cache (``None``: none)."""
+    from hiar_lib.detection.train import default_cache_dir
+
+    folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "detectors"
+    found = sorted(folder.glob("synthetic-*.pt"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def _is_synthetic_checkpoint(path: Path) -> bool:
+    from hiar_lib.detection.weights import WeightsError, read_checkpoint
+
+    try:
+        read_checkpoint(path)
+        return True
+    except WeightsError:
+        return False
+
+
+def resolve_detector(
+    preset: str = "auto",
+    weights: str | os.PathLike | None = None,
+    random_init: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+) -> tuple[str, Path | None]:
+    """Which detector a command runs: the one rule every command follows.
+
+    - ``random_init``: an untrained model (``auto`` means the light synthetic architecture).
+    - ``paper``: torchvision's COCO files from ``weights`` (a folder or file) or the torch
+      hub cache.
+    - ``synthetic``: the checkpoint ``weights``, else the newest one ``hiar train-detector``
+      cached.
+    - ``auto``: a ``weights`` file that is a synthetic checkpoint is run as one; otherwise
+      ``paper`` when its files are found, else ``synthetic``.
+
+    Returns:
+        ``(preset, weights)`` for :func:`hiar_lib.detection.build.build_detector`.
+
+    Raises:
+        HiarError: no weights for the preset; the message names the options
+            (``--weights``, ``hiar train-detector``, ``hiar weights download``, ``--random-init``).
+    """
+    from hiar_lib.detection.weights import WeightsError, find_paper_weights
+
+    if preset not in ("auto", "paper", "synthetic"):
+        raise HiarError(f"unknown detector preset {preset!r}: expected auto, paper or synthetic")
+    path = Path(weights) if weights is not None else None
+    if random_init:
+        return ("synthetic" if preset == "auto" else preset), None
+    if preset == "auto" and path is not None and path.is_file() and _is_synthetic_checkpoint(path):
+        return "synthetic", path
+    if preset in ("auto", "paper"):
+        try:
+            find_paper_weights(path)
+            return "paper", path
+        except WeightsError as e:
+            if preset == "paper":
+                raise HiarError(f"{e}\nFor a smoke run without weights, pass --random-init.") from None
+    if path is not None:
+        if not path.is_file():
+            raise HiarError(f"no detector checkpoint at {path}")
+        return "synthetic", path
+    newest = newest_cached_detector(cache_dir)
+    if newest is None:
+        raise HiarError(
+            "no detector weights: neither the paper preset's COCO files (torch hub cache; `hiar weights download` "
+            "fetches them) nor a trained synthetic checkpoint (`hiar train-detector --data ROOT`) were found; "
+            "pass --weights PATH, or --random-init for a smoke run"
+        )
+    return "synthetic", newest
