@@ -8,13 +8,14 @@ mid-write leaves at worst a temporary file, never a truncated target.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_torch_save", "atomic_write", "temporary_path", "write_json"]
+__all__ = ["atomic_torch_save", "atomic_write", "sha256_file", "temporary_path", "write_json"]
 
 
 def temporary_path(path: Path) -> Path:
@@ -46,3 +47,12 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
 def write_json(path: str | os.PathLike, data: Any, indent: int = 1) -> Path:
     """``data`` as indented JSON with a final newline, through :func:`atomic_write` (results files)."""
     return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=indent) + "\n"))
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes, hex, read in 1 MiB blocks (weights, checkpoints)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

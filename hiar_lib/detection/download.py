@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hiar_lib.detection.weights import PAPER_WEIGHTS, WeightsError
-from hiar_lib.fileio import temporary_path
+from hiar_lib.fileio import sha256_file, temporary_path
 
 __all__ = ["WeightFile", "default_weights_dir", "download_weights", "paper_weight_files"]
 
@@ -59,14 +59,6 @@ def default_weights_dir() -> Path:
     import torch
 
     return Path(torch.hub.get_dir()) / "checkpoints"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fetch(url: str, tmp: Path, timeout: float, progress: bool, desc: str) -> str:
@@ -124,7 +116,7 @@ def download_weights(
     out: list[Path] = []
     for f in files:
         target = folder / f.name
-        if target.is_file() and _sha256(target).startswith(f.sha256_prefix):
+        if target.is_file() and sha256_file(target).startswith(f.sha256_prefix):
             if log is not None:
                 log(f"{target}: already there, hash checked")
             out.append(target)

@@ -18,7 +18,6 @@ evaluation.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
+from hiar_lib.fileio import sha256_file
 
 __all__ = ["checkpoint_identity", "newest_cached_detector", "resolve_detector", "train_synthetic_detector"]
 
@@ -37,13 +37,9 @@ def checkpoint_identity(path: str | os.PathLike) -> dict[str, Any]:
     from hiar_lib.detection.weights import read_checkpoint
 
     p = Path(path)
-    digest = hashlib.sha256()
-    with p.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
     training = read_checkpoint(p).get("training", {})
     return {
-        "sha256": digest.hexdigest()[:16],
+        "sha256": sha256_file(p)[:16],
         "iterations": training.get("iterations"),
         "trained_at": training.get("date"),
         "cache_key": training.get("cache_key"),
