@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hiar_lib.models import TAHNet, count_gflops, preset_config  # noqa: E402
-from hiar_lib.fileio import write_json  # noqa: E402
 from hiar_lib.experiments.provenance import provenance  # noqa: E402
+from hiar_lib.experiments.records import write_record  # noqa: E402
 
 PRESETS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
 
@@ -95,16 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         row["fraction_of_matmul"] = row["achieved_gflop_s"] / peak
         print(f"{row['head']:10s} batch {row['batch']}: {row['fraction_of_matmul']:.0%} of matmul")
-    result = {
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    parameters = {
         "benchmark": "TAHNet forward speed (inference, float32)",
-        "matmul": {"n": args.matmul_size, "gflop_s": peak, "gflop_s_before": before, "gflop_s_after": after,
-                   "repeats": args.matmul_repeats},  # fmt: skip
-        "results": rows,
+        "presets": list(PRESETS), "batches": list(args.batches), "repeats": args.repeats,
+        "matmul": {"n": args.matmul_size, "repeats": args.matmul_repeats},
         "note": "GFLOP/s counts 2 FLOPs per multiply-accumulate; the paper's GFLOPs column counts MACs.",
-        "wall_time_s": time.perf_counter() - t0,
-        "provenance": provenance(device=args.device, load_average_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else None),
-    }
-    write_json(args.out, result, indent=2)
+    }  # fmt: skip
+    metrics = {"matmul_gflop_s": peak, "matmul_gflop_s_before": before, "matmul_gflop_s_after": after, "results": rows}
+    prov = provenance(device=args.device, wall_time_s=round(time.perf_counter() - t0, 2), load_average_1min=load)
+    write_record(args.out, "bench_tahnet", parameters, metrics, prov)
     print(f"wrote {args.out}")
     return 0
 

@@ -29,9 +29,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hiar_lib.fileio import write_json  # noqa: E402
 from hiar_lib.experiments.paper import paper_timing_fps  # noqa: E402
-from hiar_lib.experiments.provenance import provenance as hiar_provenance  # noqa: E402
+from hiar_lib.experiments.provenance import provenance  # noqa: E402
+from hiar_lib.experiments.records import write_record  # noqa: E402
 from hiar_lib.track import track_instances  # noqa: E402
 from hiar_lib.vocabulary import NUM_KEYPOINTS  # noqa: E402
 
@@ -74,15 +74,6 @@ def identities_kept(tracks, true_ids: list[np.ndarray]) -> bool:
     return len(pairs) == len(true_ids[0])
 
 
-def provenance() -> dict:
-    import scipy
-
-    return hiar_provenance(
-        scipy=scipy.__version__,
-        load_average_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-    )
-
-
 def run(num_frames: int, repeats: int) -> list[dict]:
     rows = []
     for people in PEOPLE:
@@ -123,17 +114,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--frames and --repeats must be >= 1")
     t0 = time.perf_counter()
     rows = run(args.frames, args.repeats)
-    result = {
+    import scipy
+
+    parameters = {
         "benchmark": "tracker throughput (hiar_lib.track.track_instances)",
-        "settings": {"keypoints": "(N, 17, 3), all visible", "boxes": True,
-                     "gate": 1.0, "max_gap": 3, "random_walk_step_sd_px": 3.0},
+        "settings": {"keypoints": "(N, 17, 3), all visible", "boxes": True, "gate": 1.0, "max_gap": 3,
+                     "random_walk_step_sd_px": 3.0, "frames": args.frames, "repeats": args.repeats},
         "target": {"people_per_frame": 5, "min_fps": 30000},
         "paper_fps": paper_timing_fps("tracker", "ntu"),
-        "results": rows,
-        "provenance": provenance(),
-        "wall_time_s": time.perf_counter() - t0,
-    }
-    write_json(args.out, result, indent=2)
+    }  # fmt: skip
+    prov = provenance(wall_time_s=round(time.perf_counter() - t0, 2), scipy=scipy.__version__,
+                      load_average_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else None)  # fmt: skip
+    write_record(args.out, "bench_tracker", parameters, {"results": rows}, prov)
     print(f"wrote {args.out}")
     return 0
 

@@ -18,8 +18,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hiar_lib.fileio import write_json
 from hiar_lib.experiments.provenance import provenance
+from hiar_lib.experiments.records import read_record, write_record
 
 COMMAND = "make mutation"
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--root", type=Path, default=Path("."), help="the repository (where mutants/ is)")
     parser.add_argument("--before", type=Path, default=None, help="an earlier report whose counts to keep as 'before'")
-    parser.add_argument("--wall-time-s", type=float, default=None, help="the mutmut run's wall time, when the caller measured it")
+    parser.add_argument("--wall-time-s", type=float, required=True, help="the mutmut run's wall time (the caller measures it)")
     args = parser.parse_args(argv)
     if not (args.root / "mutants").is_dir():
         print("no mutants/ folder: run `make mutation` (mutmut run) first", file=sys.stderr)
@@ -59,25 +59,22 @@ def main(argv: list[str] | None = None) -> int:
     totals = Counter()
     for m in modules.values():
         totals.update({k: v for k, v in m.items() if isinstance(v, int)})
-    record = {
-        "artefact": "mutation",
+    parameters = {
         "tool": f"mutmut {mutmut.__version__}",
         "command": COMMAND,
         "configuration": "[tool.mutmut] in pyproject.toml (modules mutated, tests run)",
-        "totals": dict(sorted(totals.items())),
-        "modules": modules,
-        # mutmut resumes: the wall time is this invocation's, and an earlier one may have done part.
-        "provenance": provenance(wall_time_s=args.wall_time_s),
     }
+    metrics: dict = {"totals": dict(sorted(totals.items())), "modules": modules}
     if args.before is not None and args.before.is_file():
-        old = json.loads(args.before.read_text())
-        record["before"] = {
-            "totals": old.get("totals"),
-            "modules": {k: {s: v for s, v in m.items() if s != "surviving"} for k, m in old.get("modules", {}).items()},
-            "provenance": old.get("provenance"),
+        old = read_record(args.before)
+        metrics["before"] = {
+            "totals": old.metrics.get("totals"),
+            "modules": {k: {s: v for s, v in m.items() if s != "surviving"} for k, m in old.metrics.get("modules", {}).items()},
+            "provenance": old.provenance,
         }
-    write_json(args.out, record)
-    print(f"{args.out}: " + ", ".join(f"{k} {v}" for k, v in record["totals"].items()))
+    # mutmut resumes: the wall time is this invocation's, and an earlier one may have done part.
+    write_record(args.out, "mutation", parameters, metrics, provenance(wall_time_s=args.wall_time_s))
+    print(f"{args.out}: " + ", ".join(f"{k} {v}" for k, v in metrics["totals"].items()))
     return 0
 
 

@@ -37,10 +37,11 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic benchmark (12 classes x 1 take x 3 views, 16 frames), rendered once."""
-    from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+    from hiar_lib.synth.benchmark import generate_benchmark
+    from hiar_lib.synth.config import SynthConfig, with_overrides
 
     root = tmp_path_factory.mktemp("synthetic_tiny")
-    cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=16)
+    cfg = with_overrides(SynthConfig(), profile="tiny", takes_per_class=1, num_frames=16)
     generate_benchmark(root, cfg, seed=3, workers=1, progress=False)
     return root
 

@@ -12,7 +12,8 @@ from hiar_lib.data.datasets import index_dataset
 from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.errors import DatasetError
-from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+from hiar_lib.synth.benchmark import generate_benchmark
+from hiar_lib.synth.config import SynthConfig, with_overrides
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _tiny_benchmark(root: Path) -> Path:
     """A real synthetic benchmark of 4 clips (2 classes x 2 views, 2 frames of 32x32)."""
     cfg = with_overrides(
-        PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=2, width=32, height=32, classes=(0, 1), views=(1, 2)
+        SynthConfig(), profile="tiny", takes_per_class=1, num_frames=2, width=32, height=32, classes=(0, 1), views=(1, 2)
     )
     generate_benchmark(root, cfg, seed=3, workers=1, progress=False)
     return root
@@ -98,7 +99,7 @@ def test_not_a_benchmark_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_missing_clip_files_are_listed_not_raised(tmp_path: Path) -> None:
-    cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=4, classes=(0,))
+    cfg = with_overrides(SynthConfig(), profile="tiny", takes_per_class=1, num_frames=4, classes=(0,))
     generate_benchmark(tmp_path, cfg, seed=0, workers=1, progress=False)
     victim = sorted((tmp_path / "videos").glob("*.mp4"))[0]
     victim.unlink()

@@ -282,11 +282,12 @@ def test_read_cache_info_reports_what_cache_json_records(toy_cache: Path, tmp_pa
 
 def test_cache_classes_of_caches_made_before_classes_were_recorded(tmp_path: Path) -> None:
     from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
-    from hiar_lib.synth import PROFILES, generate_benchmark, with_overrides
+    from hiar_lib.synth.benchmark import generate_benchmark
+    from hiar_lib.synth.config import SynthConfig, with_overrides
 
     bench = tmp_path / "bench"  # a real synthetic benchmark, as small as it gets (one 2-frame clip)
     one_clip = with_overrides(
-        PROFILES["quick"], profile="mini", takes_per_class=1, num_frames=2, width=32, height=32, views=(1,), classes=(0,)
+        SynthConfig(), profile="mini", takes_per_class=1, num_frames=2, width=32, height=32, views=(1,), classes=(0,)
     )
     manifest = generate_benchmark(bench, one_clip, seed=0, workers=1, progress=False)
 

@@ -282,3 +282,21 @@ def test_generic_csv_rows_outside_its_folder_are_extracted_trained_and_evaluated
     assert {p["name"] for p in result.metrics["runs"][0]["predictions"]} == {"clips/nested/deep/d", "clips/e"}
     assert main(["evaluate", "--checkpoint", str(runs / "seed0" / "last.pt"), "--cache", str(cache), "--no-progress"]) == 0
     assert _snapshot(tmp_path, cache, runs) == before
+
+
+@pytest.mark.slow
+def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_them(synthetic_tiny: Path, tmp_path: Path) -> None:
+    import json
+
+    from hiar_lib.profiles import get_profile
+
+    smoke = get_profile("smoke").extraction
+    base = ["extract", "--dataset", "synthetic", "--data", str(synthetic_tiny), "--protocol", "cs", "--random-init",
+            "--limit", "1", "--no-progress", "--profile", "smoke"]  # fmt: skip
+    assert main([*base, "--cache", str(tmp_path / "a")]) == 0
+    config = json.loads((tmp_path / "a" / "cache.json").read_text())["config"]
+    assert (config["clip_len"], config["stride"], config["train_clips"]) == (smoke.clip_len, smoke.stride, smoke.train_clips)
+    assert config["pooler"]["output_size"] == smoke.output_size and config["pooler"]["box"] == smoke.box
+    assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--output-size", "7"]) == 0
+    config = json.loads((tmp_path / "b" / "cache.json").read_text())["config"]
+    assert (config["clip_len"], config["stride"], config["pooler"]["output_size"]) == (smoke.clip_len, 3, 7)

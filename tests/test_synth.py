@@ -13,16 +13,10 @@ from hiar_lib.data.synthetic import load_manifest, summarize_benchmark
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import probe_video, read_clip
 from hiar_lib.experiments.records import read_record
-from hiar_lib.synth import (
-    CLASSES,
-    HAND_ONLY_PAIRS,
-    MUTUAL_CLASSES,
-    PROFILES,
-    SynthConfig,
-    generate_benchmark,
-    plan_benchmark,
-    with_overrides,
-)
+from hiar_lib.profiles import get_profile
+from hiar_lib.synth.actions import CLASSES, HAND_ONLY_PAIRS, MUTUAL_CLASSES
+from hiar_lib.synth.benchmark import generate_benchmark, plan_benchmark
+from hiar_lib.synth.config import SynthConfig, with_overrides
 from hiar_lib.synth.body import make_subjects, pose_body, rest_controls
 from hiar_lib.synth.render import look_at_camera
 
@@ -30,13 +24,14 @@ from hiar_lib.synth.render import look_at_camera
 # -- the plan ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("profile", ["quick", "synthetic-full"])
+@pytest.mark.parametrize("profile", ["smoke", "quick", "synthetic-full"])
 def test_profiles_cover_every_class_in_both_splits_of_both_protocols(profile: str) -> None:
-    cfg = PROFILES[profile]
+    cfg = get_profile(profile).synth
     takes = plan_benchmark(cfg, seed=0)
     n_clips = len(takes) * len(cfg.views)
-    assert n_clips >= (100 if profile == "quick" else 400)
-    assert len(cfg.views) >= 3 and cfg.num_subjects >= 8 and len(CLASSES) >= 10
+    min_clips, min_subjects = {"smoke": (72, 4), "quick": (216, 10), "synthetic-full": (648, 12)}[profile]
+    assert n_clips >= min_clips and cfg.num_subjects >= min_subjects
+    assert len(cfg.views) >= 3 and len(CLASSES) >= 10
     train_subjects = set(cfg.train_subjects)
     for label in range(len(CLASSES)):
         mine = [t for t in takes if t.label == label]
@@ -54,8 +49,8 @@ def test_profiles_cover_every_class_in_both_splits_of_both_protocols(profile: st
 
 
 def test_quick_profile_is_larger_than_none_and_full_is_several_times_quick() -> None:
-    quick = len(plan_benchmark(PROFILES["quick"])) * 3
-    full = len(plan_benchmark(PROFILES["synthetic-full"])) * 3
+    quick = len(plan_benchmark(SynthConfig())) * 3
+    full = len(plan_benchmark(get_profile("synthetic-full").synth)) * 3
     assert full >= 3 * quick
 
 
@@ -68,8 +63,8 @@ def test_hand_only_pairs_and_required_classes_exist() -> None:
 
 
 def test_plan_is_deterministic_from_the_seed() -> None:
-    assert plan_benchmark(PROFILES["quick"], seed=5) == plan_benchmark(PROFILES["quick"], seed=5)
-    assert plan_benchmark(PROFILES["quick"], seed=5) != plan_benchmark(PROFILES["quick"], seed=6)
+    assert plan_benchmark(SynthConfig(), seed=5) == plan_benchmark(SynthConfig(), seed=5)
+    assert plan_benchmark(SynthConfig(), seed=5) != plan_benchmark(SynthConfig(), seed=6)
 
 
 # -- the body --------------------------------------------------------------------------
@@ -104,8 +99,8 @@ def test_bad_configs_are_refused() -> None:
         SynthConfig(width=191)
     with pytest.raises(ValueError, match="views"):
         SynthConfig(views=(1, 4))
-    with pytest.raises(ValueError, match="unknown synthetic profile"):
-        generate_benchmark("/nonexistent/never", "huge")
+    with pytest.raises(TypeError, match="SynthConfig"):
+        generate_benchmark("/nonexistent/never", "quick")  # a name is get_profile's to resolve
 
 
 # -- the rendered benchmark ------------------------------------------------------------------
@@ -180,7 +175,7 @@ def test_labels_roles_and_track_ids(synthetic_tiny: Path) -> None:
 
 
 def test_generation_is_deterministic_and_resumes_without_rerendering(tmp_path: Path, synthetic_tiny: Path) -> None:
-    cfg = with_overrides(PROFILES["quick"], profile="tiny", takes_per_class=1, num_frames=16, classes=(2, 7))
+    cfg = with_overrides(SynthConfig(), profile="tiny", takes_per_class=1, num_frames=16, classes=(2, 7))
     a, b = tmp_path / "a", tmp_path / "b"
     generate_benchmark(a, cfg, seed=3, workers=1, progress=False)
     generate_benchmark(b, cfg, seed=3, workers=1, progress=False)

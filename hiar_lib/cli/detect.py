@@ -15,6 +15,7 @@ import argparse
 import sys
 
 from hiar_lib.errors import HiarError
+from hiar_lib.profiles import DEFAULT_PROFILE, PROFILES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,19 +25,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train the synthetic-preset detector on a synthetic benchmark, evaluate it (AP)",
         description=(
             "Train the synthetic preset (Keypoint R-CNN + mask head on ResNet-18-FPN) on the "
-            "training split of a synthetic benchmark, within a time budget, then measure box, "
-            "mask and keypoint AP (pycocotools) on the test split and write a results JSON. "
-            "Trained checkpoints are cached by their settings: rerunning with the same settings "
-            "evaluates the cached one."
+            "training split of a synthetic benchmark for the profile's fixed number of iterations "
+            "(the same settings give the same weights on the same kind of machine; the wall time "
+            "is recorded), then measure box, mask and keypoint AP (pycocotools) on the test split "
+            "and write a results JSON. Trained checkpoints are cached by their settings: rerunning "
+            "with the same settings evaluates the cached one."
         ),
     )
     t.add_argument("--data", required=True, metavar="ROOT", help="synthetic benchmark folder (from `hiar synth`)")
-    t.add_argument("--minutes", type=float, default=15.0, metavar="M", help="training time budget (default 15)")
-    t.add_argument("--iterations", type=int, default=None, metavar="N",
-                   help="stop after N iterations (alone with --minutes 0: a fixed, reproducible run)")  # fmt: skip
-    t.add_argument("--batch-size", type=int, default=4, metavar="B", help="frames per iteration (default 4)")
-    t.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate (default 1e-3)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--profile", default=DEFAULT_PROFILE, choices=[n for n, p in PROFILES.items() if p.detector],
+                   help=f"training settings (default {DEFAULT_PROFILE}; smoke: a few iterations, for checks)")  # fmt: skip
+    t.add_argument("--iterations", type=int, default=None, metavar="N", help="iterations (default: the profile's)")
+    t.add_argument("--minutes", type=float, default=None, metavar="M",
+                   help="also stop after M minutes of training (then the result depends on the machine's speed)")  # fmt: skip
+    t.add_argument("--batch-size", type=int, default=None, metavar="B", help="frames per iteration (default: the profile's)")
+    t.add_argument("--lr", type=float, default=None, help="peak AdamW learning rate (default: the profile's)")
+    t.add_argument("--seed", type=int, default=None, help="seed of the weights and the frame order (default 0)")
     t.add_argument("--protocol", default="cs", choices=("cs", "cv"), help="train on this protocol's train split")
     t.add_argument("--train-split", default="train", choices=("train", "all"),
                    help="train on the protocol's train split (default) or on all clips of --data: for a "
@@ -90,21 +94,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from hiar_lib.detection.train import DetectorTrainConfig
-    from hiar_lib.experiments.detector import train_synthetic_detector
+    from dataclasses import replace
 
-    minutes = args.minutes if args.minutes and args.minutes > 0 else None
+    from hiar_lib.experiments.detector import train_synthetic_detector
+    from hiar_lib.profiles import get_profile
+
+    given = {"iterations": args.iterations, "minutes": args.minutes, "batch_size": args.batch_size, "lr": args.lr,
+             "seed": args.seed}  # fmt: skip
     try:
-        config = DetectorTrainConfig(
-            minutes=minutes, iterations=args.iterations, batch_size=args.batch_size, lr=args.lr,
-            seed=args.seed, protocol=args.protocol, amp={"auto": None, "on": True, "off": False}[args.amp],
-            split=args.train_split,
+        config = replace(
+            get_profile(args.profile).detector, protocol=args.protocol, split=args.train_split,
+            amp={"auto": None, "on": True, "off": False}[args.amp], **{k: v for k, v in given.items() if v is not None},
         )  # fmt: skip
     except ValueError as e:
         raise HiarError(str(e)) from None
     record = train_synthetic_detector(
         args.data, config, eval_data=args.eval_data, out=args.out, results=args.results, cache_dir=args.cache_dir,
         force=args.force, eval_stride=args.eval_stride, device=args.device, progress=args.progress,
+        profile=args.profile,
     )  # fmt: skip
     print(f"checkpoint {record.parameters['checkpoint']['file']}\nresults {record.path}")
     return 0

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from hiar_lib.errors import HiarError
+from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES, ExtractionSettings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,24 +23,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", required=True, choices=["synthetic", "ntu60", "nucla", "generic"])
     p.add_argument("--data", required=True, type=Path, help="dataset root")
     p.add_argument("--protocol", required=True, help="protocol deciding train and test videos (e.g. cs, cv, v12_3)")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILE_NAMES,
+                   help=f"default clip, pooler and detector-threshold settings (default {DEFAULT_PROFILE}); "
+                        "the options below override them one by one")  # fmt: skip
     p.add_argument("--detector", default="synthetic", choices=["synthetic", "paper", "auto"],
                    help="detector preset (synthetic: --weights, default the newest checkpoint `hiar train-detector` "
                         "cached; paper: COCO files; auto: paper when its files are there, else synthetic)")  # fmt: skip
     w = p.add_mutually_exclusive_group()
     w.add_argument("--weights", type=Path, default=None, help="detector weights (synthetic: the checkpoint file)")
     w.add_argument("--random-init", action="store_true", help="an untrained detector (smoke runs only)")
-    p.add_argument("--score-thresh", type=float, default=0.5, help="person score threshold (paper: 0.5)")
+    p.add_argument("--score-thresh", type=float, default=None, help="person score threshold (profiles: 0.5, the paper's)")
     p.add_argument("--cache-root", type=Path, default=Path("cache/features"), help="caches live in CACHE_ROOT/<settings key>")
     p.add_argument("--cache", type=Path, default=None, help="use exactly this cache folder (refused if made with other settings)")
-    p.add_argument("--box", default="outermost", choices=["outermost", "basic"])
-    p.add_argument("--levels", nargs="+", default=["P2", "P3"], help="FPN levels (default: P2 P3)")
-    p.add_argument("--output-size", type=int, default=14, help="S of the S x S action region (7, 14, 28)")
-    p.add_argument("--combine", default="mean", choices=["mean", "sum", "max", "assign"], help="how levels are combined")
-    p.add_argument("--clip-len", type=int, default=8, help="T frames per clip (default 8)")
-    p.add_argument("--stride", type=int, default=4, help="temporal stride (default 4)")
+    p.add_argument("--box", default=None, choices=["outermost", "basic"], help="action region (profiles: outermost)")
+    p.add_argument("--levels", nargs="+", default=None, help="FPN levels (profiles: P2 P3)")
+    p.add_argument("--output-size", type=int, default=None, help="S of the S x S action region (7, 14, 28; profiles: 14)")
+    p.add_argument("--combine", default=None, choices=["mean", "sum", "max", "assign"],
+                   help="how levels are combined (profiles: mean)")  # fmt: skip
+    p.add_argument("--clip-len", type=int, default=None, help="T frames per clip (profiles: 8)")
+    p.add_argument("--stride", type=int, default=None, help="temporal stride (quick, paper: 4; smoke: 2)")
     p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None, help="resize frames (NTU: 1280 720)")
     p.add_argument("--pad-to-multiple", type=int, default=None, help="pad frames to a multiple (NTU: 32)")
-    p.add_argument("--train-clips", type=int, default=1, help="random temporal clips kept per training video")
+    p.add_argument("--train-clips", type=int, default=None,
+                   help="random temporal clips kept per training video (smoke, paper: 1; quick: 2)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--amp", action="store_true", help="mixed precision detection")
@@ -55,9 +61,11 @@ def run(args: argparse.Namespace) -> int:
     from hiar_lib.features import ExtractionConfig, cache_dir_for, detector_identity, extract_features
     from hiar_lib.pool import PoolerConfig
 
+    settings = _settings(args)
     preset, weights = resolve_detector(args.detector, args.weights, args.random_init)
     try:
-        pooler = PoolerConfig(box=args.box, levels=tuple(args.levels), output_size=args.output_size, combine=args.combine)
+        pooler = PoolerConfig(box=settings.box, levels=settings.levels, output_size=settings.output_size,
+                              combine=settings.combine)  # fmt: skip
     except ValueError as e:
         raise HiarError(str(e)) from None
     index = index_dataset(args.dataset, args.data, protocol=args.protocol, probe=False, progress=False)
@@ -65,18 +73,18 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None:
         splits = {k: v[: args.limit] for k, v in splits.items()}
     model = build_detector(preset, weights=weights, random_init=args.random_init, device=args.device,
-                           score_thresh=args.score_thresh)  # fmt: skip
+                           score_thresh=settings.score_thresh)  # fmt: skip
     config = ExtractionConfig(
         dataset=index.dataset,
         data_root=str(args.data),
         protocol=index.get_protocol(args.protocol).name,
         detector=detector_identity(model),
         pooler=pooler,
-        clip_len=args.clip_len,
-        stride=args.stride,
+        clip_len=settings.clip_len,
+        stride=settings.stride,
         size=tuple(args.size) if args.size else None,
         pad_to_multiple=args.pad_to_multiple,
-        train_clips=args.train_clips,
+        train_clips=settings.train_clips,
         seed=args.seed,
     )
     cache = args.cache or cache_dir_for(args.cache_root, config)
@@ -88,3 +96,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"feature cache {cache}: {stats['done']} videos extracted, {stats['skipped']} already there "
           f"(rank {stats['rank']} of {stats['world']})")  # fmt: skip
     return 0
+
+
+def _settings(args: argparse.Namespace) -> ExtractionSettings:
+    """The profile's extraction settings with the options given on the command line."""
+    from dataclasses import replace
+
+    from hiar_lib.profiles import get_profile
+
+    given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips, "box": args.box,
+             "levels": tuple(args.levels) if args.levels else None, "output_size": args.output_size,
+             "combine": args.combine, "score_thresh": args.score_thresh}  # fmt: skip
+    try:
+        return replace(get_profile(args.profile).extraction, **{k: v for k, v in given.items() if v is not None})
+    except ValueError as e:
+        raise HiarError(str(e)) from None

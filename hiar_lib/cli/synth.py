@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hiar_lib.experiments.provenance import provenance
 from hiar_lib.experiments.records import write_record
+from hiar_lib.profiles import DEFAULT_PROFILE, PROFILES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--out", required=True, type=Path, help="output folder")
-    p.add_argument("--profile", default="quick", choices=["quick", "synthetic-full"], help="size (default: quick)")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, choices=[n for n, q in PROFILES.items() if q.synth],
+                   help=f"size (default: {DEFAULT_PROFILE}; smoke: the smallest, for checks)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--workers", type=int, default=None, help="rendering processes (default: CPU count, at most 4)")
     p.add_argument("--summary", type=Path, default=None, help="also write the summary with provenance to this JSON file")
@@ -42,10 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_synth(args: argparse.Namespace) -> int:
     from hiar_lib.data.synthetic import summarize_benchmark
-    from hiar_lib.synth import generate_benchmark
+    from hiar_lib.profiles import get_profile
+    from hiar_lib.synth.benchmark import generate_benchmark
 
     before = _manifest_date(args.out)
-    manifest = generate_benchmark(args.out, args.profile, seed=args.seed, workers=args.workers, progress=not args.no_progress)
+    manifest = generate_benchmark(args.out, get_profile(args.profile).synth, seed=args.seed, workers=args.workers, progress=not args.no_progress)
     summary = summarize_benchmark(args.out)
     print(f"synthetic benchmark ({summary['profile']}, seed {summary['seed']}) written to {args.out}")
     print(

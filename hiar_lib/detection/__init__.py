@@ -22,8 +22,9 @@ One module per concept; import from them (this package exports nothing itself):
 
 - :mod:`~hiar_lib.detection.outputs`: what inference returns (``FrameInstances``,
   ``Detections``, ``FeaturePyramid``) and ``map_boxes_to_level``.
-- :mod:`~hiar_lib.detection.config`: the presets, ``SyntheticDetectorConfig`` and the
-  ``DetectorInfo`` attached to every model.
+- :mod:`~hiar_lib.detection.config`: the presets, ``SyntheticDetectorConfig``, the
+  synthetic preset's training settings ``DetectorTrainConfig`` and the ``DetectorInfo``
+  attached to every model.
 - :mod:`~hiar_lib.detection.weights`: finding, loading and saving weights and checkpoints
   (``find_paper_weights``, ``load_paper_state_dict``, ``save_detector``,
   ``read_checkpoint``, ``WeightsError``).
@@ -33,7 +34,7 @@ One module per concept; import from them (this package exports nothing itself):
 - :mod:`~hiar_lib.detection.dataset`: ``SyntheticDetectionFrames``, a benchmark split as
   detection targets.
 - :mod:`~hiar_lib.detection.augment`: the training augmentations.
-- :mod:`~hiar_lib.detection.train`: ``DetectorTrainConfig``, ``train_detector`` (cached)
+- :mod:`~hiar_lib.detection.train`: ``train_detector`` (cached)
   and ``default_cache_dir``.
 - :mod:`~hiar_lib.detection.coco_eval`: box, mask and keypoint AP with pycocotools
   (``evaluate_detector``, ``score_detections``).

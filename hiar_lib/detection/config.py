@@ -1,12 +1,12 @@
-"""What a detector is: its presets, the synthetic preset's architecture, and the record
-attached to every built model."""
+"""What a detector is: its presets, the synthetic preset's architecture and training
+settings, and the record attached to every built model."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-__all__ = ["PRESETS", "DetectorInfo", "Preset", "SyntheticDetectorConfig"]
+__all__ = ["PRESETS", "DetectorInfo", "DetectorTrainConfig", "Preset", "SyntheticDetectorConfig"]
 
 Preset = Literal["paper", "synthetic"]
 PRESETS: tuple[str, ...] = ("paper", "synthetic")
@@ -81,6 +81,97 @@ class SyntheticDetectorConfig:
         if unknown:
             raise ValueError(f"unknown SyntheticDetectorConfig fields: {unknown}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+@dataclass(frozen=True)
+class DetectorTrainConfig:
+    """Settings of :func:`train_detector` (all of them enter the cache key).
+
+    Attributes:
+        minutes: an optional wall-clock cap on the optimisation loop (data loading
+            excluded); ``None`` (the profiles' choice) stops on ``iterations`` only. With a
+            time cap the number of iterations, hence the result, depends on the machine's
+            speed.
+        iterations: at most this many iterations (``None``: time cap only). Each
+            profile's count is in :mod:`hiar_lib.profiles`; one of the two is required.
+        batch_size: frames per iteration.
+        lr: peak learning rate of AdamW.
+        weight_decay: AdamW weight decay.
+        warmup_iterations: linear warm-up from ``lr / 20``.
+        final_lr_fraction: the cosine schedule ends at ``lr * final_lr_fraction``; its
+            progress is the larger of the fractions of iterations and of time spent.
+        grad_clip: gradient norm clip.
+        hflip: random horizontal flips (left/right keypoints swapped).
+        color_jitter: random channel permutation and per-channel gain (test subjects
+            wear colours not seen in training).
+        zoom: range of a random zoom (then a crop or pad back to the frame size);
+            ``(1, 1)`` disables it together with ``stretch``.
+        stretch: range of a random width/height stretch ratio: other body proportions
+            (the cross-subject test split has people of unseen builds).
+        augment_prob: probability of the zoom/stretch per frame.
+        protocol: ``"cs"`` or ``"cv"``; the detector trains on its train split.
+        split: ``"train"`` (of ``protocol``), or ``"all"`` for a benchmark generated only
+            to train the detector (another seed, hence other people: like the paper's
+            COCO-trained detector, it has never seen the evaluation benchmark's people).
+        frame_stride: train on every ``frame_stride``-th frame.
+        seed: seeds torch and the frame sampler.
+        amp: train under ``torch.autocast`` in ``bfloat16`` (losses and weights stay
+            ``float32``); ``None`` turns it on where bfloat16 is fast: a CPU with AMX or
+            AVX-512 BF16 (about 1.6x faster per iteration than float32 there) or a CUDA
+            GPU that supports it.
+        input_scale: the model upsamples frames by this factor: left at their defaults,
+            ``model.min_size``/``max_size`` become the benchmark's frame size times
+            ``input_scale`` (the quick profile's people are about 60 px tall; larger
+            feature maps make their keypoints more precise at little cost).
+        model: the architecture.
+    """
+
+    minutes: float | None = None
+    iterations: int | None = None
+    batch_size: int = 4
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    warmup_iterations: int = 50
+    final_lr_fraction: float = 0.02
+    grad_clip: float = 10.0
+    hflip: bool = True
+    color_jitter: bool = True
+    zoom: tuple[float, float] = (0.9, 1.15)
+    stretch: tuple[float, float] = (0.9, 1.12)
+    augment_prob: float = 0.5
+    protocol: str = "cs"
+    split: str = "train"
+    frame_stride: int = 1
+    seed: int = 0
+    amp: bool | None = None
+    input_scale: float = 1.5
+    model: SyntheticDetectorConfig = field(default_factory=SyntheticDetectorConfig)
+
+    def __post_init__(self) -> None:
+        if self.minutes is None and self.iterations is None:
+            raise ValueError("give a time budget (minutes) or an iteration count, or both")
+        if self.minutes is not None and self.minutes <= 0:
+            raise ValueError(f"minutes must be positive, got {self.minutes}")
+        if self.iterations is not None and self.iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {self.iterations}")
+        if self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("batch_size must be >= 1 and lr > 0")
+        if not 0.25 <= self.input_scale <= 4.0:
+            raise ValueError(f"input_scale must be in [0.25, 4], got {self.input_scale}")
+        for name in ("zoom", "stretch"):
+            lo, hi = (float(v) for v in getattr(self, name))
+            if not 0.0 < lo <= hi:
+                raise ValueError(f"{name} must be a range (low, high) with 0 < low <= high, got {getattr(self, name)}")
+            object.__setattr__(self, name, (lo, hi))
+        if self.split not in ("train", "all"):
+            raise ValueError(f"split must be 'train' or 'all', got {self.split!r}")
+        if not 0.0 <= self.augment_prob <= 1.0:
+            raise ValueError(f"augment_prob must be in [0, 1], got {self.augment_prob}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self) if f.name != "model"}
+        d["model"] = self.model.to_dict()
+        return d
 
 
 @dataclass(frozen=True)

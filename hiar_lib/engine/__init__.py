@@ -3,17 +3,17 @@
 - :mod:`hiar_lib.engine.data`: datasets over a feature cache (every instance of a
   training video with the video's label; one selected instance per test video) and the
   batch collation.
-- :mod:`hiar_lib.engine.train`: :class:`TrainConfig`, :func:`profile_config` and
-  :func:`train_head` (SGD, eq. 16, atomic resumable checkpoints, fine-tuning,
+- :mod:`hiar_lib.engine.train`: :class:`TrainConfig` and :func:`train_head` (SGD, eq. 16, atomic resumable checkpoints, fine-tuning,
   DistributedDataParallel under ``torchrun``).
 - :mod:`hiar_lib.engine.evaluate`: :func:`evaluate_head` (top-1, per-class accuracy,
   confusion matrix, majority baseline) and :func:`summarize_runs` (mean ± std over seeds).
 
 Example::
 
-    from hiar_lib.engine import profile_config, split_names, train_head, evaluate_head
+    from hiar_lib.engine import split_names, train_head, evaluate_head
+    from hiar_lib.profiles import get_profile
 
-    cfg = profile_config("quick", head="tahnet_v3", seed=0)
+    cfg = get_profile("quick").head_config(head="tahnet_v3", seed=0)
     ckpt = train_head(cfg, cache, split_names(cache, "train"), "runs/v3/seed0")
     result = evaluate_head(ckpt, cache, rule="score")
 """
@@ -44,7 +44,6 @@ from hiar_lib.engine.evaluate import (
     summarize_runs,
 )
 from hiar_lib.engine.train import (
-    PROFILES,
     DistInfo,
     TrainConfig,
     TrainStep,
@@ -52,12 +51,10 @@ from hiar_lib.engine.train import (
     init_distributed,
     load_checkpoint,
     num_classes_of_cache,
-    profile_config,
     train_head,
 )
 
 __all__ = [
-    "PROFILES",
     "CacheInfo",
     "DistInfo",
     "EngineError",
@@ -82,7 +79,6 @@ __all__ = [
     "load_head",
     "majority_baseline",
     "num_classes_of_cache",
-    "profile_config",
     "read_cache_info",
     "scan_cache",
     "split_names",

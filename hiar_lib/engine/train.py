@@ -3,8 +3,8 @@
 Recipe (Section 4.2): mini-batch SGD, momentum 0.9, learning rate 0.001, batches of 4
 videos drawn at random from the training set; NTU RGB+D: 120,000 iterations with the
 rate divided by 10 at 80,000 and 100,000; N-UCLA: 10,000 iterations at a constant rate,
-fine-tuned from a head trained on NTU RGB+D. :func:`profile_config` gives these
-budgets by profile (``paper``, ``synthetic-full``, ``quick``).
+fine-tuned from a head trained on NTU RGB+D. Each profile's budget (``smoke``, ``quick``,
+``synthetic-full``, ``paper``) is :meth:`hiar_lib.profiles.Profile.head_config`.
 
 Loss (eq. 16): cross-entropy of every instance of every video of the batch against the
 *video's* label, ``-sum_v sum_n ln Pr(y_v | a_n^v)``. We average it over the batch's
@@ -70,7 +70,6 @@ from hiar_lib.models import PRESET_NAMES, TAHNet, TAHNetConfig, create_tahnet, p
 
 __all__ = [
     "CHECKPOINT_NAME",
-    "PROFILES",
     "DistInfo",
     "TrainConfig",
     "TrainStep",
@@ -78,14 +77,12 @@ __all__ = [
     "init_distributed",
     "load_checkpoint",
     "num_classes_of_cache",
-    "profile_config",
     "train_head",
 ]
 
 CHECKPOINT_NAME = "last.pt"
 LOG_NAME = "train_log.jsonl"
 CHECKPOINT_FORMAT = "hiar-head-checkpoint/1"
-PROFILES: tuple[str, ...] = ("quick", "synthetic-full", "paper")
 
 # Fields that may change between an interrupted run and its resumption.
 _RESUMABLE_CHANGES = frozenset({"iterations", "device", "checkpoint_every", "num_workers", "log_every"})
@@ -183,44 +180,6 @@ class TrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
-
-
-def profile_config(profile: str = "quick", dataset: str = "synthetic", **overrides: Any) -> TrainConfig:
-    """The training budget of a profile with fields overridden.
-
-    - ``paper``: the paper's recipe, SGD lr 0.001, momentum 0.9, batch 4; NTU RGB+D (and
-      the synthetic benchmark, which mirrors it): 120,000 iterations, x0.1 at 80,000 and
-      100,000; N-UCLA: 10,000 iterations, constant rate.
-    - ``synthetic-full``: 4,000 iterations, lr 0.01, x0.1 at 3,000 (minutes on a GPU).
-    - ``quick``: 400 iterations of 16 videos, lr 0.01 (x0.1 at 300), the head's
-      ``dim_conv`` scaled down to 64 and ``dim_fc`` to 128 unless ``head_options`` sets
-      them. The raised rate stands in for the paper's long schedule; the larger batch
-      keeps BatchNorm's batch statistics usable (with 4 videos of a 108-video training
-      set, SGD stalled near ln 12 on the quick benchmark). TAHNet-v1 so scaled takes
-      about 0.6 s per iteration (all tracks, ~50 instances of 128x8x14x14) on 2 CPU
-      cores: about 4 minutes per seed.
-
-    Raises:
-        EngineError: unknown profile.
-    """
-    if profile == "paper":
-        if dataset == "nucla":
-            base: dict[str, Any] = dict(iterations=10_000, milestones=())
-        else:
-            base = dict(iterations=120_000, milestones=(80_000, 100_000), checkpoint_every=5000)
-    elif profile == "synthetic-full":
-        base = dict(iterations=4000, lr=0.01, milestones=(3000,), checkpoint_every=500)
-    elif profile == "quick":
-        base = dict(iterations=400, lr=0.01, batch_size=16, milestones=(300,), checkpoint_every=100,
-                    head_options={"dim_conv": 64, "dim_fc": 128})  # fmt: skip
-    else:
-        raise EngineError(f"unknown training profile {profile!r}; profiles: {', '.join(PROFILES)}")
-    if "head_options" in overrides and "head_options" in base:
-        overrides = {**overrides, "head_options": {**base["head_options"], **overrides["head_options"]}}
-    merged = {**base, **overrides}
-    if "iterations" in overrides and "milestones" not in overrides:  # keep milestones inside the budget
-        merged["milestones"] = tuple(m for m in merged.get("milestones", ()) if m < merged["iterations"])
-    return TrainConfig(**merged)
 
 
 def num_classes_of_cache(cache_dir: str | os.PathLike) -> int:

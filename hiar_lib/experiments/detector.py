@@ -2,10 +2,10 @@
 
 What ``hiar train-detector`` does, callable from a notebook::
 
-    from hiar_lib.detection.train import DetectorTrainConfig
     from hiar_lib.experiments.detector import train_synthetic_detector
+    from hiar_lib.profiles import get_profile
 
-    record = train_synthetic_detector("cache/synthetic/quick", DetectorTrainConfig(minutes=None, iterations=3000))
+    record = train_synthetic_detector("cache/synthetic/quick", get_profile("quick").detector, profile="quick")
     record.metrics["keypoint_AP"]
 
 The record's ``metrics`` are the COCO APs on the test split; its ``parameters`` name the
@@ -60,20 +60,23 @@ def train_synthetic_detector(
     device: str = "cpu",
     progress: bool = True,
     log: Callable[[str], Any] | None = print,
+    profile: str | None = None,
 ) -> ResultsRecord:
     """Train (or take from the cache) the synthetic detector and score it on a test split.
 
     Args:
         data: the benchmark whose training split (or, with ``config.split == "all"``,
             every clip) the detector trains on.
-        config: a :class:`hiar_lib.detection.train.DetectorTrainConfig` (default settings
-            when ``None``).
+        config: a :class:`hiar_lib.detection.config.DetectorTrainConfig` (``None``: the
+            ``quick`` profile's).
         eval_data: the benchmark scored (default ``data``; required with ``split="all"``).
         out: also copy the checkpoint here.
         results: write the record here (without it, the record is returned only).
         cache_dir, force: the checkpoint cache, and training even when it holds one.
         eval_stride: score every ``eval_stride``-th test frame.
         device, progress, log: where, progress bars, one summary line (``None``: silent).
+        profile: the profile whose settings ``config`` holds, recorded in the provenance
+            (default: the benchmark's profile).
 
     Raises:
         HiarError: a folder that is not a synthetic benchmark, ``split="all"`` without
@@ -82,11 +85,12 @@ def train_synthetic_detector(
     from hiar_lib.data.synthetic import load_manifest
     from hiar_lib.detection.build import build_detector
     from hiar_lib.detection.coco_eval import evaluate_detector
-    from hiar_lib.detection.train import DetectorTrainConfig, default_cache_dir, train_detector
+    from hiar_lib.profiles import get_profile
+    from hiar_lib.detection.train import default_cache_dir, train_detector
     from hiar_lib.detection.weights import read_checkpoint
     from hiar_lib.experiments.provenance import provenance
 
-    config = config if config is not None else DetectorTrainConfig()
+    config = config if config is not None else get_profile("quick").detector
     if config.split == "all" and eval_data is None:
         raise HiarError("a detector trained on every clip of a benchmark must be scored on another: give eval_data")
     eval_root = Path(eval_data if eval_data is not None else data)
@@ -110,6 +114,7 @@ def train_synthetic_detector(
         "dataset": "synthetic",
         "benchmark_root": str(eval_root),
         "benchmark_seed": manifest.get("seed"),
+        "benchmark_profile": manifest.get("profile"),
         "train_benchmark_root": str(Path(data)),
         "train_split": config.split,
         "protocol": config.protocol,
@@ -132,7 +137,7 @@ def train_synthetic_detector(
             "curve": training.get("curve"),
         },
     }
-    prov = provenance(profile=manifest.get("profile"), seeds=[config.seed], device=device,
+    prov = provenance(profile=profile or manifest.get("profile"), seeds=[config.seed], device=device,
                       wall_time_s=round(trained_s + float(metrics["wall_time_s"]), 2), reused=reused)  # fmt: skip
     if log is not None:
         log(f"detector {identity['sha256']}: {training.get('iterations')} iterations in {training.get('wall_time_s')} s"

@@ -29,6 +29,7 @@ from typing import Any
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
+from hiar_lib.profiles import get_profile
 
 __all__ = ["TEST_RULES", "default_run_dir", "evaluate_checkpoints", "test_rule", "train_heads"]
 
@@ -90,7 +91,7 @@ def train_heads(
         cache: a feature cache folder (from ``hiar extract``).
         protocol: the protocol the cache was extracted for (checked, aliases allowed).
         head: a preset (``tahnet_v1`` .. ``tahnet_v4``, ``tahnet_v2_wo_cb``) or a spec string.
-        profile: the training budget (:func:`hiar_lib.engine.profile_config`).
+        profile: the training budget (:meth:`hiar_lib.profiles.Profile.head_config`).
         seeds: one run per seed.
         rule: the test instance, ``auto`` | ``score`` | ``area`` (:func:`test_rule`).
         out: run folder (default :func:`default_run_dir`); checkpoints go to ``OUT/seed<N>/``
@@ -112,7 +113,7 @@ def train_heads(
     import torch.distributed as dist
 
     from hiar_lib.engine import (
-        check_protocol, evaluate_head, format_summary, init_distributed, load_checkpoint, profile_config, split_names,
+        check_protocol, evaluate_head, format_summary, init_distributed, load_checkpoint, split_names,
         train_head,
     )  # fmt: skip
 
@@ -123,7 +124,8 @@ def train_heads(
     info = check_protocol(cache, protocol)
     rule = test_rule(rule, info.dataset)
     fields = {"head": head, "device": device, "num_workers": num_workers, **overrides}
-    base = profile_config(profile, info.dataset or "synthetic", **fields)
+    budget = get_profile(profile)
+    base = budget.head_config(info.dataset or "synthetic", **fields)
     out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile)
     train_names = split_names(cache, "train")
     test_names = split_names(cache, "test")
@@ -131,7 +133,7 @@ def train_heads(
     try:
         runs: list[dict[str, Any]] = []
         for seed in seeds:
-            config = profile_config(profile, info.dataset or "synthetic", **{**fields, "seed": seed})
+            config = budget.head_config(info.dataset or "synthetic", **{**fields, "seed": seed})
             ckpt = train_head(config, cache, train_names, out / f"seed{seed}", resume=resume, progress=progress)
             if not dist_info.is_main:
                 continue

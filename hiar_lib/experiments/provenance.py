@@ -85,6 +85,8 @@ def provenance(
         reused: ``None`` for fresh work; for numbers read back from a cache, where from and
             when they were made, e.g. ``{"from": "cache/detector/ab12.pt", "date": "..."}``.
         **extra: further keys (e.g. ``dataset``, ``protocol``).
+
+    A profile whose numbers mean nothing (``smoke``) adds a ``warning`` saying so.
     """
     import av
     import numpy
@@ -93,6 +95,11 @@ def provenance(
 
     from hiar_lib import __version__
 
+    from hiar_lib.profiles import PROFILES
+
+    known = PROFILES.get(profile) if profile is not None else None
+    if known is not None and not known.meaningful:
+        extra = {"warning": f"profile {profile}: {known.purpose}", **extra}
     return {
         "git_commit": git_commit(),
         "profile": profile,

@@ -22,7 +22,7 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,76 +46,12 @@ from hiar_lib.synth.actions import (
     script_action,
     script_distractor,
 )
+from hiar_lib.synth.config import VIEW_AZIMUTH_DEG, SynthConfig
 from hiar_lib.synth.body import Subject, body_parts, make_subjects, pose_body
 from hiar_lib.synth.render import look_at_camera, render_background, render_people
 from hiar_lib.vocabulary import NUM_KEYPOINTS
 
-__all__ = [
-    "PROFILES",
-    "SynthConfig",
-    "TakeSpec",
-    "clip_name",
-    "generate_benchmark",
-    "plan_benchmark",
-    "resolve_profile",
-    "with_overrides",
-]
-
-VIEW_AZIMUTH_DEG = {1: 0.0, 2: -45.0, 3: 45.0}
-
-
-@dataclass(frozen=True)
-class SynthConfig:
-    """Size of a synthetic benchmark.
-
-    Attributes:
-        profile: name recorded in the manifest.
-        width, height: frame size in pixels (even).
-        fps: frames per second.
-        num_frames: frames per clip.
-        takes_per_class: performances of each class (each gives one clip per view).
-        num_subjects: performers; the first half of a fixed shuffle trains under ``cs``.
-        views: camera ids (1 front, 2 at -45 degrees, 3 at +45 degrees).
-        hfov_deg: horizontal field of view of every camera.
-        classes: class ids to include (all 12 by default).
-    """
-
-    profile: str = "quick"
-    width: int = 192
-    height: int = 144
-    fps: float = 15.0
-    num_frames: int = 32
-    takes_per_class: int = 6
-    num_subjects: int = 10
-    views: tuple[int, ...] = (1, 2, 3)
-    hfov_deg: float = 55.0
-    classes: tuple[int, ...] = tuple(range(len(CLASSES)))
-
-    def __post_init__(self) -> None:
-        if self.width % 2 or self.height % 2 or self.width < 32 or self.height < 32:
-            raise ValueError(f"frame size must be even and at least 32x32, got {self.width}x{self.height}")
-        if self.num_subjects < 4:
-            raise ValueError(f"need at least 4 subjects (2 per cross-subject half), got {self.num_subjects}")
-        if self.takes_per_class < 1 or self.num_frames < 2:
-            raise ValueError("takes_per_class must be >= 1 and num_frames >= 2")
-        bad = [v for v in self.views if v not in VIEW_AZIMUTH_DEG]
-        if bad:
-            raise ValueError(f"views must be among {sorted(VIEW_AZIMUTH_DEG)}, got {bad}")
-
-    @property
-    def train_subjects(self) -> tuple[int, ...]:
-        """Subject ids of the cross-subject training half (deterministic)."""
-        order = np.random.default_rng(0xC5).permutation(self.num_subjects) + 1
-        return tuple(sorted(int(s) for s in order[: self.num_subjects // 2]))
-
-
-PROFILES: dict[str, SynthConfig] = {
-    "quick": SynthConfig(),
-    "synthetic-full": SynthConfig(
-        profile="synthetic-full", width=256, height=192, num_frames=48, takes_per_class=18, num_subjects=12
-    ),
-}
-
+__all__ = ["TakeSpec", "clip_name", "generate_benchmark", "plan_benchmark"]
 
 @dataclass(frozen=True)
 class TakeSpec:
@@ -335,7 +271,7 @@ def _write_clip(root: Path, entry: dict, people, frames, masks, kps, config: Syn
 
 def generate_benchmark(
     out_dir: str | os.PathLike,
-    profile: str | SynthConfig = "quick",
+    config: SynthConfig = SynthConfig(),
     seed: int = 0,
     workers: int | None = None,
     progress: bool = True,
@@ -346,7 +282,8 @@ def generate_benchmark(
     not rendered again (every file is written atomically, the annotation last).
 
     Args:
-        profile: ``"quick"``, ``"synthetic-full"`` or a :class:`SynthConfig`.
+        config: the benchmark's size (a profile's is
+            ``hiar_lib.profiles.get_profile(name).synth``; the default is ``quick``'s).
         workers: processes rendering takes in parallel (default: CPU count, at most 4).
         progress: show a progress bar (clips).
 
@@ -356,7 +293,8 @@ def generate_benchmark(
         holds the complete benchmark of the same settings, its manifest is returned as it
         is, so these keep saying when and how long the rendering took.
     """
-    config = resolve_profile(profile)
+    if not isinstance(config, SynthConfig):
+        raise TypeError(f"config must be a SynthConfig (a profile's: get_profile(name).synth), got {config!r}")
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     (root / "videos").mkdir(exist_ok=True)
@@ -410,17 +348,3 @@ def _complete_manifest(root: Path) -> dict | None:
         return json.loads((root / MANIFEST_FILE).read_text())
     except (OSError, ValueError):
         return None
-
-
-def resolve_profile(profile: str | SynthConfig) -> SynthConfig:
-    """A :class:`SynthConfig` from a profile name (or the config itself)."""
-    if isinstance(profile, SynthConfig):
-        return profile
-    if profile not in PROFILES:
-        raise ValueError(f"unknown synthetic profile {profile!r}: expected one of {sorted(PROFILES)}")
-    return PROFILES[profile]
-
-
-def with_overrides(config: SynthConfig, **kwargs) -> SynthConfig:
-    """A copy of ``config`` with some fields changed (e.g. fewer takes for a test)."""
-    return replace(config, **kwargs)

@@ -12,6 +12,7 @@ import torch
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.experiments.records import read_record
+from hiar_lib.profiles import get_profile
 from hiar_lib.viz import detection_grid, draw_instances, save_png
 from tests.conftest import realdata_file
 
@@ -58,7 +59,7 @@ def test_cli_detect_writes_a_png_grid(tmp_path):
 def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     results = tmp_path / "results" / "detector_synthetic.json"
     rc = _cli([
-        "train-detector", "--data", str(synthetic_tiny), "--minutes", "0", "--iterations", "1",
+        "train-detector", "--data", str(synthetic_tiny), "--iterations", "1",
         "--batch-size", "2", "--cache-dir", str(tmp_path / "cache"), "--results", str(results),
         "--eval-stride", "16", "--no-progress",
     ])  # fmt: skip
@@ -68,14 +69,14 @@ def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     assert {"box_AP", "box_AP50", "keypoint_AP", "mask_AP"} <= set(r.metrics)
     prov = r.provenance
     assert "git_commit" in prov and prov["versions"]["torch"] == torch.__version__ and r.parameters["config"]["batch_size"] == 2
-    assert prov["profile"] == "tiny" and prov["seeds"] == [0] and r.metrics["training"]["skipped_nonfinite_steps"] == 0
+    assert prov["profile"] == "quick" and r.parameters["benchmark_profile"] == "tiny" and prov["seeds"] == [0] and r.metrics["training"]["skipped_nonfinite_steps"] == 0
     checkpoint = r.parameters["checkpoint"]
     assert Path(checkpoint["file"]).is_file() and checkpoint["iterations"] == 1 and len(checkpoint["sha256"]) == 16
     assert not r.reused and r.wall_time_s >= r.metrics["training"]["wall_time_s"]
     # A second run takes the checkpoint from the cache and says so, with the original training's time.
     again = tmp_path / "again.json"
     assert _cli([
-        "train-detector", "--data", str(synthetic_tiny), "--minutes", "0", "--iterations", "1",
+        "train-detector", "--data", str(synthetic_tiny), "--iterations", "1",
         "--batch-size", "2", "--cache-dir", str(tmp_path / "cache"), "--results", str(again),
         "--eval-stride", "16", "--no-progress",
     ]) == 0  # fmt: skip
@@ -83,6 +84,13 @@ def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     assert second.reused and second.provenance["reused"]["sha256"] == checkpoint["sha256"]
     assert second.parameters["checkpoint"] == checkpoint and second.metrics["keypoint_AP"] == r.metrics["keypoint_AP"]
     assert second.wall_time_s >= r.metrics["training"]["wall_time_s"]
+    # --profile smoke: the profile's iteration count, and the record says its numbers mean nothing.
+    smoke = tmp_path / "smoke.json"
+    assert _cli(["train-detector", "--data", str(synthetic_tiny), "--profile", "smoke", "--cache-dir",
+                 str(tmp_path / "cache"), "--results", str(smoke), "--eval-stride", "16", "--no-progress"]) == 0  # fmt: skip
+    third = read_record(smoke)
+    assert third.metrics["training"]["iterations"] == get_profile("smoke").detector.iterations
+    assert third.provenance["profile"] == "smoke" and "mean nothing" in third.provenance["warning"]
 
 
 def test_save_png_rejects_float_images(tmp_path):

@@ -9,7 +9,8 @@ import pytest
 
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.coco_eval import evaluate_detector
-from hiar_lib.detection.train import DetectorTrainConfig, train_detector
+from hiar_lib.detection.config import DetectorTrainConfig
+from hiar_lib.detection.train import train_detector
 from hiar_lib.detection.weights import read_checkpoint
 
 
@@ -34,6 +35,25 @@ def test_train_detector_caches_and_evaluates(synthetic_tiny, tmp_path):
         assert 0.0 <= result[key] <= 1.0
     assert result["images"] == 4 and result["instances"] >= 4
     assert model.roi_heads.score_thresh == 0.5  # restored after evaluation
+
+
+@pytest.mark.slow
+def test_training_by_iterations_gives_the_same_weights_twice(synthetic_tiny, tmp_path):
+    """A fixed iteration count, not a time budget: two fresh runs end with identical weights."""
+    import torch
+
+    cfg = DetectorTrainConfig(minutes=None, iterations=3, batch_size=2, frame_stride=8, warmup_iterations=1, amp=False)
+    first = train_detector(synthetic_tiny, cache_dir=tmp_path / "a", config=cfg, progress=False)
+    second = train_detector(synthetic_tiny, cache_dir=tmp_path / "b", config=cfg, progress=False)
+    a, b = read_checkpoint(first), read_checkpoint(second)
+    assert a["training"]["cache_key"] == b["training"]["cache_key"]
+    assert [r["loss"] for r in a["training"]["curve"]] == [r["loss"] for r in b["training"]["curve"]]
+    assert a["state_dict"].keys() == b["state_dict"].keys()
+    assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
+    other = train_detector(synthetic_tiny, cache_dir=tmp_path / "c", config=DetectorTrainConfig(
+        minutes=None, iterations=3, batch_size=2, frame_stride=8, warmup_iterations=1, amp=False, seed=1), progress=False)
+    c = read_checkpoint(other)["state_dict"]
+    assert not all(torch.equal(a["state_dict"][k], c[k]) for k in c)  # the seed matters
 
 
 def test_default_cache_dir_is_the_checkouts_cache_folder_unless_the_environment_says(monkeypatch, tmp_path):
