@@ -58,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
     from hiar_lib.data.datasets import index_dataset
     from hiar_lib.detection.build import build_detector
     from hiar_lib.experiments.detector import resolve_detector
-    from hiar_lib.features import ExtractionConfig, cache_dir_for, detector_identity, extract_features
+    from hiar_lib.features import (
+        ExtractionConfig,
+        cache_dir_for,
+        detector_identity,
+        extract_features,
+    )
     from hiar_lib.pool import PoolerConfig
 
     settings = _settings(args)

@@ -26,7 +26,6 @@ from hiar_lib.experiments.heads import TEST_RULES
 from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 
-
 def _option(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` -> (key, value); VALUE as JSON (``512``, ``[8,14,14]``), ``8,14,14`` -> (8, 14, 14), else a string."""
     if "=" not in text:

@@ -46,8 +46,8 @@ from hiar_lib.synth.actions import (
     script_action,
     script_distractor,
 )
-from hiar_lib.synth.config import VIEW_AZIMUTH_DEG, SynthConfig
 from hiar_lib.synth.body import Subject, body_parts, make_subjects, pose_body
+from hiar_lib.synth.config import VIEW_AZIMUTH_DEG, SynthConfig
 from hiar_lib.synth.render import look_at_camera, render_background, render_people
 from hiar_lib.vocabulary import NUM_KEYPOINTS
 
