@@ -118,7 +118,11 @@ class Profile:
 
 
 QUICK_DETECTOR = DetectorTrainConfig(minutes=None, iterations=3200)
-"""The quick profile's detector: a fixed iteration count (about 20 minutes on 2 CPU cores)."""
+"""The quick profile's detector: a fixed iteration count. On 2 CPU cores, about 20 minutes
+on an Intel Xeon with AMX (bfloat16 autocast) and 85 on an AMD EPYC with AVX2 (float32).
+Measured there: box AP 0.698, keypoint AP 0.398 on the quick test split, short of the
+keypoint AP 0.50 the instance stage should reach; the count, schedule and augmentation
+are still to be chosen."""
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
