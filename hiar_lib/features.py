@@ -42,7 +42,7 @@ from hiar_lib.data.index import Sample
 from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save, atomic_write
-from hiar_lib.pool import PoolerConfig
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track import TrackerConfig
 
 __all__ = [

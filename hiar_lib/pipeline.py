@@ -26,7 +26,8 @@ from torch import Tensor, nn
 
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.detection.outputs import Detections
-from hiar_lib.pool import ActionTubes, PoolerConfig, action_tubes
+from hiar_lib.pool import ActionTubes, action_tubes
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track import TrackerConfig, Tracks, track_instances
 
 __all__ = ["ClipPipeline", "run_clip"]

@@ -42,52 +42,17 @@ import torch
 from torch import Tensor
 from torchvision.ops import roi_align
 
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
 __all__ = [
     "ActionTubes",
-    "PoolerConfig",
     "action_tubes",
     "outermost_boxes",
     "pool_action_regions",
     "select_test_instance",
     "track_boxes",
 ]
-
-BoxMode = Literal["basic", "outermost"]
-Combine = Literal["mean", "sum", "max", "assign"]
-
-
-@dataclass(frozen=True)
-class PoolerConfig:
-    """Settings of the action pooler.
-
-    Attributes:
-        box: ``"outermost"`` (eq. 9, the paper's main setting) or ``"basic"`` (eq. 8).
-        levels: FPN levels among ``"P2"``..``"P5"`` (Table 6; the paper settles on P2, P3).
-        output_size: ``S``, 7, 14 or 28 (Tables 4, 7).
-        combine: how several levels become one map (module docstring).
-        sampling_ratio: RoIAlign sampling points per bin side.
-    """
-
-    box: BoxMode = "outermost"
-    levels: tuple[str, ...] = ("P2", "P3")
-    output_size: int = 14
-    combine: Combine = "mean"
-    sampling_ratio: int = 2
-
-    def __post_init__(self) -> None:
-        if self.box not in ("basic", "outermost"):
-            raise ValueError(f"box must be 'basic' or 'outermost', got {self.box!r}")
-        bad = [lv for lv in self.levels if lv not in FPN_LEVEL_KEYS]
-        if not self.levels or bad:
-            raise ValueError(f"levels must be a non-empty subset of P2, P3, P4, P5, got {self.levels!r}")
-        if len(set(self.levels)) != len(self.levels):
-            raise ValueError(f"levels repeat: {self.levels!r}")
-        if self.output_size < 1:
-            raise ValueError(f"output_size must be >= 1, got {self.output_size}")
-        if self.combine not in ("mean", "sum", "max", "assign"):
-            raise ValueError(f"combine must be one of mean, sum, max, assign; got {self.combine!r}")
 
 
 @dataclass

@@ -11,7 +11,7 @@ head training (:meth:`Profile.head_config`). Every command and notebook takes th
     p = get_profile("quick")
     p.synth            # SynthConfig: 216 clips of 32 frames, 192x144
     p.detector         # DetectorTrainConfig: iterations, schedule, augmentation
-    p.extraction       # ExtractionSettings: clip length, stride, pooler
+    p.extraction       # ExtractionSettings: clip length, stride, pooler (PoolerConfig)
     p.head_config(head="tahnet_v3", seed=1)   # engine TrainConfig
 
 - ``smoke``: the smallest settings that still run every code path (the notebooks' checks
@@ -35,6 +35,7 @@ from typing import Any
 
 from hiar_lib.detection.config import DetectorTrainConfig
 from hiar_lib.errors import HiarError
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.synth.config import SynthConfig
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "PROFILE_NAMES", "ExtractionSettings", "Profile", "get_profile"]
@@ -49,25 +50,21 @@ class ExtractionSettings:
         stride: temporal stride between the clip's frames.
         train_clips: random temporal clips kept per training video (the paper draws one
             per video per step; a cache keeps a fixed number).
-        box: the action region: ``"outermost"`` (eq. 6, the union over the clip) or ``"basic"``.
-        levels: FPN levels pooled (names of :data:`hiar_lib.vocabulary.FPN_LEVELS`).
-        output_size: ``S`` of the ``S x S`` action region.
-        combine: how the levels are combined (:class:`hiar_lib.pool.PoolerConfig`).
+        pooler: the action region, FPN levels, ``S`` and level combination
+            (:class:`hiar_lib.pool_config.PoolerConfig`; the paper's outermost box over
+            P2 and P3 at 14 x 14 by default).
         score_thresh: person score threshold of the detector (paper: 0.5).
     """
 
     clip_len: int = 8
     stride: int = 4
     train_clips: int = 1
-    box: str = "outermost"
-    levels: tuple[str, ...] = ("P2", "P3")
-    output_size: int = 14
-    combine: str = "mean"
+    pooler: PoolerConfig = PoolerConfig()
     score_thresh: float = 0.5
 
     def __post_init__(self) -> None:
-        if min(self.clip_len, self.stride, self.train_clips, self.output_size) < 1:
-            raise ValueError("clip_len, stride, train_clips and output_size must be >= 1")
+        if min(self.clip_len, self.stride, self.train_clips) < 1:
+            raise ValueError("clip_len, stride and train_clips must be >= 1")
         if not 0.0 <= self.score_thresh <= 1.0:
             raise ValueError(f"score_thresh must be in [0, 1], got {self.score_thresh}")
 

@@ -31,7 +31,7 @@ from hiar_lib.features import (
     open_cache,
     track_person_labels,
 )
-from hiar_lib.pool import PoolerConfig
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 
@@ -296,7 +296,7 @@ def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_t
     assert main([*base, "--cache", str(tmp_path / "a")]) == 0
     config = json.loads((tmp_path / "a" / "cache.json").read_text())["config"]
     assert (config["clip_len"], config["stride"], config["train_clips"]) == (smoke.clip_len, smoke.stride, smoke.train_clips)
-    assert config["pooler"]["output_size"] == smoke.output_size and config["pooler"]["box"] == smoke.box
+    assert config["pooler"]["output_size"] == smoke.pooler.output_size and config["pooler"]["box"] == smoke.pooler.box
     assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--output-size", "7"]) == 0
     config = json.loads((tmp_path / "b" / "cache.json").read_text())["config"]
     assert (config["clip_len"], config["stride"], config["pooler"]["output_size"]) == (smoke.clip_len, 3, 7)

@@ -13,7 +13,8 @@ from hiar_lib.data.video import read_clip
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.pipeline import run_clip
-from hiar_lib.pool import PoolerConfig, action_tubes
+from hiar_lib.pool import action_tubes
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track import TrackerConfig, track_instances
 
 

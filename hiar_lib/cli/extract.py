@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from hiar_lib.errors import HiarError
+from hiar_lib.pool_config import BOX_MODES, COMBINES
 from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES, ExtractionSettings
 
 
@@ -35,10 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--score-thresh", type=float, default=None, help="person score threshold (profiles: 0.5, the paper's)")
     p.add_argument("--cache-root", type=Path, default=Path("cache/features"), help="caches live in CACHE_ROOT/<settings key>")
     p.add_argument("--cache", type=Path, default=None, help="use exactly this cache folder (refused if made with other settings)")
-    p.add_argument("--box", default=None, choices=["outermost", "basic"], help="action region (profiles: outermost)")
+    p.add_argument("--box", default=None, choices=BOX_MODES, help="action region (profiles: outermost)")
     p.add_argument("--levels", nargs="+", default=None, help="FPN levels (profiles: P2 P3)")
     p.add_argument("--output-size", type=int, default=None, help="S of the S x S action region (7, 14, 28; profiles: 14)")
-    p.add_argument("--combine", default=None, choices=["mean", "sum", "max", "assign"],
+    p.add_argument("--combine", default=None, choices=COMBINES,
                    help="how levels are combined (profiles: mean)")  # fmt: skip
     p.add_argument("--clip-len", type=int, default=None, help="T frames per clip (profiles: 8)")
     p.add_argument("--stride", type=int, default=None, help="temporal stride (quick, paper: 4; smoke: 2)")
@@ -64,15 +65,9 @@ def run(args: argparse.Namespace) -> int:
         detector_identity,
         extract_features,
     )
-    from hiar_lib.pool import PoolerConfig
 
     settings = _settings(args)
     preset, weights = resolve_detector(args.detector, args.weights, args.random_init)
-    try:
-        pooler = PoolerConfig(box=settings.box, levels=settings.levels, output_size=settings.output_size,
-                              combine=settings.combine)  # fmt: skip
-    except ValueError as e:
-        raise HiarError(str(e)) from None
     index = index_dataset(args.dataset, args.data, protocol=args.protocol, probe=False, progress=False)
     splits = index.split(args.protocol)
     if args.limit is not None:
@@ -84,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         data_root=str(args.data),
         protocol=index.get_protocol(args.protocol).name,
         detector=detector_identity(model),
-        pooler=pooler,
+        pooler=settings.pooler,
         clip_len=settings.clip_len,
         stride=settings.stride,
         size=tuple(args.size) if args.size else None,
@@ -109,10 +104,16 @@ def _settings(args: argparse.Namespace) -> ExtractionSettings:
 
     from hiar_lib.profiles import get_profile
 
-    given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips, "box": args.box,
-             "levels": tuple(args.levels) if args.levels else None, "output_size": args.output_size,
-             "combine": args.combine, "score_thresh": args.score_thresh}  # fmt: skip
+    given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips,
+             "score_thresh": args.score_thresh}  # fmt: skip
+    pooler = {"box": args.box, "levels": tuple(args.levels) if args.levels else None, "output_size": args.output_size,
+              "combine": args.combine}  # fmt: skip
+    profile = get_profile(args.profile).extraction
     try:
-        return replace(get_profile(args.profile).extraction, **{k: v for k, v in given.items() if v is not None})
+        return replace(
+            profile,
+            pooler=replace(profile.pooler, **{k: v for k, v in pooler.items() if v is not None}),
+            **{k: v for k, v in given.items() if v is not None},
+        )
     except ValueError as e:
         raise HiarError(str(e)) from None
