@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.provenance import provenance
-from hiar_lib.profiles import PROFILE_NAMES, PROFILES, get_profile
+from hiar_lib.profiles import DETECTOR_DATA_SEED, PROFILE_NAMES, PROFILES, get_profile
 
 
 def test_the_four_profiles_of_the_design_exist_in_order_of_size():
@@ -34,6 +35,29 @@ def test_synthetic_benchmarks_record_their_profile_name():
     for name, profile in PROFILES.items():
         if profile.synth is not None:
             assert profile.synth.profile == name
+        if profile.detector_data is not None:
+            assert profile.detector_data.profile == f"{name}-detector"
+
+
+def test_every_synthetic_detector_trains_on_other_people_than_its_evaluation_benchmarks():
+    for name, profile in PROFILES.items():
+        if profile.detector is None:
+            continue
+        # every clip of a benchmark of its own, with more performers than the evaluation benchmark has
+        assert profile.detector.split == "all" and profile.detector_data is not None, name
+        assert profile.detector_data.num_subjects > profile.synth.num_subjects, name
+        frame = (profile.detector_data.width, profile.detector_data.height, profile.detector_data.fps)
+        assert frame == (profile.synth.width, profile.synth.height, profile.synth.fps), name  # the same camera
+    assert DETECTOR_DATA_SEED != 0  # evaluation benchmarks are generated with seed 0
+
+
+def test_a_profile_whose_detector_and_detector_data_disagree_is_refused():
+    quick = get_profile("quick")
+    with pytest.raises(ValueError, match="detector_data"):
+        replace(quick, detector_data=None)
+    with pytest.raises(ValueError, match="detector_data"):
+        replace(quick, detector=replace(quick.detector, split="train"))
+    assert replace(quick, detector=replace(quick.detector, split="train"), detector_data=None).detector_data is None
 
 
 def test_unknown_profile_is_refused_with_the_list():

@@ -42,11 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--lr", type=float, default=None, help="peak AdamW learning rate (default: the profile's)")
     t.add_argument("--seed", type=int, default=None, help="seed of the weights and the frame order (default 0)")
     t.add_argument("--protocol", default="cs", choices=("cs", "cv"), help="train on this protocol's train split")
-    t.add_argument("--train-split", default="train", choices=("train", "all"),
-                   help="train on the protocol's train split (default) or on all clips of --data: for a "
-                        "benchmark generated only for the detector, evaluated on --eval-data")  # fmt: skip
+    t.add_argument("--train-split", default=None, choices=("train", "all"),
+                   help="train on the protocol's train split or on all clips of --data: a benchmark generated "
+                        "only for the detector (`hiar synth --for-detector`), evaluated on --eval-data "
+                        "(default: the profile's; quick trains on a benchmark of its own)")  # fmt: skip
     t.add_argument("--eval-data", default=None, metavar="ROOT",
-                   help="evaluate on this benchmark's test split (default --data)")  # fmt: skip
+                   help="evaluate on this benchmark's test split (default --data; required when training on all of --data)")  # fmt: skip
     t.add_argument("--device", default="cpu", help="torch device (default cpu)")
     t.add_argument("--amp", default="auto", choices=("auto", "on", "off"),
                    help="bfloat16 autocast while training (auto: where the CPU/GPU has fast bfloat16)")  # fmt: skip
@@ -100,14 +101,21 @@ def run_train(args: argparse.Namespace) -> int:
     from hiar_lib.profiles import get_profile
 
     given = {"iterations": args.iterations, "minutes": args.minutes, "batch_size": args.batch_size, "lr": args.lr,
-             "seed": args.seed}  # fmt: skip
+             "seed": args.seed, "split": args.train_split}  # fmt: skip
     try:
         config = replace(
-            get_profile(args.profile).detector, protocol=args.protocol, split=args.train_split,
+            get_profile(args.profile).detector, protocol=args.protocol,
             amp={"auto": None, "on": True, "off": False}[args.amp], **{k: v for k, v in given.items() if v is not None},
         )  # fmt: skip
     except ValueError as e:
         raise HiarError(str(e)) from None
+    if config.split == "all" and args.eval_data is None:
+        raise HiarError(
+            f"the {args.profile} detector trains on every clip of --data, a benchmark generated for it alone; "
+            f"score it on another with --eval-data (generate its own with `hiar synth --profile {args.profile} "
+            f"--for-detector --out DIR`, then `hiar train-detector --data DIR --eval-data {args.data}`), "
+            "or train on --data's training split with --train-split train"
+        )
     record = train_synthetic_detector(
         args.data, config, eval_data=args.eval_data, out=args.out, results=args.results, cache_dir=args.cache_dir,
         force=args.force, eval_stride=args.eval_stride, device=args.device, progress=args.progress,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hiar_lib.experiments.provenance import provenance
 from hiar_lib.experiments.records import write_record
-from hiar_lib.profiles import DEFAULT_PROFILE, PROFILES
+from hiar_lib.errors import HiarError
+from hiar_lib.profiles import DEFAULT_PROFILE, DETECTOR_DATA_SEED, PROFILES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=[n for n, q in PROFILES.items() if q.synth],
                    help=f"size (default: {DEFAULT_PROFILE}; smoke: the smallest, for checks)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--seed", type=int, default=None,
+                   help=f"random seed (default: 0; with --for-detector {DETECTOR_DATA_SEED})")  # fmt: skip
+    p.add_argument("--for-detector", action="store_true",
+                   help="the benchmark the profile's synthetic detector trains on (other people than the "
+                        "evaluation benchmark's; then `hiar train-detector --data OUT --eval-data BENCHMARK`)")  # fmt: skip
     p.add_argument("--workers", type=int, default=None, help="rendering processes (default: CPU count, at most 4)")
     p.add_argument("--summary", type=Path, default=None, help="also write the summary with provenance to this JSON file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -47,8 +52,14 @@ def run_synth(args: argparse.Namespace) -> int:
     from hiar_lib.profiles import get_profile
     from hiar_lib.synth.benchmark import generate_benchmark
 
+    profile = get_profile(args.profile)
+    config = profile.detector_data if args.for_detector else profile.synth
+    if config is None:
+        raise HiarError(f"profile {args.profile}'s detector trains on its benchmark's training split: it has no "
+                        "benchmark of its own to generate (drop --for-detector)")  # fmt: skip
+    seed = args.seed if args.seed is not None else (DETECTOR_DATA_SEED if args.for_detector else 0)
     before = _manifest_date(args.out)
-    manifest = generate_benchmark(args.out, get_profile(args.profile).synth, seed=args.seed, workers=args.workers, progress=not args.no_progress)
+    manifest = generate_benchmark(args.out, config, seed=seed, workers=args.workers, progress=not args.no_progress)
     summary = summarize_benchmark(args.out)
     print(f"synthetic benchmark ({summary['profile']}, seed {summary['seed']}) written to {args.out}")
     print(
@@ -67,7 +78,7 @@ def run_synth(args: argparse.Namespace) -> int:
     reused = before is not None and made == before  # the manifest was not rewritten: nothing was rendered
     print(f"  generation wall time {manifest['wall_time_s']:.1f} s" + (f" (rendered {made or 'earlier'}; reused)" if reused else ""))
     if args.summary:
-        prov = provenance(profile=summary["profile"], seeds=[args.seed], wall_time_s=float(manifest["wall_time_s"]),
+        prov = provenance(profile=summary["profile"], seeds=[seed], wall_time_s=float(manifest["wall_time_s"]),
                           reused={"from": str(args.out), "date": made} if reused else None)  # fmt: skip
         metrics = {k: v for k, v in summary.items() if k not in ("profile", "seed", "generation_wall_time_s")}
         write_record(args.summary, "synthetic_benchmark", {"profile": summary["profile"], "seed": summary["seed"],

@@ -80,7 +80,7 @@ def train_synthetic_detector(
 
     Raises:
         HiarError: a folder that is not a synthetic benchmark, ``split="all"`` without
-            ``eval_data``.
+            ``eval_data`` or with an ``eval_data`` of the training benchmark's seed.
     """
     from hiar_lib.data.synthetic import load_manifest
     from hiar_lib.detection.build import build_detector
@@ -94,8 +94,14 @@ def train_synthetic_detector(
     if config.split == "all" and eval_data is None:
         raise HiarError("a detector trained on every clip of a benchmark must be scored on another: give eval_data")
     eval_root = Path(eval_data if eval_data is not None else data)
-    load_manifest(data)
+    train_manifest = load_manifest(data)
     manifest = load_manifest(eval_root)
+    if config.split == "all" and train_manifest.get("seed") == manifest.get("seed"):
+        raise HiarError(
+            f"the detector would train on {data}, generated with the seed of {eval_root} ({manifest.get('seed')}): "
+            "the same people, or the very clips it is scored on; train on a benchmark generated with another "
+            "seed (`hiar synth --for-detector`)"
+        )
     cached = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     before = {p.name: p.stat().st_mtime_ns for p in (cached / "detectors").glob("synthetic-*.pt")}
     path = train_detector(data, out, device=device, progress=progress, cache_dir=cache_dir, config=config, force=force)
@@ -116,6 +122,8 @@ def train_synthetic_detector(
         "benchmark_seed": manifest.get("seed"),
         "benchmark_profile": manifest.get("profile"),
         "train_benchmark_root": str(Path(data)),
+        "train_benchmark_seed": train_manifest.get("seed"),
+        "train_benchmark_profile": train_manifest.get("profile"),
         "train_split": config.split,
         "protocol": config.protocol,
         "split": "test",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import torch
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.experiments.records import read_record
-from hiar_lib.profiles import get_profile
+from hiar_lib.profiles import DETECTOR_DATA_SEED, get_profile
 from hiar_lib.viz import detection_grid, draw_instances, save_png
 from tests.conftest import realdata_file
 
@@ -59,7 +60,7 @@ def test_cli_detect_writes_a_png_grid(tmp_path):
 def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     results = tmp_path / "results" / "detector_synthetic.json"
     rc = _cli([
-        "train-detector", "--data", str(synthetic_tiny), "--iterations", "1",
+        "train-detector", "--data", str(synthetic_tiny), "--train-split", "train", "--iterations", "1",
         "--batch-size", "2", "--cache-dir", str(tmp_path / "cache"), "--results", str(results),
         "--eval-stride", "16", "--no-progress",
     ])  # fmt: skip
@@ -76,7 +77,7 @@ def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     # A second run takes the checkpoint from the cache and says so, with the original training's time.
     again = tmp_path / "again.json"
     assert _cli([
-        "train-detector", "--data", str(synthetic_tiny), "--iterations", "1",
+        "train-detector", "--data", str(synthetic_tiny), "--train-split", "train", "--iterations", "1",
         "--batch-size", "2", "--cache-dir", str(tmp_path / "cache"), "--results", str(again),
         "--eval-stride", "16", "--no-progress",
     ]) == 0  # fmt: skip
@@ -84,13 +85,40 @@ def test_cli_train_detector_writes_results_json(synthetic_tiny, tmp_path):
     assert second.reused and second.provenance["reused"]["sha256"] == checkpoint["sha256"]
     assert second.parameters["checkpoint"] == checkpoint and second.metrics["keypoint_AP"] == r.metrics["keypoint_AP"]
     assert second.wall_time_s >= r.metrics["training"]["wall_time_s"]
-    # --profile smoke: the profile's iteration count, and the record says its numbers mean nothing.
-    smoke = tmp_path / "smoke.json"
-    assert _cli(["train-detector", "--data", str(synthetic_tiny), "--profile", "smoke", "--cache-dir",
-                 str(tmp_path / "cache"), "--results", str(smoke), "--eval-stride", "16", "--no-progress"]) == 0  # fmt: skip
-    third = read_record(smoke)
-    assert third.metrics["training"]["iterations"] == get_profile("smoke").detector.iterations
-    assert third.provenance["profile"] == "smoke" and "mean nothing" in third.provenance["warning"]
+    assert r.parameters["train_split"] == "train" and r.parameters["train_benchmark_seed"] == r.parameters["benchmark_seed"] == 3
+
+
+@pytest.mark.slow
+def test_cli_profile_detector_trains_on_a_benchmark_of_its_own_and_is_scored_on_another(synthetic_tiny, tmp_path, capsys):
+    from hiar_lib.cli import main
+
+    smoke = get_profile("smoke")
+    own = tmp_path / "smoke-detector"
+    common = ["--cache-dir", str(tmp_path / "cache"), "--eval-stride", "16", "--no-progress"]
+    # The profile trains on every clip of --data: without a benchmark to score on, it refuses and says how.
+    assert main(["train-detector", "--data", str(synthetic_tiny), "--profile", "smoke", *common]) == 2
+    err = capsys.readouterr().err
+    assert "hiar train-detector: error:" in err and "--eval-data" in err and "hiar synth --profile smoke --for-detector" in err
+    # ... nor on a benchmark of the same seed (the same people, here the very clips).
+    assert main(["train-detector", "--data", str(synthetic_tiny), "--eval-data", str(synthetic_tiny), "--profile", "smoke",
+                 *common]) == 2  # fmt: skip
+    assert "seed" in capsys.readouterr().err and not (tmp_path / "cache").exists()
+    # The detector's own benchmark: the profile's detector_data, with other people (another seed).
+    assert main(["synth", "--out", str(own), "--profile", "smoke", "--for-detector", "--no-progress"]) == 0
+    manifest = json.loads((own / "manifest.json").read_text())
+    assert manifest["seed"] == DETECTOR_DATA_SEED != 0 and manifest["config"]["num_subjects"] == smoke.detector_data.num_subjects
+    results = tmp_path / "smoke.json"
+    assert main(["train-detector", "--data", str(own), "--eval-data", str(synthetic_tiny), "--profile", "smoke",
+                 "--results", str(results), *common]) == 0  # fmt: skip
+    record = read_record(results)
+    assert record.metrics["training"]["iterations"] == smoke.detector.iterations
+    # every clip, not one protocol's training half (frames with nobody in them are left out)
+    assert record.metrics["training"]["train_frames"] > len(manifest["clips"]) * manifest["num_frames"] // 2
+    assert record.parameters["train_split"] == "all" and record.parameters["train_benchmark_seed"] == DETECTOR_DATA_SEED
+    assert record.parameters["benchmark_root"] == str(synthetic_tiny) and record.parameters["benchmark_seed"] == 3
+    assert record.metrics["evaluation"]["images"] > 0
+    # The record says its numbers mean nothing.
+    assert record.provenance["profile"] == "smoke" and "mean nothing" in record.provenance["warning"]
 
 
 def test_save_png_rejects_float_images(tmp_path):
