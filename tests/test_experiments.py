@@ -329,7 +329,7 @@ def test_one_rule_picks_the_detector_of_every_command(tmp_path, monkeypatch, cap
     cache = tmp_path / "cache"
     assert resolve_detector("auto", random_init=True, cache_dir=cache) == ("synthetic", None)
     assert resolve_detector("paper", random_init=True, cache_dir=cache) == ("paper", None)
-    with pytest.raises(HiarError, match=r"no detector weights: .*`hiar weights download`.*`hiar train-detector --data ROOT`.*--weights PATH, or --random-init"):
+    with pytest.raises(HiarError, match=r"no detector weights: .*`hiar weights download`.*`hiar synth --for-detector --out DIR`, then `hiar train-detector --data DIR --eval-data BENCHMARK`.*--weights PATH, or --random-init"):
         resolve_detector("auto", cache_dir=cache)
     with pytest.raises(HiarError, match=r"(?s)paper detector weights not found.*`hiar weights download` fetches both.*pass --random-init\.$"):
         resolve_detector("paper", cache_dir=cache)

@@ -1,9 +1,11 @@
 """``hiar train-detector`` and ``hiar detect``: the human detector from the command line.
 
-``hiar train-detector --data ROOT`` trains the synthetic preset on a synthetic benchmark
-(cached: a second run with the same settings reuses the checkpoint), evaluates it on the
-cross-subject test split with pycocotools and writes ``results/detector_synthetic.json``
-(box / mask / keypoint AP, training time and loss curve, provenance).
+``hiar train-detector --data ROOT --eval-data BENCHMARK`` trains the synthetic preset on a
+synthetic benchmark generated for it (``hiar synth --for-detector``; cached: a second run
+with the same settings reuses the checkpoint), evaluates it on the benchmark's
+cross-subject test split with pycocotools and writes
+``results/detector_synthetic_<profile>.json`` (box / mask / keypoint AP, training time and
+loss curve, provenance).
 
 ``hiar detect VIDEO --out PNG`` runs a detector on ``T`` frames of a video and draws the
 boxes, masks and keypoints it finds into a PNG grid.
@@ -24,15 +26,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train-detector",
         help="train the synthetic-preset detector on a synthetic benchmark, evaluate it (AP)",
         description=(
-            "Train the synthetic preset (Keypoint R-CNN + mask head on ResNet-18-FPN) on the "
-            "training split of a synthetic benchmark for the profile's fixed number of iterations "
-            "(the same settings give the same weights on the same kind of machine; the wall time "
-            "is recorded), then measure box, mask and keypoint AP (pycocotools) on the test split "
-            "and write a results JSON. Trained checkpoints are cached by their settings: rerunning "
-            "with the same settings evaluates the cached one."
+            "Train the synthetic preset (Keypoint R-CNN + mask head on ResNet-18-FPN) for the "
+            "profile's fixed number of iterations on every clip of a benchmark generated for it "
+            "(`hiar synth --profile P --for-detector`: other people than the evaluation benchmark's), "
+            "or with --train-split train on a benchmark's training split (the same settings give the "
+            "same weights on the same kind of machine; the wall time is recorded), then measure box, "
+            "mask and keypoint AP (pycocotools) on the test split of --eval-data and write a results "
+            "JSON. Trained checkpoints are cached by their settings: rerunning with the same settings "
+            "evaluates the cached one."
         ),
     )
-    t.add_argument("--data", required=True, metavar="ROOT", help="synthetic benchmark folder (from `hiar synth`)")
+    t.add_argument("--data", required=True, metavar="ROOT",
+                   help="the synthetic benchmark it trains on (`hiar synth --for-detector`, or any with --train-split train)")  # fmt: skip
     t.add_argument("--profile", default=DEFAULT_PROFILE, choices=[n for n, p in PROFILES.items() if p.detector],
                    help=f"training settings (default {DEFAULT_PROFILE}; smoke: a few iterations, for checks)")  # fmt: skip
     t.add_argument("--iterations", type=int, default=None, metavar="N", help="iterations (default: the profile's)")
@@ -52,8 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--amp", default="auto", choices=("auto", "on", "off"),
                    help="bfloat16 autocast while training (auto: where the CPU/GPU has fast bfloat16)")  # fmt: skip
     t.add_argument("--out", default=None, metavar="PATH", help="also copy the checkpoint here")
-    t.add_argument("--results", default="results/detector_synthetic.json", metavar="JSON",
-                   help="results file (default results/detector_synthetic.json)")  # fmt: skip
+    t.add_argument("--results", default=None, metavar="JSON",
+                   help="results file (default results/detector_synthetic_<profile>.json)")  # fmt: skip
     t.add_argument("--cache-dir", default=None, metavar="DIR", help="checkpoint cache (default: cache/ of the checkout)")
     t.add_argument("--force", action="store_true", help="train even if a cached checkpoint exists")
     t.add_argument("--eval-stride", type=int, default=4, metavar="K", help="evaluate every K-th frame (default 4)")
@@ -117,7 +122,8 @@ def run_train(args: argparse.Namespace) -> int:
             "or train on --data's training split with --train-split train"
         )
     record = train_synthetic_detector(
-        args.data, config, eval_data=args.eval_data, out=args.out, results=args.results, cache_dir=args.cache_dir,
+        args.data, config, eval_data=args.eval_data, out=args.out,
+        results=args.results or f"results/detector_synthetic_{args.profile}.json", cache_dir=args.cache_dir,
         force=args.force, eval_stride=args.eval_stride, device=args.device, progress=args.progress,
         profile=args.profile,
     )  # fmt: skip

@@ -309,7 +309,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise WeightsError(
-            f"synthetic detector checkpoint not found: {p} (train one with `hiar train-detector --data ROOT`)"
+            f"synthetic detector checkpoint not found: {p} (train one with `hiar train-detector --data DIR --eval-data BENCHMARK`)"
         )
     try:
         obj = torch.load(p, map_location="cpu", weights_only=True)

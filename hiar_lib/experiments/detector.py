@@ -222,7 +222,7 @@ def resolve_detector(
     if newest is None:
         raise HiarError(
             "no detector weights: neither the paper preset's COCO files (torch hub cache; `hiar weights download` "
-            "fetches them) nor a trained synthetic checkpoint (`hiar train-detector --data ROOT`) were found; "
+            "fetches them) nor a trained synthetic checkpoint (`hiar synth --for-detector --out DIR`, then `hiar train-detector --data DIR --eval-data BENCHMARK`) were found; "
             "pass --weights PATH, or --random-init for a smoke run"
         )
     return "synthetic", newest
