@@ -23,10 +23,10 @@ test: install
 
 # The main job on the embedded default, every step cached (a rerun redoes only what is
 # missing), every setting from the profile (hiar_lib/profiles.py; PROFILE=smoke runs the
-# whole chain in minutes, its numbers meaningless): the synthetic benchmark and its contact
-# sheet, the synthetic detector (trained for a fixed number of iterations on a benchmark
-# generated for it alone, with other people) and its AP on the benchmark, the tracker's
-# MOTA/IDF1, the cross-subject feature cache, and TAHNet-v1 trained on every track and on
+# whole chain in minutes, its numbers meaningless): the synthetic benchmark, its contact
+# sheet and what keypoint AP means at its scale, the synthetic detector (trained for a
+# fixed number of iterations on a benchmark generated for it alone, with other people)
+# and its AP on the benchmark, the tracker's MOTA/IDF1, the cross-subject feature cache, and TAHNet-v1 trained on every track and on
 # the actors' tracks and evaluated, three seeds each. Results go to results/, named by profile.
 DATA := $(CACHE)/synthetic/$(PROFILE)
 DETECTOR_DATA := $(CACHE)/synthetic/$(PROFILE)-detector
@@ -36,6 +36,7 @@ RUNS := $(CACHE)/runs/$(PROFILE)_tahnet_v1_cs
 reproduce: install
 	$(HIAR) synth --out $(DATA) --profile $(PROFILE) --summary results/synthetic_$(PROFILE).json
 	$(HIAR) synth-sheet $(DATA) --out results/figures/synthetic_samples_$(PROFILE).png
+	$(PY) benchmarks/keypoint_ap_under_noise.py --data $(DATA) --out results/keypoint_ap_under_noise_$(PROFILE).json
 	$(HIAR) synth --out $(DETECTOR_DATA) --profile $(PROFILE) --for-detector
 	$(HIAR) train-detector --data $(DETECTOR_DATA) --eval-data $(DATA) --profile $(PROFILE) --out $(DETECTOR) \
 		--results results/detector_synthetic_$(PROFILE).json

@@ -1,4 +1,4 @@
-"""The speed benchmarks run and write results records (their figures are never asserted)."""
+"""The benchmark scripts run and write results records (their speed figures are never asserted)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,12 @@ def test_tahnet_benchmark_writes_a_record_per_preset_and_batch(tmp_path: Path) -
     assert r.artefact == "bench_tahnet" and r.metrics["matmul_gflop_s"] > 0
     assert [x["head"] for x in r.metrics["results"]] == ["tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4"]
     assert all(0 < x["gmacs_per_clip"] and x["clips_per_s"] > 0 for x in r.metrics["results"])
+
+
+def test_keypoint_ap_under_noise_writes_a_record(synthetic_tiny: Path, tmp_path: Path) -> None:
+    _run("keypoint_ap_under_noise.py", "--data", str(synthetic_tiny), "--noise", "0", "2", "--frame-stride", "8",
+         "--max-clips", "3", "--out", str(tmp_path / "kp.json"))  # fmt: skip
+    r = read_record(tmp_path / "kp.json")
+    assert r.artefact == "keypoint_ap_under_noise" and r.parameters["benchmark_seed"] == 3
+    assert [x["noise_px"] for x in r.metrics["rows"]] == [0.0, 2.0]
+    assert r.metrics["rows"][0]["keypoint_AP"] == pytest.approx(1.0) and r.metrics["rows"][1]["keypoint_AP"] < 0.9

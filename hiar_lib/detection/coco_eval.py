@@ -1,5 +1,6 @@
 """COCO-style AP of the detector on a synthetic benchmark split (pycocotools): boxes,
-masks and keypoints (:func:`evaluate_detector`, :func:`score_detections`)."""
+masks and keypoints (:func:`evaluate_detector`, :func:`score_detections`), and what a
+keypoint AP means at the benchmark's scale (:func:`keypoint_ap_under_noise`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from hiar_lib.detection.inference import detect_frames
 from hiar_lib.detection.outputs import FrameInstances
 from hiar_lib.vocabulary import COCO_KEYPOINT_SIGMAS, COCO_PERSON_SKELETON, KEYPOINT_NAMES
 
-__all__ = ["evaluate_detector", "score_detections"]
+__all__ = ["evaluate_detector", "keypoint_ap_under_noise", "score_detections"]
 
 
 def _coco_gt(data: SyntheticDetectionFrames) -> dict[str, Any]:
@@ -198,3 +199,57 @@ def score_detections(data: SyntheticDetectionFrames, dets: Sequence[FrameInstanc
             results.update({f"{name}_{s}": max(float(ev.stats[k]), 0.0) for k, s in enumerate(_STAT_NAMES)})
     results.update(instances=len(gt_dict["annotations"]), detections=len(dt_list))
     return results
+
+
+def keypoint_ap_under_noise(
+    benchmark_root: str | os.PathLike,
+    noise_px: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0),
+    split: str = "test",
+    *,
+    protocol: str = "cs",
+    frame_stride: int = 4,
+    seed: int = 0,
+    max_clips: int | None = None,
+) -> dict[str, Any]:
+    """Keypoint AP of the ground truth itself with Gaussian noise added to every joint.
+
+    A perfect detector (true boxes, masks and people) whose keypoints are off by
+    ``N(0, sigma^2)`` pixels in x and in y: how precise keypoints must be for a given
+    keypoint AP at the benchmark's scale (OKS divides the error by the person's size, so
+    small people demand a few pixels).
+
+    Args:
+        benchmark_root, split, protocol, frame_stride, max_clips: the frames scored, as in
+            :func:`evaluate_detector`.
+        noise_px: standard deviations of the noise, pixels of the frame.
+        seed: seeds the noise: one standard normal draw per joint, scaled by each
+            ``sigma`` (so a row does not depend on the others).
+
+    Returns:
+        ``{"rows": [{"noise_px", "keypoint_AP", "keypoint_AP50", "keypoint_AP75"}, ...],
+        "images", "instances", "median_box_height_px", "median_mask_area_px"}``.
+    """
+    data = SyntheticDetectionFrames(benchmark_root, split, protocol, frame_stride, max_clips=max_clips)
+    targets = [data[i][1] for i in range(len(data))]
+    gen = torch.Generator().manual_seed(seed)
+    unit = [torch.randn(t["keypoints"][:, :, :2].shape, generator=gen) for t in targets]  # one draw, scaled per row
+    rows = []
+    for sigma in noise_px:
+        dets = []
+        for t, u in zip(targets, unit):
+            n = len(t["boxes"])
+            kp = t["keypoints"].clone()
+            kp[:, :, :2] += float(sigma) * u
+            dets.append(FrameInstances(boxes=t["boxes"], scores=torch.ones(n), masks=t["masks"].bool(), keypoints=kp,
+                                       keypoint_scores=torch.ones(n, kp.shape[1])))  # fmt: skip
+        r = score_detections(data, dets)
+        rows.append({"noise_px": float(sigma), **{k: r[k] for k in ("keypoint_AP", "keypoint_AP50", "keypoint_AP75")}})
+    heights = torch.cat([t["boxes"][:, 3] - t["boxes"][:, 1] for t in targets])
+    areas = torch.cat([t["area"] for t in targets])
+    return {
+        "rows": rows,
+        "images": len(data),
+        "instances": int(heights.numel()),
+        "median_box_height_px": float(heights.median()) if heights.numel() else 0.0,
+        "median_mask_area_px": float(areas.median()) if areas.numel() else 0.0,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hiar_lib.detection.coco_eval import score_detections
+from hiar_lib.detection.coco_eval import keypoint_ap_under_noise, score_detections
 from hiar_lib.detection.dataset import SyntheticDetectionFrames
 from hiar_lib.detection.outputs import FrameInstances
 
@@ -54,3 +54,14 @@ def test_ap_is_one_for_the_ground_truth_and_a_known_value_for_shifted_boxes(synt
     assert got["mask_AP"] == pytest.approx(1.0) and got["keypoint_AP"] == pytest.approx(1.0)  # masks, joints untouched
     with pytest.raises(ValueError, match="frames of detections"):
         score_detections(data, exact[:-1])
+
+
+def test_keypoint_ap_under_noise_is_one_without_noise_and_falls_as_the_noise_grows(synthetic_tiny):
+    out = keypoint_ap_under_noise(synthetic_tiny, noise_px=(0.0, 1.0, 3.0, 12.0), frame_stride=8, max_clips=4)
+    ap = [r["keypoint_AP"] for r in out["rows"]]
+    assert [r["noise_px"] for r in out["rows"]] == [0.0, 1.0, 3.0, 12.0]
+    assert ap[0] == pytest.approx(1.0) and 1.0 > ap[1] > ap[2] > ap[3] >= 0.0
+    assert ap[3] < 0.05  # 12 px is most of a small person's limb: almost nothing matches at OKS >= 0.5
+    assert out["instances"] > 0 and 10 < out["median_box_height_px"] < 144 and out["median_mask_area_px"] > 0
+    again = keypoint_ap_under_noise(synthetic_tiny, noise_px=(1.0,), frame_stride=8, max_clips=4)
+    assert again["rows"][0]["keypoint_AP"] == pytest.approx(ap[1])  # seeded
