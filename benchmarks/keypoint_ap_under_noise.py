@@ -2,7 +2,7 @@
 its joints moved by Gaussian noise of a few pixels, scored like a detector
 (:func:`hiar_lib.detection.coco_eval.keypoint_ap_under_noise`).
 
-OKS divides a joint's error by the person's size, so on people ~66 px tall keypoint AP
+OKS divides a joint's error by the person's size, so on people ~67 px tall keypoint AP
 0.50 asks for keypoints within about 1.5 px; this record says how precise the synthetic
 detector's keypoints are in pixels, beside its measured keypoint AP.
 

@@ -139,8 +139,8 @@ Measured on the AMD machine: box AP 0.695, keypoint AP 0.410 on the quick test s
 against 0.398 after 3,200 iterations on the quick benchmark's own 5 training performers
 (0.778 on those performers themselves). Tracking after it: IDF1 0.791 (0.829 after the
 3,200-iteration one: more false positives at score 0.5). Both targets of the instance
-stage (keypoint AP 0.50, IDF1 0.90) are still unmet; at ~66 px a person, the ground truth
-itself with 1.5 px of Gaussian noise per coordinate scores keypoint AP 0.515."""
+stage (keypoint AP 0.50, IDF1 0.90) are still unmet; at ~67 px a person, the ground truth
+itself with 1.5 px of Gaussian noise per coordinate scores keypoint AP 0.516."""
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
