@@ -125,4 +125,4 @@ def test_the_quick_readme_hiar_lines_run(staged: Path, capsys: pytest.CaptureFix
         assert code == 0, f"`hiar {' '.join(argv)}` exited {code}: {capsys.readouterr().err[-2000:]}"
         ran.append(argv[0])
     assert {"index", "synth-sheet", "flops"} <= set(ran)
-    assert (staged / "results" / "figures" / "synthetic_samples.png").is_file()
+    assert (staged / "results" / "figures" / "synthetic_samples_quick.png").is_file()
