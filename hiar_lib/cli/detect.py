@@ -114,13 +114,6 @@ def run_train(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ValueError as e:
         raise HiarError(str(e)) from None
-    if config.split == "all" and args.eval_data is None:
-        raise HiarError(
-            f"the {args.profile} detector trains on every clip of --data, a benchmark generated for it alone; "
-            f"score it on another with --eval-data (generate its own with `hiar synth --profile {args.profile} "
-            f"--for-detector --out DIR`, then `hiar train-detector --data DIR --eval-data {args.data}`), "
-            "or train on --data's training split with --train-split train"
-        )
     record = train_synthetic_detector(
         args.data, config, eval_data=args.eval_data, out=args.out,
         results=args.results or f"results/detector_synthetic_{args.profile}.json", cache_dir=args.cache_dir,

@@ -92,7 +92,13 @@ def train_synthetic_detector(
 
     config = config if config is not None else get_profile("quick").detector
     if config.split == "all" and eval_data is None:
-        raise HiarError("a detector trained on every clip of a benchmark must be scored on another: give eval_data")
+        name = profile or "quick"
+        raise HiarError(
+            f"the {name} detector trains on every clip of {data}, a benchmark generated for it alone; score it on "
+            f"another with --eval-data (generate its own with `hiar synth --profile {name} --for-detector --out DIR`, "
+            f"then `hiar train-detector --data DIR --eval-data {data}`), or train on the training split of {data} "
+            "with --train-split train"
+        )
     eval_root = Path(eval_data if eval_data is not None else data)
     train_manifest = load_manifest(data)
     manifest = load_manifest(eval_root)
