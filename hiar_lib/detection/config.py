@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-__all__ = ["PRESETS", "DetectorInfo", "DetectorTrainConfig", "Preset", "SyntheticDetectorConfig"]
+__all__ = ["HOW_TO_TRAIN", "PRESETS", "DetectorInfo", "DetectorTrainConfig", "Preset", "SyntheticDetectorConfig"]
 
 Preset = Literal["paper", "synthetic"]
 PRESETS: tuple[str, ...] = ("paper", "synthetic")
 """The presets :func:`~hiar_lib.detection.build.build_detector` knows."""
+HOW_TO_TRAIN = "`hiar synth --for-detector --out DIR`, then `hiar train-detector --data DIR --eval-data BENCHMARK`"
+"""How a user trains a synthetic detector checkpoint: every message that asks for one says this."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from torchvision.models.detection import (
     MaskRCNN_ResNet50_FPN_Weights,
 )
 
-from hiar_lib.detection.config import DetectorInfo, SyntheticDetectorConfig
+from hiar_lib.detection.config import HOW_TO_TRAIN, DetectorInfo, SyntheticDetectorConfig
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save
 
@@ -309,7 +309,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise WeightsError(
-            f"synthetic detector checkpoint not found: {p} (train one with `hiar train-detector --data DIR --eval-data BENCHMARK`)"
+            f"synthetic detector checkpoint not found: {p} (train one with {HOW_TO_TRAIN})"
         )
     try:
         obj = torch.load(p, map_location="cpu", weights_only=True)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hiar_lib.detection.config import HOW_TO_TRAIN
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
 from hiar_lib.fileio import sha256_file
@@ -228,7 +229,7 @@ def resolve_detector(
     if newest is None:
         raise HiarError(
             "no detector weights: neither the paper preset's COCO files (torch hub cache; `hiar weights download` "
-            "fetches them) nor a trained synthetic checkpoint (`hiar synth --for-detector --out DIR`, then `hiar train-detector --data DIR --eval-data BENCHMARK`) were found; "
+            f"fetches them) nor a trained synthetic checkpoint ({HOW_TO_TRAIN}) were found; "
             "pass --weights PATH, or --random-init for a smoke run"
         )
     return "synthetic", newest
