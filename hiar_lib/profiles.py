@@ -130,17 +130,17 @@ DETECTOR_DATA_SEED = 1
 """Seed of every benchmark generated for the synthetic detector to train on (evaluation
 benchmarks are generated with seed 0): ``hiar synth --for-detector`` uses it."""
 
-QUICK_DETECTOR = DetectorTrainConfig(minutes=None, iterations=1600, split="all")
-"""The quick profile's detector: 1,600 iterations on every clip of the quick profile's
+QUICK_DETECTOR = DetectorTrainConfig(minutes=None, iterations=3200, split="all")
+"""The quick profile's detector: 3,200 iterations on every clip of the quick profile's
 ``detector_data`` (40 performers, none of them in the evaluation benchmark). On 2 CPU
-cores about 10 minutes on an Intel Xeon with AMX (bfloat16 autocast, chosen by
-``amp=None``) and 45 on an AMD EPYC with AVX2 (float32); the training record says which.
-Measured on the AMD machine: box AP 0.695, keypoint AP 0.410 on the quick test split,
-against 0.398 after 3,200 iterations on the quick benchmark's own 5 training performers
-(0.778 on those performers themselves). Tracking after it: IDF1 0.791 (0.829 after the
-3,200-iteration one: more false positives at score 0.5). Both targets of the instance
-stage (keypoint AP 0.50, IDF1 0.90) are still unmet; at ~67 px a person, the ground truth
-itself with 1.5 px of Gaussian noise per coordinate scores keypoint AP 0.516."""
+cores about 20 minutes on an Intel Xeon with AMX (bfloat16 autocast, chosen by
+``amp=None``) and 85 on an AMD EPYC with AVX2 (float32); the training record says which.
+Why 3,200 (``benchmarks/detector_recipes.py``, records in ``results/bench/``): on an
+H200, recipes stopped at ~1,100 iterations all reached keypoint AP 0.37-0.39 whatever
+else they changed (input scale 2, a wider keypoint head, batch 8), while 2,906
+iterations reached 0.518 (box AP 0.731, IDF1 after tracking 0.845); on the AMD CPU 1,600
+iterations gave 0.410. At ~67 px a person, the ground truth itself with 1.5 px of
+Gaussian noise per coordinate scores keypoint AP 0.516."""
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
