@@ -347,3 +347,22 @@ def test_one_rule_picks_the_detector_of_every_command(tmp_path, monkeypatch, cap
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert err[0].startswith(f"hiar {argv[0]}: error: no detector weights: neither") and "--random-init" in err[-1]
+
+
+def test_checkpoint_identity_names_equal_weights_alike_and_the_file_apart(tmp_path):
+    """Two checkpoints of the same weights with different training records (dates) share
+    ``weights_sha256`` and differ in ``sha256``; other weights differ in both."""
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.weights import save_detector
+    from hiar_lib.experiments.detector import checkpoint_identity
+
+    model = build_detector("synthetic", random_init=True, seed=3)
+    a = checkpoint_identity(save_detector(model, tmp_path / "a.pt", {"date": "2026-01-01", "iterations": 5}))
+    b = checkpoint_identity(save_detector(model, tmp_path / "b.pt", {"date": "2026-01-02", "iterations": 5}))
+    assert a["weights_sha256"] == b["weights_sha256"] and a["sha256"] != b["sha256"]
+    assert (a["trained_at"], b["trained_at"], a["iterations"]) == ("2026-01-01", "2026-01-02", 5)
+    with torch.no_grad():
+        next(model.parameters()).view(-1)[0] += 1e-3
+    c = checkpoint_identity(save_detector(model, tmp_path / "c.pt", {"date": "2026-01-01", "iterations": 5}))
+    assert c["weights_sha256"] != a["weights_sha256"] and c["sha256"] != a["sha256"]
+    assert len(a["weights_sha256"]) == 16 and c["file"] == str(tmp_path / "c.pt")

@@ -14,6 +14,7 @@ whose message names the file and what to do.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, fields
@@ -44,6 +45,7 @@ __all__ = [
     "load_paper_state_dict",
     "read_checkpoint",
     "save_detector",
+    "state_dict_sha256",
 ]
 
 PAPER_WEIGHTS: dict[str, Any] = {
@@ -295,6 +297,18 @@ def save_detector(model: KeypointRCNN, path: str | os.PathLike, training: dict[s
             "training": _jsonable(training if training is not None else (info.training if info else {})),
         }
     return atomic_torch_save(obj, out)
+
+
+def state_dict_sha256(state: dict[str, Tensor]) -> str:
+    """The SHA-256 (hex) of a model's weights alone: every tensor's name, dtype, shape and
+    bytes, in name order. Two trainings that end in the same weights get the same hash,
+    whatever else their checkpoint files hold (the training record's date, say)."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:

@@ -33,14 +33,18 @@ __all__ = ["checkpoint_identity", "newest_cached_detector", "resolve_detector", 
 
 def checkpoint_identity(path: str | os.PathLike) -> dict[str, Any]:
     """What a detector checkpoint is: ``sha256`` (first 16 hex digits of the file's hash),
-    ``iterations``, ``trained_at`` (UTC date), ``cache_key`` (the training settings' key)
-    and the ``file`` it was read from (a path names where, the hash names what)."""
-    from hiar_lib.detection.weights import read_checkpoint
+    ``weights_sha256`` (the same of its weights alone: equal for two trainings that end in
+    the same weights, although their files differ in the training date), ``iterations``,
+    ``trained_at`` (UTC date), ``cache_key`` (the training settings' key) and the ``file``
+    it was read from (a path names where, the hashes name what)."""
+    from hiar_lib.detection.weights import read_checkpoint, state_dict_sha256
 
     p = Path(path)
-    training = read_checkpoint(p).get("training", {})
+    checkpoint = read_checkpoint(p)
+    training = checkpoint.get("training", {})
     return {
         "sha256": sha256_file(p)[:16],
+        "weights_sha256": state_dict_sha256(checkpoint["state_dict"])[:16],
         "iterations": training.get("iterations"),
         "trained_at": training.get("date"),
         "cache_key": training.get("cache_key"),

@@ -22,7 +22,7 @@ from torchvision.models.detection import (
 )
 
 from hiar_lib.detection.build import build_detector
-from hiar_lib.detection.weights import WeightsError, find_paper_weights, save_detector
+from hiar_lib.detection.weights import WeightsError, find_paper_weights, save_detector, state_dict_sha256
 from tests.detection.conftest import SMALL
 
 KP_FILE = os.path.basename(KeypointRCNN_ResNet50_FPN_Weights.COCO_V1.url)
@@ -159,3 +159,18 @@ def test_unreadable_weights_file_is_a_weights_error(tmp_path):
         build_detector("synthetic", weights=bad)
     with pytest.raises(WeightsError, match="needs weights"):
         build_detector("synthetic")
+
+
+def test_state_dict_sha256_depends_on_names_dtypes_shapes_and_values_only():
+    state = {"b": torch.arange(6, dtype=torch.float32).reshape(2, 3), "a": torch.tensor(7), "m": torch.ones(2, dtype=torch.bool)}
+    h = state_dict_sha256(state)
+    assert len(h) == 64 and h == state_dict_sha256({k: v.clone() for k, v in reversed(list(state.items()))})
+    changed = [
+        {**state, "b": state["b"].clone().index_put_((torch.tensor(0), torch.tensor(0)), torch.tensor(0.5))},
+        {**state, "b": state["b"].reshape(3, 2)},
+        {**state, "b": state["b"].double()},
+        {**state, "a": torch.tensor(8)},
+        {"c" if k == "a" else k: v for k, v in state.items()},
+    ]
+    hashes = {state_dict_sha256(s) for s in changed}
+    assert h not in hashes and len(hashes) == len(changed)
