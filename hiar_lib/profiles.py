@@ -138,8 +138,9 @@ cores about 20 minutes on an Intel Xeon with AMX (bfloat16 autocast, chosen by
 Why 3,200 (``benchmarks/detector_recipes.py``, records in ``results/bench/``): on an
 H200, recipes stopped at ~1,100 iterations all reached keypoint AP 0.37-0.39 whatever
 else they changed (input scale 2, a wider keypoint head, batch 8), while 2,906
-iterations reached 0.518 (box AP 0.731, IDF1 after tracking 0.845); on the AMD CPU 1,600
-iterations gave 0.410. At ~67 px a person, the ground truth itself with 1.5 px of
+iterations reached 0.518 (box AP 0.731, IDF1 after tracking 0.845); on the AMD CPU in
+float32, 1,600 iterations gave 0.410 and 3,200 give 0.526 (box AP 0.741, IDF1 0.843:
+``results/detector_synthetic_quick.json``). At ~67 px a person, the ground truth itself with 1.5 px of
 Gaussian noise per coordinate scores keypoint AP 0.516."""
 
 PROFILES: dict[str, Profile] = {

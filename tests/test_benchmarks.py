@@ -45,3 +45,51 @@ def test_keypoint_ap_under_noise_writes_a_record(synthetic_tiny: Path, tmp_path:
     assert r.artefact == "keypoint_ap_under_noise" and r.parameters["benchmark_seed"] == 3
     assert [x["noise_px"] for x in r.metrics["rows"]] == [0.0, 2.0]
     assert r.metrics["rows"][0]["keypoint_AP"] == pytest.approx(1.0) and r.metrics["rows"][1]["keypoint_AP"] < 0.9
+
+
+def test_detector_recipes_each_change_one_thing_of_the_quick_profiles_detector() -> None:
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "detector_recipes.py"), "--list"], capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    import json
+
+    from hiar_lib.profiles import get_profile
+
+    recipes = {line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1]) for line in run.stdout.splitlines()}
+    quick = recipes.pop("quick")
+    assert quick == get_profile("quick").detector.to_dict()
+    for name, cfg in recipes.items():
+        changed = {k for k in cfg if cfg[k] != quick[k]} | {f"model.{k}" for k in cfg["model"] if cfg["model"][k] != quick["model"][k]}
+        assert f"{cfg['iterations']}" in name, name
+        expected = {"iterations"} if cfg["iterations"] != quick["iterations"] else set()
+        expected |= {"input_scale"} if name.startswith("scale2") else set()
+        expected |= {"model", "model.keypoint_layers"} if name.startswith("kpwide") else set()
+        expected |= {"batch_size", "lr"} if name.startswith("bs8") else set()
+        assert changed == expected, (name, changed)
+    bad = subprocess.run([sys.executable, str(REPO / "benchmarks" / "detector_recipes.py"), "--recipe", "nope"],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "one of quick, it1600" in bad.stderr
+
+
+@pytest.mark.slow
+def test_tracking_sweep_filters_detections_by_score_and_scores_every_setting(synthetic_tiny: Path, tmp_path: Path) -> None:
+    """With a threshold above every score nothing is tracked: every true person is a miss."""
+    from hiar_lib.data.synthetic import index_synthetic
+    from hiar_lib.data.synthetic_annotation import load_annotation
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.weights import save_detector
+
+    weights = save_detector(build_detector("synthetic", random_init=True, seed=0), tmp_path / "det.pt")
+    _run("tracking_sweep.py", "--data", str(synthetic_tiny), "--weights", str(weights), "--split", "test",
+         "--min-score", "0.95", "--scores", "0.95", "1.01", "--gates", "1", "0", "--max-gaps", "3",
+         "--out", str(tmp_path / "sweep.json"))  # fmt: skip
+    r = read_record(tmp_path / "sweep.json")
+    assert r.artefact == "tracking_sweep" and r.parameters["split"] == "test" and r.parameters["benchmark_seed"] == 3
+    rows = r.metrics["rows"]
+    assert [(x["score_threshold"], x["gate"], x["max_gap"]) for x in rows] == [
+        (0.95, 1.0, 3), (0.95, None, 3), (1.01, 1.0, 3), (1.01, None, 3)]  # fmt: skip
+    samples = index_synthetic(synthetic_tiny, probe=False).split("cs")["test"]
+    people = sum(int(load_annotation(synthetic_tiny, s.name).present.sum()) for s in samples)
+    for row in rows[2:]:
+        assert (row["num_false_positives"], row["num_misses"], row["recall"], row["id_switches"]) == (0, people, 0.0, 0)
+    assert r.metrics["best"] in rows
