@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from hiar_lib.detection.build import build_detector
     from hiar_lib.detection.inference import detect_frames
     from hiar_lib.experiments.provenance import provenance
-    from hiar_lib.experiments.records import write_record
+    from hiar_lib.experiments.records import no_value_as_none, write_record
     from hiar_lib.track import TrackerConfig
     from hiar_lib.tracking_eval import ClipInstances, evaluate_tracker_on_benchmark
 
@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         row = {"score_threshold": score, "gate": gate or None, "max_gap": gap, "method": method, **{k: r["all"][k] for k in KEYS}}
         rows.append(row)
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
-    best = max(rows, key=lambda r: r["idf1"])
+    rows = no_value_as_none(rows)  # e.g. precision with nothing detected
+    best = max(rows, key=lambda r: -1.0 if r["idf1"] is None else r["idf1"])
     print("best:", best)
     manifest = load_manifest(args.data)
     params = {"benchmark_root": str(args.data), "benchmark_profile": manifest.get("profile"),
