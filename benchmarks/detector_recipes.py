@@ -35,8 +35,6 @@ sys.path.insert(0, str(REPO))
 from hiar_lib.detection.config import DetectorTrainConfig  # noqa: E402
 from hiar_lib.profiles import get_profile  # noqa: E402
 
-TRACKING_KEYS = ("idf1", "mota", "precision", "recall", "id_switches", "num_false_positives", "num_misses")
-
 
 def recipes() -> dict[str, DetectorTrainConfig]:
     """The recipes: the quick profile's detector and one change to it each."""
@@ -80,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
     from hiar_lib.track import TrackerConfig
-    from hiar_lib.tracking_eval import evaluate_tracker_on_benchmark
+    from hiar_lib.tracking_eval import SUMMARY_METRICS, evaluate_tracker_on_benchmark
 
     cfg = table[args.recipe]
     if args.minutes is not None:
@@ -106,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     tr = evaluate_tracker_on_benchmark(args.eval_data, "cs", "test", TrackerConfig(), model=model,
                                        device=args.device, progress=False)  # fmt: skip
-    metrics["tracking"] = {k: tr["all"][k] for k in TRACKING_KEYS}
+    metrics["tracking"] = {k: tr["all"][k] for k in SUMMARY_METRICS}
     metrics["tracking_wall_time_s"] = round(time.perf_counter() - t0, 1)
     print(args.recipe, json.dumps(metrics["tracking"]), flush=True)
     record()

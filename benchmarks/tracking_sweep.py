@@ -26,8 +26,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-KEYS = ("idf1", "mota", "precision", "recall", "id_switches", "num_false_positives", "num_misses")
-
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -56,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import no_value_as_none, write_record
     from hiar_lib.track import TrackerConfig
-    from hiar_lib.tracking_eval import ClipInstances, evaluate_tracker_on_benchmark
+    from hiar_lib.tracking_eval import SUMMARY_METRICS, ClipInstances, evaluate_tracker_on_benchmark
 
     start = time.perf_counter()
     model = build_detector("synthetic", weights=args.weights, device=args.device, score_thresh=args.min_score)
@@ -83,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     for score, gate, gap, method in itertools.product(args.scores, args.gates, args.max_gaps, args.methods):
         tracker = TrackerConfig(method=method, gate=gate or None, max_gap=gap)
         r = evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, tracker, detect=keep(score), progress=False)
-        row = {"score_threshold": score, "gate": gate or None, "max_gap": gap, "method": method, **{k: r["all"][k] for k in KEYS}}
+        row = {"score_threshold": score, "gate": gate or None, "max_gap": gap, "method": method, **{k: r["all"][k] for k in SUMMARY_METRICS}}
         rows.append(row)
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
     rows = no_value_as_none(rows)  # e.g. precision with nothing detected

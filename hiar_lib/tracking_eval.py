@@ -29,7 +29,11 @@ from hiar_lib.data.video import probe_video, read_clip
 from hiar_lib.pipeline import run_clip
 from hiar_lib.track import TrackerConfig, evaluate_tracking, track_instances
 
-__all__ = ["ClipInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
+__all__ = ["SUMMARY_METRICS", "ClipInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
+
+SUMMARY_METRICS = ("idf1", "mota", "precision", "recall", "id_switches", "num_false_positives", "num_misses")
+"""The tracking metrics a one-line summary of a run shows (keys of
+:func:`hiar_lib.track.evaluate_tracking`'s result)."""
 
 
 @dataclass
