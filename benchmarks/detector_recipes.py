@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from hiar_lib.experiments.detector import train_synthetic_detector
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
-    from hiar_lib.track import TrackerConfig
+    from hiar_lib.track_config import TrackerConfig
     from hiar_lib.tracking_eval import SUMMARY_METRICS, evaluate_tracker_on_benchmark
 
     cfg = table[args.recipe]

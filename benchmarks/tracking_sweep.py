@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from hiar_lib.detection.inference import detect_frames
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import no_value_as_none, write_record
-    from hiar_lib.track import TrackerConfig
+    from hiar_lib.track_config import TrackerConfig
     from hiar_lib.tracking_eval import SUMMARY_METRICS, ClipInstances, evaluate_tracker_on_benchmark
 
     start = time.perf_counter()

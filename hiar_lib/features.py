@@ -43,7 +43,7 @@ from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save, atomic_write
 from hiar_lib.pool_config import PoolerConfig
-from hiar_lib.track import TrackerConfig
+from hiar_lib.track_config import TrackerConfig
 
 __all__ = [
     "CacheError",
@@ -88,6 +88,10 @@ class ExtractionConfig:
         pad_to_multiple: pad frames right/bottom to a multiple of this (paper: 32).
         train_clips: random temporal clips kept per training video.
         seed: the random starts of training clips.
+        score_thresh: the detector's person score threshold.
+        detector_size: the detector's resize rule ``(min_size, max_size)`` pixels when
+            set for the extraction (the paper profile's input sizes); ``None``: the
+            detector's own.
     """
 
     dataset: str
@@ -102,10 +106,13 @@ class ExtractionConfig:
     pad_to_multiple: int | None = None
     train_clips: int = 1
     seed: int = 0
+    score_thresh: float = 0.5
+    detector_size: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["size"] = list(self.size) if self.size else None
+        d["detector_size"] = list(self.detector_size) if self.detector_size else None
         d["pooler"]["levels"] = list(self.pooler.levels)
         return d
 

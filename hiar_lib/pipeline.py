@@ -28,7 +28,8 @@ from hiar_lib.detection.inference import detect_frames
 from hiar_lib.detection.outputs import Detections
 from hiar_lib.pool import ActionTubes, action_tubes
 from hiar_lib.pool_config import PoolerConfig
-from hiar_lib.track import TrackerConfig, Tracks, track_instances
+from hiar_lib.track import Tracks, track_instances
+from hiar_lib.track_config import TrackerConfig
 
 __all__ = ["ClipPipeline", "run_clip"]
 

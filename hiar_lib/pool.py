@@ -8,8 +8,12 @@ levels in every frame and stacks the frames into a ``C x T x S x S`` tube:
   clip window (min of the top-left corners, max of the bottom-right corners), used in
   every frame, so the person moves inside a fixed region.
 
-Frames where the tracked person was not detected (a gap in the track) and padded frames
-past the end of the video give zero features, as the paper pads short videos with zeros.
+Eq. 7 pools the outermost box in *every* frame of the clip, so a frame where the tracked
+person was not detected (a gap in the track, or before it starts or after it ends) still
+gets the region's features (``PoolerConfig.absent="pool"``, the default;
+``absent="zero"`` gives zeros there instead). A ``basic`` region has no box in such a
+frame and gives zeros. Padded frames past the end of the video always give zeros, as the
+paper pads short videos with zeros.
 
 **Combining FPN levels.** The paper "aligns the FPN features of all scales" yet feeds
 the head ``256`` channels whatever the levels (Table 1: 256 x 8 x 14 x 14, Table 6), so
@@ -50,6 +54,7 @@ __all__ = [
     "action_tubes",
     "outermost_boxes",
     "pool_action_regions",
+    "pooled_regions",
     "select_test_instance",
     "track_boxes",
 ]
@@ -61,12 +66,13 @@ class ActionTubes:
 
     Attributes:
         tubes: ``(K, C, T, S, S)`` float: RoIAligned features per track, zeros in the
-            frames where the track has no instance.
+            frames where nothing was pooled (see ``pooled_boxes``).
         track_ids: ``(K,)`` int64.
         present: ``(K, T)`` bool, the track has an instance in the frame.
         boxes: ``(K, T, 4)`` float32 the per-frame boxes (original pixels), NaN in gaps.
         pooled_boxes: ``(K, T, 4)`` float32 the boxes actually pooled (the outermost box
-            repeated, or the per-frame boxes), NaN where nothing was pooled.
+            repeated, or the per-frame boxes), NaN where nothing was pooled (a basic
+            region's gaps, every gap with ``absent="zero"``, padded frames).
         scores: ``(K,)`` float32 mean detection score over the present frames.
         areas: ``(K,)`` float32 mean box area over the present frames, pixels squared.
     """
@@ -133,6 +139,37 @@ def outermost_boxes(boxes: Tensor, present: Tensor) -> Tensor:
     return out
 
 
+def pooled_regions(
+    boxes: Tensor, present: Tensor, config: PoolerConfig = PoolerConfig(), frame_valid: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """The box each track's tube pools in each frame, and where it pools one.
+
+    ``basic``: each frame's own box where the track is present (eq. 5). ``outermost``:
+    the union of the track's boxes over the clip's valid frames (eq. 6), in every valid
+    frame of the clip with ``absent="pool"`` (eq. 7), or only where the track is
+    present with ``absent="zero"``.
+
+    Args:
+        boxes: ``(K, T, 4)`` per-frame boxes, xyxy pixels (NaN in gaps).
+        present: ``(K, T)`` bool, the track has an instance in the frame.
+        frame_valid: ``(T,)`` bool, False for padded frames past the end of the video.
+
+    Returns:
+        ``pooled`` ``(K, T, 4)`` float32 (NaN where nothing is pooled) and ``mask``
+        ``(K, T)`` bool (a box is pooled).
+    """
+    k, t = present.shape
+    valid = torch.ones(t, dtype=torch.bool) if frame_valid is None else frame_valid.to(torch.bool)
+    present = present & valid[None, :]
+    if config.box == "outermost":
+        pooled = outermost_boxes(boxes, present)[:, None, :].expand(k, t, 4).clone().float()
+        mask = present.any(dim=1, keepdim=True) & valid[None, :] if config.absent == "pool" else present
+    else:
+        pooled, mask = boxes.clone().float(), present
+    pooled[~mask] = float("nan")
+    return pooled, mask
+
+
 def _assign_levels(boxes_img: Tensor, levels: Sequence[int]) -> Tensor:
     """Mask R-CNN's level of each box (``(N, 4)`` resized-image pixels), clamped to ``levels``."""
     area = (boxes_img[:, 2] - boxes_img[:, 0]).clamp(min=0) * (boxes_img[:, 3] - boxes_img[:, 1]).clamp(min=0)
@@ -169,15 +206,8 @@ def pool_action_regions(
         raise ValueError(f"features have {features.num_frames} frames, tracks have {t}")
     s = config.output_size
     c = features.channels
-    present = present.clone()
-    if frame_valid is not None:
-        present &= frame_valid.to(torch.bool)[None, :]
-    if config.box == "outermost":
-        outer = outermost_boxes(boxes, present)
-        pooled = outer[:, None, :].expand(k, t, 4)
-    else:
-        pooled = boxes
-    kk, tt = torch.nonzero(present, as_tuple=True)  # one RoI per (track, frame) present
+    pooled, mask = pooled_regions(boxes, present, config, frame_valid)
+    kk, tt = torch.nonzero(mask, as_tuple=True)  # one RoI per (track, frame) pooled
     out = torch.zeros(k, c, t, s, s)
     if kk.numel() == 0:
         return out
@@ -224,12 +254,8 @@ def action_tubes(
     per_frame, present, sc = track_boxes(assignment, boxes, scores)
     if frame_valid is not None:
         present &= frame_valid.to(torch.bool)[None, :]
-    tubes = pool_action_regions(features, per_frame, present, config)
-    if config.box == "outermost":
-        pooled = outermost_boxes(per_frame, present)[:, None, :].expand_as(per_frame).clone()
-    else:
-        pooled = per_frame.clone()
-    pooled[~present] = float("nan")
+    tubes = pool_action_regions(features, per_frame, present, config, frame_valid)
+    pooled, _ = pooled_regions(per_frame, present, config, frame_valid)
     area = (per_frame[..., 2] - per_frame[..., 0]) * (per_frame[..., 3] - per_frame[..., 1])
     k = present.shape[0]
     ids = torch.arange(k) if track_ids is None else torch.as_tensor(list(track_ids), dtype=torch.int64)

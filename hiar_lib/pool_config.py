@@ -12,10 +12,15 @@ from typing import Literal
 
 from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
-__all__ = ["BOX_MODES", "COMBINES", "BoxMode", "Combine", "PoolerConfig"]
+__all__ = ["ABSENT_MODES", "BOX_MODES", "COMBINES", "Absent", "BoxMode", "Combine", "PoolerConfig"]
 
 BoxMode = Literal["basic", "outermost"]
 Combine = Literal["mean", "sum", "max", "assign"]
+Absent = Literal["pool", "zero"]
+ABSENT_MODES: tuple[str, ...] = ("pool", "zero")
+"""What the outermost region gives in a frame of the clip where its track has no instance:
+``"pool"`` pools the outermost box there too (eq. 7 is over every frame of the clip),
+``"zero"`` gives zeros (this library's behaviour before eq. 7 was followed)."""
 BOX_MODES: tuple[str, ...] = ("basic", "outermost")
 """The action regions: each frame's own box (eq. 5, 8) or the track's union over the clip (eq. 6, 7, 9)."""
 COMBINES: tuple[str, ...] = ("mean", "sum", "max", "assign")
@@ -32,6 +37,10 @@ class PoolerConfig:
         output_size: ``S`` of the ``S x S`` region, 7, 14 or 28 in the paper (Tables 4, 7).
         combine: how several levels become one map (one of :data:`COMBINES`).
         sampling_ratio: RoIAlign sampling points per bin side.
+        absent: with ``box="outermost"``, a frame of the clip where the track has no
+            instance: ``"pool"`` (eq. 7, the default) pools the outermost box there,
+            ``"zero"`` gives zeros. A ``basic`` region has no box in such a frame, so it
+            is always zeros there; padded frames past the end of a video are always zeros.
 
     Raises:
         ValueError: a setting outside the values above.
@@ -42,6 +51,7 @@ class PoolerConfig:
     output_size: int = 14
     combine: Combine = "mean"
     sampling_ratio: int = 2
+    absent: Absent = "pool"
 
     def __post_init__(self) -> None:
         if self.box not in BOX_MODES:
@@ -54,5 +64,7 @@ class PoolerConfig:
             raise ValueError(f"levels repeat: {self.levels!r}")
         if self.output_size < 1:
             raise ValueError(f"output_size must be >= 1, got {self.output_size}")
+        if self.absent not in ABSENT_MODES:
+            raise ValueError(f"absent must be 'pool' or 'zero', got {self.absent!r}")
         if self.combine not in COMBINES:
             raise ValueError(f"combine must be one of {', '.join(COMBINES)}; got {self.combine!r}")

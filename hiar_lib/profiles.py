@@ -37,6 +37,7 @@ from hiar_lib.detection.config import DetectorTrainConfig
 from hiar_lib.errors import HiarError
 from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.synth.config import SynthConfig
+from hiar_lib.track_config import TRACKER_NAMES
 
 __all__ = ["DEFAULT_PROFILE", "DETECTOR_DATA_SEED", "PROFILES", "PROFILE_NAMES", "ExtractionSettings", "Profile", "get_profile"]
 
@@ -54,6 +55,17 @@ class ExtractionSettings:
             (:class:`hiar_lib.pool_config.PoolerConfig`; the paper's outermost box over
             P2 and P3 at 14 x 14 by default).
         score_thresh: person score threshold of the detector (paper: 0.5).
+        tracker: ``"paper"`` (eq. 3 alone) or ``"extended"`` (eq. 3 with a gate and gap
+            bridging): :data:`hiar_lib.track_config.TRACKERS`.
+        frame_size: per dataset name, ``(width, height)`` every frame is resized to
+            before detection (the paper's NTU RGB+D videos converted to 1280 x 720);
+            a dataset not named keeps its frames' own size.
+        detector_size: per dataset name, the detector's resize rule ``(min_size,
+            max_size)`` in pixels, set to the frames' own size so that the detector sees
+            them unscaled (Sections 4.2, 4.4: NTU RGB+D at 1280 x 720, padded to
+            1280 x 736 by the detector's multiple-of-32 rule; N-UCLA at 640 x 480); a
+            dataset not named keeps the detector's own rule (the synthetic detector's
+            from its checkpoint, torchvision's 800 / 1333 for the COCO one).
     """
 
     clip_len: int = 8
@@ -61,12 +73,20 @@ class ExtractionSettings:
     train_clips: int = 1
     pooler: PoolerConfig = PoolerConfig()
     score_thresh: float = 0.5
+    tracker: str = "extended"
+    frame_size: dict[str, tuple[int, int]] = field(default_factory=dict)
+    detector_size: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if min(self.clip_len, self.stride, self.train_clips) < 1:
             raise ValueError("clip_len, stride and train_clips must be >= 1")
         if not 0.0 <= self.score_thresh <= 1.0:
             raise ValueError(f"score_thresh must be in [0, 1], got {self.score_thresh}")
+        if self.tracker not in TRACKER_NAMES:
+            raise ValueError(f"tracker must be one of {', '.join(TRACKER_NAMES)}, got {self.tracker!r}")
+        for name, (lo, hi) in self.detector_size.items():
+            if not 32 <= lo <= hi:
+                raise ValueError(f"detector_size[{name!r}] must be (min_size, max_size) with 32 <= min <= max, got {(lo, hi)}")
 
 
 @dataclass(frozen=True)
@@ -187,7 +207,9 @@ PROFILES: dict[str, Profile] = {
         meaningful=True,
         synth=None,
         detector=None,
-        extraction=ExtractionSettings(clip_len=8, stride=4, train_clips=1),
+        extraction=ExtractionSettings(clip_len=8, stride=4, train_clips=1, tracker="paper",
+                                      frame_size={"ntu60": (1280, 720)},
+                                      detector_size={"ntu60": (720, 1280), "nucla": (480, 640)}),  # fmt: skip
         # Section 4.2: SGD lr 0.001, momentum 0.9, batch 4; NTU RGB+D (and the synthetic
         # benchmark, which mirrors it) 120,000 iterations, x0.1 at 80,000 and 100,000;
         # N-UCLA 10,000 iterations at a constant rate, fine-tuned from NTU RGB+D.

@@ -36,17 +36,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from hiar_lib.track_config import Method, TrackerConfig
 from hiar_lib.vocabulary import NUM_KEYPOINTS
 
 __all__ = [
-    "METHODS",
-    "PAPER_CONFIG",
-    "TrackerConfig",
     "Tracks",
     "evaluate_tracking",
     "greedy_assignment",
@@ -55,62 +53,8 @@ __all__ = [
     "track_instances",
 ]
 
-METHODS: tuple[str, ...] = ("greedy", "hungarian")
-"""The assignment methods :func:`track_instances` accepts."""
-
-Method = Literal["greedy", "hungarian"]
-
 _INF = math.inf
 
-
-# --------------------------------------------------------------------------- config
-
-
-@dataclass(frozen=True)
-class TrackerConfig:
-    """Settings of :func:`track_instances`; ``track_instances(kp, **asdict(cfg))``.
-
-    Attributes:
-        method: ``"greedy"`` (the paper: globally smallest cost first, one-to-one) or
-            ``"hungarian"`` (minimum total cost per frame).
-        gate: a link needs ``cost / 17 < gate * diagonal`` of the track's last box
-            (pixels / pixels, so unitless); ``None`` disables the gate.
-        max_gap: a track may go up to this many consecutive frames without an
-            instance and still be continued; ``0`` links adjacent frames only (the
-            paper); ``None`` never ends a track.
-        min_joint_score: a joint whose third keypoint channel (visibility or score)
-            is ``<= min_joint_score`` counts as missing. Unused for ``(N, 17, 2)``
-            keypoints.
-    """
-
-    method: Method = "greedy"
-    gate: float | None = 1.0
-    max_gap: int | None = 3
-    min_joint_score: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
-        if self.gate is not None:
-            if isinstance(self.gate, bool) or not isinstance(self.gate, (int, float)):
-                raise ValueError(f"gate must be a positive number or None; got {self.gate!r}")
-            if not (math.isfinite(self.gate) and self.gate > 0):
-                raise ValueError(f"gate must be a positive finite number or None; got {self.gate!r}")
-        if self.max_gap is not None:
-            if isinstance(self.max_gap, bool) or not isinstance(self.max_gap, (int, np.integer)):
-                raise ValueError(f"max_gap must be an integer >= 0 or None; got {self.max_gap!r}")
-            if self.max_gap < 0:
-                raise ValueError(f"max_gap must be an integer >= 0 or None; got {self.max_gap!r}")
-        if isinstance(self.min_joint_score, bool) or not isinstance(
-            self.min_joint_score, (int, float)
-        ) or not math.isfinite(self.min_joint_score):
-            raise ValueError(
-                f"min_joint_score must be a finite number; got {self.min_joint_score!r}"
-            )
-
-
-PAPER_CONFIG = TrackerConfig(method="greedy", gate=None, max_gap=0)
-"""Eq. 3 exactly as the paper uses it: greedy, adjacent frames only, no gate."""
 
 
 # --------------------------------------------------------------------------- result

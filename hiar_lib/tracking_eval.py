@@ -27,7 +27,8 @@ from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import ClipAnnotation, load_annotation
 from hiar_lib.data.video import probe_video, read_clip
 from hiar_lib.pipeline import run_clip
-from hiar_lib.track import TrackerConfig, evaluate_tracking, track_instances
+from hiar_lib.track import evaluate_tracking, track_instances
+from hiar_lib.track_config import TrackerConfig
 
 __all__ = ["SUMMARY_METRICS", "ClipInstances", "crossing_pairs", "evaluate_tracker_on_benchmark", "ground_truth_instances"]
 

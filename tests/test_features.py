@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,7 @@ from hiar_lib.features import (
     track_person_labels,
 )
 from hiar_lib.pool_config import PoolerConfig
+from hiar_lib.track_config import tracker_config
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 
@@ -297,6 +299,24 @@ def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_t
     config = json.loads((tmp_path / "a" / "cache.json").read_text())["config"]
     assert (config["clip_len"], config["stride"], config["train_clips"]) == (smoke.clip_len, smoke.stride, smoke.train_clips)
     assert config["pooler"]["output_size"] == smoke.pooler.output_size and config["pooler"]["box"] == smoke.pooler.box
-    assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--output-size", "7"]) == 0
+    assert config["tracker"] == asdict(tracker_config(smoke.tracker)) and config["tracker"]["gate"] is not None
+    assert (config["score_thresh"], config["detector_size"], config["pooler"]["absent"]) == (smoke.score_thresh, None, "pool")
+    assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--output-size", "7", "--tracker", "paper",
+                 "--score-thresh", "0.4"]) == 0  # fmt: skip
     config = json.loads((tmp_path / "b" / "cache.json").read_text())["config"]
     assert (config["clip_len"], config["stride"], config["pooler"]["output_size"]) == (smoke.clip_len, 3, 7)
+    assert (config["tracker"]["gate"], config["tracker"]["max_gap"], config["score_thresh"]) == (None, 0, 0.4)
+
+
+def test_the_paper_profile_extracts_n_ucla_at_640x480_with_the_paper_tracker(nucla_root: Path, tmp_path: Path) -> None:
+    import json
+
+    args = ["extract", "--dataset", "nucla", "--data", str(nucla_root), "--protocol", "v12_3", "--profile", "paper",
+            "--detector", "paper", "--random-init", "--clip-len", "1", "--limit", "1", "--no-progress",
+            "--cache", str(tmp_path / "c")]  # fmt: skip
+    assert main(args) == 0
+    config = json.loads((tmp_path / "c" / "cache.json").read_text())["config"]
+    assert config["detector_size"] == [480, 640] and config["size"] is None  # the detector sees 640x480 frames unscaled
+    assert (config["tracker"]["gate"], config["tracker"]["max_gap"]) == (None, 0)
+    model = build_detector("paper", random_init=True, min_size=480, max_size=640)
+    assert (model.transform.min_size, model.transform.max_size) == ((480,), 640)

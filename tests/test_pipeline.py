@@ -15,7 +15,8 @@ from hiar_lib.detection.inference import detect_frames
 from hiar_lib.pipeline import run_clip
 from hiar_lib.pool import action_tubes
 from hiar_lib.pool_config import PoolerConfig
-from hiar_lib.track import TrackerConfig, track_instances
+from hiar_lib.track import track_instances
+from hiar_lib.track_config import TrackerConfig
 
 
 def test_run_clip_is_the_detector_then_the_tracker_then_the_pooler_with_every_stage_kept(synthetic_tiny: Path) -> None:

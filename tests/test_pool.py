@@ -13,6 +13,7 @@ from hiar_lib.pool import (
     action_tubes,
     outermost_boxes,
     pool_action_regions,
+    pooled_regions,
     select_test_instance,
     track_boxes,
 )
@@ -83,17 +84,42 @@ def test_unequal_x_and_y_scales_map_each_axis_by_its_own_factor() -> None:
     assert np.abs(swapped - expected_bins(boxes[0, 0].tolist(), "1", 0, 7, scale=scale)).max() > 1.0
 
 
-def test_outermost_box_is_the_union_over_present_frames_and_gaps_are_zero() -> None:
+def test_outermost_box_is_the_union_over_present_frames_and_pooled_in_every_frame_eq7() -> None:
     feats = ramp_pyramid()
     boxes = torch.tensor([[[40.0, 60, 120, 200], [float("nan")] * 4, [56, 50, 140, 220]]])
     present = torch.tensor([[True, False, True]])
     outer = outermost_boxes(boxes, present)
     assert outer.tolist() == [[40.0, 50.0, 140.0, 220.0]]
-    cfg = PoolerConfig(box="outermost", levels=("P3",), output_size=14)
-    out = pool_action_regions(feats, boxes, present, cfg)
-    for f in (0, 2):
+    out = pool_action_regions(feats, boxes, present, PoolerConfig(box="outermost", levels=("P3",), output_size=14))
+    for f in range(3):  # frame 1, where the person was missed, pools the outermost box too
         np.testing.assert_allclose(out[0, 0, f].numpy(), expected_bins(outer[0].tolist(), "1", f, 14), atol=1e-3)
-    assert (out[0, :, 1] == 0).all()  # the missed frame is zeros
+    pooled, mask = pooled_regions(boxes, present)
+    assert mask.tolist() == [[True, True, True]] and pooled[0, 1].tolist() == outer[0].tolist()
+
+
+def test_outermost_pools_frames_before_a_track_starts_and_after_it_ends_but_not_padding() -> None:
+    feats = ramp_pyramid(t=4)
+    boxes = torch.tensor([[[float("nan")] * 4, [40.0, 60, 120, 200], [48, 64, 128, 208], [float("nan")] * 4]])
+    present = torch.tensor([[False, True, True, False]])
+    valid = torch.tensor([True, True, True, False])  # frame 3 is padding past the video's end
+    out = pool_action_regions(feats, boxes, present, PoolerConfig(levels=("P3",), output_size=7), frame_valid=valid)
+    outer = [40.0, 60, 128, 208]
+    for f in range(3):
+        np.testing.assert_allclose(out[0, 0, f].numpy(), expected_bins(outer, "1", f, 7), atol=1e-3)
+    assert (out[0, :, 3] == 0).all()
+
+
+def test_absent_zero_and_basic_regions_give_zeros_where_the_track_has_no_instance() -> None:
+    feats = ramp_pyramid()
+    boxes = torch.tensor([[[40.0, 60, 120, 200], [float("nan")] * 4, [56, 50, 140, 220]]])
+    present = torch.tensor([[True, False, True]])
+    for cfg in (PoolerConfig(box="outermost", absent="zero", levels=("P3",)), PoolerConfig(box="basic", levels=("P3",))):
+        out = pool_action_regions(feats, boxes, present, cfg)
+        assert (out[0, :, 1] == 0).all() and (out[0, :, 0] != 0).all() and (out[0, :, 2] != 0).all()
+        pooled, mask = pooled_regions(boxes, present, cfg)
+        assert mask.tolist() == [[True, False, True]] and torch.isnan(pooled[0, 1]).all()
+    with pytest.raises(ValueError, match="absent"):
+        PoolerConfig(absent="fill")
 
 
 def test_levels_are_averaged_summed_or_maxed() -> None:
@@ -141,7 +167,9 @@ def test_action_tubes_from_a_tracker_assignment() -> None:
     assert tubes.scores.tolist() == pytest.approx([0.9, 0.65])
     assert tubes.areas[0] == pytest.approx(40 * 80)
     assert tubes.pooled_boxes[1, 0].tolist() == [200.0, 40.0, 262.0, 182.0]  # the outermost box
-    assert torch.isnan(tubes.pooled_boxes[0, 1]).all()
+    assert tubes.pooled_boxes[0, 1].tolist() == [10.0, 10.0, 50.0, 90.0]  # eq. 7: pooled where the track is absent
+    basic = action_tubes(feats, assignment, dets, scores, config=PoolerConfig(box="basic", output_size=7))
+    assert torch.isnan(basic.pooled_boxes[0, 1]).all() and (basic.tubes[0, :, 1] == 0).all()
     assert select_test_instance(tubes.scores, tubes.areas, "score") == 0
     assert select_test_instance(tubes.scores, tubes.areas, "area") == 1
     assert select_test_instance(torch.zeros(0), torch.zeros(0)) == -1

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 
 from hiar_lib.track import (
-    PAPER_CONFIG,
-    TrackerConfig,
     Tracks,
     evaluate_tracking,
     greedy_assignment,
@@ -20,6 +18,7 @@ from hiar_lib.track import (
     keypoint_distance_matrix,
     track_instances,
 )
+from hiar_lib.track_config import PAPER_CONFIG, TRACKER_NAMES, TrackerConfig, tracker_config
 from hiar_lib.vocabulary import NUM_KEYPOINTS
 
 ANGLES = np.linspace(0.0, 2.0 * np.pi, NUM_KEYPOINTS, endpoint=False)
@@ -419,6 +418,17 @@ def test_paper_config_is_eq3_as_published_and_a_config_passes_its_options_throug
     # allowing the gap keeps one; the options reach the tracker through asdict(config).
     assert track_instances(gap_clip(), **asdict(PAPER_CONFIG)).num_tracks == 3
     assert track_instances(gap_clip(), **asdict(TrackerConfig(method="hungarian", max_gap=2))).num_tracks == 2
+
+
+def test_the_named_trackers_paper_links_a_far_jump_and_a_gap_ends_it_extended_does_neither():
+    assert TRACKER_NAMES == ("paper", "extended") and tracker_config("paper") == PAPER_CONFIG
+    far = [frame(person(0, 0)), frame(person(2, 0)), frame(person(500, 0)), frame(person(502, 0))]
+    assert track_instances(far, **asdict(tracker_config("paper"))).num_tracks == 1  # no gate
+    assert track_instances(far, **asdict(tracker_config("extended"))).num_tracks == 2
+    assert track_instances(gap_clip(), **asdict(tracker_config("paper"))).num_tracks == 3  # no gap bridging
+    assert track_instances(gap_clip(), **asdict(tracker_config("extended"))).num_tracks == 2
+    with pytest.raises(ValueError, match="unknown tracker 'kalman': expected one of paper, extended"):
+        tracker_config("kalman")
 
 
 @pytest.mark.parametrize(

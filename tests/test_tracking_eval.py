@@ -9,7 +9,7 @@ import pytest
 
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
-from hiar_lib.track import PAPER_CONFIG, TrackerConfig
+from hiar_lib.track_config import PAPER_CONFIG, TrackerConfig
 from hiar_lib.tracking_eval import ClipInstances, crossing_pairs, evaluate_tracker_on_benchmark
 
 

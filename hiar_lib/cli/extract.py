@@ -8,6 +8,7 @@ from pathlib import Path
 from hiar_lib.errors import HiarError
 from hiar_lib.pool_config import BOX_MODES, COMBINES
 from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES, ExtractionSettings
+from hiar_lib.track_config import TRACKER_NAMES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--weights", type=Path, default=None, help="detector weights (synthetic: the checkpoint file)")
     w.add_argument("--random-init", action="store_true", help="an untrained detector (smoke runs only)")
     p.add_argument("--score-thresh", type=float, default=None, help="person score threshold (profiles: 0.5, the paper's)")
+    p.add_argument("--tracker", default=None, choices=TRACKER_NAMES,
+                   help="paper: eq. 3 alone (the paper profile); extended: eq. 3 with a gate and gap bridging "
+                        "(smoke, quick, synthetic-full)")  # fmt: skip
     p.add_argument("--cache-root", type=Path, default=Path("cache/features"), help="caches live in CACHE_ROOT/<settings key>")
     p.add_argument("--cache", type=Path, default=None, help="use exactly this cache folder (refused if made with other settings)")
     p.add_argument("--box", default=None, choices=BOX_MODES, help="action region (profiles: outermost)")
@@ -43,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="how levels are combined (profiles: mean)")  # fmt: skip
     p.add_argument("--clip-len", type=int, default=None, help="T frames per clip (profiles: 8)")
     p.add_argument("--stride", type=int, default=None, help="temporal stride (quick, paper: 4; smoke: 2)")
-    p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None, help="resize frames (NTU: 1280 720)")
+    p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None,
+                   help="resize frames before detection (paper profile: NTU RGB+D 1280 720; others keep the frames)")  # fmt: skip
     p.add_argument("--pad-to-multiple", type=int, default=None, help="pad frames to a multiple (NTU: 32)")
     p.add_argument("--train-clips", type=int, default=None,
                    help="random temporal clips kept per training video (smoke, paper: 1; quick: 2)")  # fmt: skip
@@ -65,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         detector_identity,
         extract_features,
     )
+    from hiar_lib.track_config import tracker_config
 
     settings = _settings(args)
     preset, weights = resolve_detector(args.detector, args.weights, args.random_init)
@@ -72,20 +78,26 @@ def run(args: argparse.Namespace) -> int:
     splits = index.split(args.protocol)
     if args.limit is not None:
         splits = {k: v[: args.limit] for k, v in splits.items()}
+    detector_size = settings.detector_size.get(index.dataset)
+    lo, hi = detector_size or (None, None)
     model = build_detector(preset, weights=weights, random_init=args.random_init, device=args.device,
-                           score_thresh=settings.score_thresh)  # fmt: skip
+                           score_thresh=settings.score_thresh, min_size=lo, max_size=hi)  # fmt: skip
+    size = tuple(args.size) if args.size else settings.frame_size.get(index.dataset)
     config = ExtractionConfig(
         dataset=index.dataset,
         data_root=str(args.data),
         protocol=index.get_protocol(args.protocol).name,
         detector=detector_identity(model),
         pooler=settings.pooler,
+        tracker=tracker_config(settings.tracker),
         clip_len=settings.clip_len,
         stride=settings.stride,
-        size=tuple(args.size) if args.size else None,
+        size=size,
         pad_to_multiple=args.pad_to_multiple,
         train_clips=settings.train_clips,
         seed=args.seed,
+        score_thresh=settings.score_thresh,
+        detector_size=detector_size,
     )
     cache = args.cache or cache_dir_for(args.cache_root, config)
     stats = extract_features(
@@ -105,7 +117,7 @@ def _settings(args: argparse.Namespace) -> ExtractionSettings:
     from hiar_lib.profiles import get_profile
 
     given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips,
-             "score_thresh": args.score_thresh}  # fmt: skip
+             "score_thresh": args.score_thresh, "tracker": args.tracker}  # fmt: skip
     pooler = {"box": args.box, "levels": tuple(args.levels) if args.levels else None, "output_size": args.output_size,
               "combine": args.combine}  # fmt: skip
     profile = get_profile(args.profile).extraction

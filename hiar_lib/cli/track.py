@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hiar_lib.track import TrackerConfig
+    from hiar_lib.track_config import PAPER_CONFIG, TrackerConfig
     from hiar_lib.tracking_eval import evaluate_tracker_on_benchmark
 
     start = time.perf_counter()
@@ -66,8 +66,7 @@ def run(args: argparse.Namespace) -> int:
     for method in ("greedy", "hungarian"):
         runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, TrackerConfig(method=method),
                                                   progress=not args.no_progress))  # fmt: skip
-    paper = TrackerConfig(method="greedy", gate=None, max_gap=0)  # eq. 3 exactly, adjacent frames only
-    runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, paper, progress=not args.no_progress))
+    runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, PAPER_CONFIG, progress=not args.no_progress))
     if args.weights is not None:
         from hiar_lib.detection.build import build_detector
 
@@ -108,7 +107,7 @@ def run_video(args: argparse.Namespace) -> int:
     from hiar_lib.detection.build import build_detector
     from hiar_lib.experiments.detector import resolve_detector
     from hiar_lib.pipeline import run_clip
-    from hiar_lib.track import TrackerConfig
+    from hiar_lib.track_config import TrackerConfig
     from hiar_lib.viz import PALETTE, draw_instances, save_png
 
     preset, weights = resolve_detector(args.preset, args.weights, args.random_init)
