@@ -31,8 +31,8 @@ test: install
 DATA := $(CACHE)/synthetic/$(PROFILE)
 DETECTOR_DATA := $(CACHE)/synthetic/$(PROFILE)-detector
 DETECTOR := $(CACHE)/detectors/synthetic-$(PROFILE).pt
-FEATURES := $(CACHE)/features/$(PROFILE)-cs
-RUNS := $(CACHE)/runs/$(PROFILE)_tahnet_v1_cs
+FEATURES := $(CACHE)/features/$(PROFILE)-cs-crops
+RUNS := $(CACHE)/runs/$(PROFILE)_tahnet_v1_cs_crops
 reproduce: install
 	$(HIAR) synth --out $(DATA) --profile $(PROFILE) --summary results/synthetic_$(PROFILE).json
 	$(HIAR) synth-sheet $(DATA) --out results/figures/synthetic_samples_$(PROFILE).png
@@ -48,9 +48,12 @@ reproduce: install
 		--instances actors --out $(RUNS)_actors --results results/$(PROFILE)_tahnet_v1_cs_actors.json
 
 # Speed figures (never asserted in tests): results/bench/*.json.
+# table_rows needs make reproduce's benchmark and detector (it times Tables 3-7's rows
+# pooled from one cache of track crops against re-extracting tubes for each row).
 bench: install
 	$(PY) benchmarks/bench_tracker.py --out results/bench/tracker.json
 	$(PY) benchmarks/bench_tahnet.py --out results/bench/tahnet.json
+	$(PY) benchmarks/table_rows.py --data $(DATA) --weights $(DETECTOR) --out results/bench/table_rows.json
 
 # Mutation testing (not part of make test): mutmut mutates the modules that decide the
 # numbers and runs their tests against each mutant ([tool.mutmut] in pyproject.toml);

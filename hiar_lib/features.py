@@ -16,9 +16,18 @@ whose ``cache.json`` records other settings is refused with the differences name
 video file is written to a temporary name and renamed, so a killed extraction leaves no
 half-written file, and the next run skips every video already done.
 
-Random temporal clips (Section 4.2) are drawn at extraction: a training video keeps
-``train_clips`` clips at random starts, a test video one centred clip; each clip holds
-the tubes of every track found in it.
+A cache is of one of two kinds (``ExtractionConfig.kind``):
+
+- ``"crops"`` (the synthetic profiles): every frame is detected once, each phase of the
+  temporal stride is tracked, and each track's FPN levels are kept cropped under its
+  boxes (:mod:`hiar_lib.crops`). Any clip (start, ``T``) is pooled from them when a head
+  trains or is tested, with any pooler setting over the stored levels: training draws a
+  fresh random clip of a video every time it draws the video (Section 4.2), and every
+  table row (region, levels, ``S``, ``T``) comes from one extraction.
+- ``"tubes"`` (the paper profile, where per-frame crops of 1280 x 720 NTU RGB+D frames
+  would not fit on a disk): the pooled tubes of fixed clips, decided at extraction. A
+  training video keeps ``train_clips`` clips at random starts, a test video one centred
+  clip; each clip holds the tubes of every track found in it.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from hiar_lib.data.index import Sample
 from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save, atomic_write
-from hiar_lib.pool_config import PoolerConfig
+from hiar_lib.pool_config import CACHE_KINDS, PoolerConfig
 from hiar_lib.track_config import TrackerConfig
 
 __all__ = [
@@ -64,7 +73,11 @@ __all__ = [
     "track_person_labels",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Fields of ExtractionConfig that only one kind uses; the other kind leaves them out of
+# its settings (and so out of its key).
+_TUBES_ONLY = ("pooler", "clip_len", "train_clips")
+_CROPS_ONLY = ("levels", "max_clip_len")
 
 
 class CacheError(HiarError):
@@ -76,18 +89,21 @@ class ExtractionConfig:
     """Everything that decides the content of a feature cache.
 
     Attributes:
+        kind: ``"tubes"`` or ``"crops"`` (the module docstring).
         dataset: dataset name (``"synthetic"``, ``"ntu60"``, ``"nucla"``, ``"generic"``).
         data_root: the dataset root, as given.
         protocol: the protocol whose splits decide train (random clips) and test videos.
         detector: the detector's identity (preset and weights file hash).
-        pooler: :class:`~hiar_lib.pool.PoolerConfig`.
-        tracker: :class:`~hiar_lib.track.TrackerConfig`.
-        clip_len: ``T`` frames per clip.
-        stride: temporal stride in source frames.
+        pooler: (tubes) :class:`~hiar_lib.pool_config.PoolerConfig`.
+        tracker: :class:`~hiar_lib.track_config.TrackerConfig`.
+        clip_len: (tubes) ``T`` frames per clip.
+        stride: temporal stride in source frames (crops: every clip pooled later has it).
         size: frames resized to ``(width, height)`` before detection; ``None`` keeps them.
         pad_to_multiple: pad frames right/bottom to a multiple of this (paper: 32).
-        train_clips: random temporal clips kept per training video.
-        seed: the random starts of training clips.
+        train_clips: (tubes) random temporal clips kept per training video.
+        seed: the random starts of training clips (tubes).
+        levels: (crops) the FPN levels kept.
+        max_clip_len: (crops) the longest clip a head may pool from the cache.
         score_thresh: the detector's person score threshold.
         detector_size: the detector's resize rule ``(min_size, max_size)`` pixels when
             set for the extraction (the paper profile's input sizes); ``None``: the
@@ -98,6 +114,7 @@ class ExtractionConfig:
     data_root: str
     protocol: str
     detector: str
+    kind: str = "tubes"
     pooler: PoolerConfig = PoolerConfig()
     tracker: TrackerConfig = TrackerConfig()
     clip_len: int = 8
@@ -108,12 +125,25 @@ class ExtractionConfig:
     seed: int = 0
     score_thresh: float = 0.5
     detector_size: tuple[int, int] | None = None
+    levels: tuple[str, ...] = ("P2", "P3", "P4", "P5")
+    max_clip_len: int = 16
+
+    def __post_init__(self) -> None:
+        if self.kind not in CACHE_KINDS:
+            raise CacheError(f"a feature cache is of kind 'tubes' or 'crops', not {self.kind!r}")
+        object.__setattr__(self, "levels", tuple(self.levels))
+        PoolerConfig(levels=self.levels)  # the same level names a pooler takes
+        if self.max_clip_len < 1:
+            raise CacheError(f"max_clip_len must be >= 1, got {self.max_clip_len}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["size"] = list(self.size) if self.size else None
         d["detector_size"] = list(self.detector_size) if self.detector_size else None
         d["pooler"]["levels"] = list(self.pooler.levels)
+        d["levels"] = list(self.levels)
+        for name in _CROPS_ONLY if self.kind == "tubes" else _TUBES_ONLY:
+            del d[name]
         return d
 
     def key(self) -> str:
@@ -284,10 +314,14 @@ def shown_names(names: Sequence[str], k: int = 4) -> str:
     return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
 
 
-def save_cached_video(cache_dir: str | os.PathLike, video: CachedVideo) -> Path:
-    """Write :func:`cached_video_path` ``(cache_dir, video.name)`` atomically (temporary file, then rename)."""
-    payload = {**asdict(video), "clips": [asdict(c) for c in video.clips], "format": FORMAT_VERSION}
-    return atomic_torch_save(payload, cached_video_path(cache_dir, video.name))
+def save_cached_video(cache_dir: str | os.PathLike, video: CachedVideo | dict[str, Any]) -> Path:
+    """Write :func:`cached_video_path` ``(cache_dir, name)`` atomically (temporary file,
+    then rename): a :class:`CachedVideo` (tubes) or a crop payload (:mod:`hiar_lib.crops`)."""
+    if isinstance(video, CachedVideo):
+        payload = {**asdict(video), "clips": [asdict(c) for c in video.clips], "kind": "tubes", "format": FORMAT_VERSION}
+    else:
+        payload = {**video, "format": FORMAT_VERSION}
+    return atomic_torch_save(payload, cached_video_path(cache_dir, payload["name"]))
 
 
 def load_cached_video(path: str | os.PathLike) -> CachedVideo:
@@ -301,6 +335,8 @@ def load_cached_video(path: str | os.PathLike) -> CachedVideo:
         raise CacheError(f"unreadable cached video {p}: {e}") from None
     if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
         raise CacheError(f"{p} is not a hiar feature cache file (format {FORMAT_VERSION})")
+    if d.get("kind") != "tubes":
+        raise CacheError(f"{p} holds track crops, not tubes: pool a clip of it with hiar_lib.crops.crop_window")
     clips = [CachedClip(**c) for c in d["clips"]]
     return CachedVideo(name=d["name"], label=d["label"], split=d["split"], num_frames=d["num_frames"], clips=clips)
 
@@ -482,8 +518,17 @@ def extract_features(
             from hiar_lib.data.synthetic_annotation import load_annotation
 
             gt = load_annotation(ground_truth_root, sample.name)
-        video = extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt)
-        save_cached_video(d, video)
+        if config.kind == "crops":
+            from hiar_lib.crops import extract_crops
+
+            payload = extract_crops(
+                model, sample.path, stride=config.stride, levels=config.levels, max_clip_len=config.max_clip_len,
+                tracker=config.tracker, size=config.size, pad_to_multiple=config.pad_to_multiple, device=device, amp=amp,
+                ground_truth=gt,
+            )  # fmt: skip
+            save_cached_video(d, {"name": sample.name, "label": sample.label, "split": split, **payload})
+        else:
+            save_cached_video(d, extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt))
         done += 1
     bar.close()
     return {"done": done, "skipped": skipped, "rank": rank, "world": world}

@@ -27,6 +27,13 @@ the levels are not concatenated. It does not say more; ``combine`` selects:
   is pooled from one level picked by its size, ``k = floor(4 + log2(sqrt(area) / 224))``,
   clamped to the chosen levels.
 
+Why ``mean`` is the default: the paper "aligns the FPN features of all scales", which
+reads as every chosen level contributing to every region; and under ``assign`` a typical
+NTU RGB+D person (about 250 x 450 pixels at 1280 x 720, ``k = 4``) is pooled from P4
+alone with Table 6's level sets P2-P5 and P2-P4 alike, so those two rows would feed the
+head the same features, while the paper reports them apart. Table 6 can be run both ways
+on one cache of track crops (``hiar train --combine assign``).
+
 Coordinates: boxes are in original frame pixels;
 :class:`~hiar_lib.detection.outputs.FeaturePyramid` gives the resize scale and each
 level's stride, and RoIAlign runs with ``aligned=True`` (a pixel ``i`` covers
@@ -55,6 +62,7 @@ __all__ = [
     "outermost_boxes",
     "pool_action_regions",
     "pooled_regions",
+    "roi_align_levels",
     "select_test_instance",
     "track_boxes",
 ]
@@ -213,25 +221,57 @@ def pool_action_regions(
         return out
     sx, sy = features.scale
     img_boxes = pooled[kk, tt].float() * torch.tensor([sx, sy, sx, sy], dtype=torch.float32)
-    rois = torch.cat([tt[:, None].float(), img_boxes], dim=1)  # (R, 5): frame index, box
+    feats = roi_align_levels(features.maps, features.strides, tt, img_boxes, config)
+    out[kk, :, tt] = feats.to(out.dtype)
+    return out
+
+
+def roi_align_levels(
+    maps: dict[str, Tensor],
+    strides: dict[str, int],
+    frames: Tensor,
+    img_boxes: Tensor,
+    config: PoolerConfig,
+    origins: dict[str, tuple[int, int]] | None = None,
+) -> Tensor:
+    """RoIAlign ``R`` boxes on the levels ``config`` chooses and combine the levels.
+
+    Args:
+        maps: ``{"0": P2, ...}`` each ``(F, C, h, w)``: whole levels, or crops of them.
+        strides: detector-input pixels per cell of each level.
+        frames: ``(R,)`` int64, the row of ``maps`` each box is pooled from.
+        img_boxes: ``(R, 4)`` xyxy in detector-input pixels.
+        config: levels, ``S``, sampling ratio, combination.
+        origins: where each map lies in its whole level, ``(x0, y0)`` cells from the
+            top-left (a crop), or ``None`` for whole maps. A crop gives the same values as
+            its whole level for every box whose sampling points and their bilinear
+            neighbours lie inside it.
+
+    Returns:
+        ``(R, C, S, S)`` float32.
+    """
+    s = config.output_size
     keys = [FPN_LEVEL_KEYS[lv] for lv in config.levels]
+
+    def align(key: str, sel: Tensor | slice) -> Tensor:
+        b = img_boxes[sel]
+        if origins is not None:
+            x0, y0 = origins[key]
+            st = strides[key]
+            b = b - torch.tensor([x0 * st, y0 * st, x0 * st, y0 * st], dtype=b.dtype)
+        rois = torch.cat([frames[sel][:, None].to(b.dtype), b], dim=1)  # (R, 5): map row, box
+        return roi_align(maps[key].float(), rois, s, 1.0 / strides[key], config.sampling_ratio, aligned=True)
+
     if config.combine == "assign":
         target = _assign_levels(img_boxes, [int(lv[1]) for lv in config.levels])
-        feats = torch.zeros(rois.shape[0], c, s, s)
+        feats = torch.zeros(img_boxes.shape[0], int(maps[keys[0]].shape[1]), s, s)
         for lv, key in zip(config.levels, keys):
             sel = target == int(lv[1])
             if sel.any():
-                fmap = features.maps[key].float()
-                feats[sel] = roi_align(fmap, rois[sel], s, 1.0 / features.strides[key], config.sampling_ratio, aligned=True)
-    else:
-        per_level = [
-            roi_align(features.maps[key].float(), rois, s, 1.0 / features.strides[key], config.sampling_ratio, aligned=True)
-            for key in keys
-        ]
-        stacked = torch.stack(per_level)
-        feats = {"mean": stacked.mean(0), "sum": stacked.sum(0), "max": stacked.amax(0)}[config.combine]
-    out[kk, :, tt] = feats.to(out.dtype)
-    return out
+                feats[sel] = align(key, sel)
+        return feats
+    stacked = torch.stack([align(key, slice(None)) for key in keys])
+    return {"mean": stacked.mean(0), "sum": stacked.sum(0), "max": stacked.amax(0)}[config.combine]
 
 
 def action_tubes(

@@ -1,5 +1,5 @@
 """What the action pooler cuts out (:class:`PoolerConfig`): the region, the FPN levels,
-the output size and how the levels are combined.
+the output size and how the levels are combined; and when it runs (:data:`CACHE_KINDS`).
 
 Torch-free, so that :mod:`hiar_lib.profiles` can hold a profile's pooler and the command
 line can read it before importing torch. The pooler itself is :mod:`hiar_lib.pool`.
@@ -12,7 +12,7 @@ from typing import Literal
 
 from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
-__all__ = ["ABSENT_MODES", "BOX_MODES", "COMBINES", "Absent", "BoxMode", "Combine", "PoolerConfig"]
+__all__ = ["ABSENT_MODES", "BOX_MODES", "CACHE_KINDS", "COMBINES", "Absent", "BoxMode", "Combine", "PoolerConfig"]
 
 BoxMode = Literal["basic", "outermost"]
 Combine = Literal["mean", "sum", "max", "assign"]
@@ -21,6 +21,10 @@ ABSENT_MODES: tuple[str, ...] = ("pool", "zero")
 """What the outermost region gives in a frame of the clip where its track has no instance:
 ``"pool"`` pools the outermost box there too (eq. 7 is over every frame of the clip),
 ``"zero"`` gives zeros (this library's behaviour before eq. 7 was followed)."""
+CACHE_KINDS: tuple[str, ...] = ("tubes", "crops")
+"""When the pooler runs (:mod:`hiar_lib.features`): at extraction, a cache then holding
+fixed clips' tubes (``"tubes"``), or when a head reads the cache, which holds track crops
+(``"crops"``, :mod:`hiar_lib.crops`)."""
 BOX_MODES: tuple[str, ...] = ("basic", "outermost")
 """The action regions: each frame's own box (eq. 5, 8) or the track's union over the clip (eq. 6, 7, 9)."""
 COMBINES: tuple[str, ...] = ("mean", "sum", "max", "assign")

@@ -35,7 +35,7 @@ from typing import Any
 
 from hiar_lib.detection.config import DetectorTrainConfig
 from hiar_lib.errors import HiarError
-from hiar_lib.pool_config import PoolerConfig
+from hiar_lib.pool_config import CACHE_KINDS, PoolerConfig
 from hiar_lib.synth.config import SynthConfig
 from hiar_lib.track_config import TRACKER_NAMES
 
@@ -44,16 +44,20 @@ __all__ = ["DEFAULT_PROFILE", "DETECTOR_DATA_SEED", "PROFILES", "PROFILE_NAMES",
 
 @dataclass(frozen=True)
 class ExtractionSettings:
-    """How ``hiar extract`` turns videos into action region tubes.
+    """How ``hiar extract`` turns videos into a feature cache, and the clips heads pool.
 
     Attributes:
-        clip_len: ``T`` frames per clip.
+        kind: ``"crops"`` (track crops: every clip and pooler setting is pooled when a
+            head reads the cache, a fresh random clip each time a video is drawn) or
+            ``"tubes"`` (fixed clips pooled at extraction); :mod:`hiar_lib.features`.
+        clip_len: ``T`` frames per clip (crops: the default of the heads).
         stride: temporal stride between the clip's frames.
-        train_clips: random temporal clips kept per training video (the paper draws one
-            per video per step; a cache keeps a fixed number).
+        train_clips: (tubes) random temporal clips kept per training video.
         pooler: the action region, FPN levels, ``S`` and level combination
             (:class:`hiar_lib.pool_config.PoolerConfig`; the paper's outermost box over
-            P2 and P3 at 14 x 14 by default).
+            P2 and P3 at 14 x 14 by default; crops: the default of the heads).
+        levels: (crops) the FPN levels kept.
+        max_clip_len: (crops) the longest clip a head may pool.
         score_thresh: person score threshold of the detector (paper: 0.5).
         tracker: ``"paper"`` (eq. 3 alone) or ``"extended"`` (eq. 3 with a gate and gap
             bridging): :data:`hiar_lib.track_config.TRACKERS`.
@@ -68,18 +72,27 @@ class ExtractionSettings:
             from its checkpoint, torchvision's 800 / 1333 for the COCO one).
     """
 
+    kind: str = "tubes"
     clip_len: int = 8
     stride: int = 4
     train_clips: int = 1
     pooler: PoolerConfig = PoolerConfig()
+    levels: tuple[str, ...] = ("P2", "P3", "P4", "P5")
+    max_clip_len: int = 16
     score_thresh: float = 0.5
     tracker: str = "extended"
     frame_size: dict[str, tuple[int, int]] = field(default_factory=dict)
     detector_size: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if min(self.clip_len, self.stride, self.train_clips) < 1:
-            raise ValueError("clip_len, stride and train_clips must be >= 1")
+        if self.kind not in CACHE_KINDS:
+            raise ValueError(f"kind must be 'tubes' or 'crops', got {self.kind!r}")
+        if min(self.clip_len, self.stride, self.train_clips, self.max_clip_len) < 1:
+            raise ValueError("clip_len, stride, train_clips and max_clip_len must be >= 1")
+        if self.kind == "crops" and self.clip_len > self.max_clip_len:
+            raise ValueError(f"clip_len {self.clip_len} is longer than max_clip_len {self.max_clip_len}")
+        object.__setattr__(self, "levels", tuple(self.levels))
+        PoolerConfig(levels=self.levels)  # valid level names
         if not 0.0 <= self.score_thresh <= 1.0:
             raise ValueError(f"score_thresh must be in [0, 1], got {self.score_thresh}")
         if self.tracker not in TRACKER_NAMES:
@@ -163,6 +176,12 @@ float32, 1,600 iterations gave 0.410 and 3,200 give 0.526 (box AP 0.741, IDF1 0.
 ``results/detector_synthetic_quick.json``). At ~67 px a person, the ground truth itself with 1.5 px of
 Gaussian noise per coordinate scores keypoint AP 0.516."""
 
+QUICK_EXTRACTION = ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=16)
+"""The synthetic benchmark's extraction (quick and synthetic-full): track crops of every
+level at stride 2, so that a 32-frame quick video holds 18 distinct clips of T = 8 (a fresh
+random one each time training draws the video) and T = 16 spans 31 of its frames, never
+padding; heads pool the paper's outermost region over P2 and P3 at 14 x 14 by default."""
+
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke",
@@ -171,7 +190,7 @@ PROFILES: dict[str, Profile] = {
         synth=SynthConfig(profile="smoke", num_frames=16, takes_per_class=2, num_subjects=4),
         detector=DetectorTrainConfig(minutes=None, iterations=20, warmup_iterations=5, batch_size=2, split="all"),
         detector_data=SynthConfig(profile="smoke-detector", num_frames=16, takes_per_class=2, num_subjects=8),
-        extraction=ExtractionSettings(clip_len=8, stride=2, train_clips=1),
+        extraction=ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=8),
         heads={"default": dict(iterations=5, lr=0.01, batch_size=4, checkpoint_every=5, log_every=1,
                                head_options={"dim_conv": 16, "dim_fc": 32})},  # fmt: skip
     ),
@@ -182,7 +201,7 @@ PROFILES: dict[str, Profile] = {
         synth=SynthConfig(),
         detector=QUICK_DETECTOR,
         detector_data=SynthConfig(profile="quick-detector", num_subjects=40),
-        extraction=ExtractionSettings(clip_len=8, stride=4, train_clips=2),
+        extraction=QUICK_EXTRACTION,
         # The raised rate stands in for the paper's long schedule; the larger batch keeps
         # BatchNorm's batch statistics usable (with 4 videos of a 108-video training set,
         # SGD stalled near ln 12 on the quick benchmark). TAHNet-v1 so scaled takes about
@@ -198,7 +217,7 @@ PROFILES: dict[str, Profile] = {
                           num_subjects=12),  # fmt: skip
         detector=replace(QUICK_DETECTOR, iterations=3 * (QUICK_DETECTOR.iterations or 0)),
         detector_data=SynthConfig(profile="synthetic-full-detector", width=256, height=192, num_subjects=40),
-        extraction=ExtractionSettings(clip_len=8, stride=4, train_clips=3),
+        extraction=QUICK_EXTRACTION,
         heads={"default": dict(iterations=4000, lr=0.01, milestones=(3000,), checkpoint_every=500)},
     ),
     "paper": Profile(

@@ -46,6 +46,27 @@ def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def crops_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache of track crops (the smoke profile: stride 2, clips of up to 8 frames) of 3
+    training and 3 test videos of :func:`synthetic_tiny`, made by ``hiar extract`` with a
+    seeded untrained detector from a copy of the benchmark that is then deleted: whatever
+    reads this cache can neither decode a video nor run the detector on one."""
+    import shutil
+
+    from hiar_lib.cli import main
+
+    base = tmp_path_factory.mktemp("crops")
+    data = base / "benchmark"
+    shutil.copytree(synthetic_tiny, data)
+    cache = base / "cache"
+    args = ["extract", "--dataset", "synthetic", "--data", str(data), "--protocol", "cs", "--profile", "smoke",
+            "--random-init", "--score-thresh", "0.57", "--limit", "3", "--cache", str(cache), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    shutil.rmtree(data)
+    return cache
+
+
 @pytest.fixture(scope="module")
 def tiny_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One tiny real video per container: {".avi": path, ".mp4": path}."""

@@ -97,3 +97,17 @@ def test_tracking_sweep_filters_detections_by_score_and_scores_every_setting(syn
         assert (row["num_false_positives"], row["num_misses"], row["recall"], row["id_switches"]) == (0, people, 0.0, 0)
         assert row["precision"] is None  # nothing detected: no precision, written as null
     assert r.metrics["best"] in rows
+
+
+def test_table_rows_benchmark_times_rows_from_one_crop_cache_against_re_extracting(synthetic_tiny: Path, tmp_path: Path) -> None:
+    _run("table_rows.py", "--data", str(synthetic_tiny), "--random-init", "--score-thresh", "0.57", "--profile", "smoke",
+         "--limit", "2", "--rows", "table3_outermost", "table6_P4", "--out", str(tmp_path / "rows.json"))  # fmt: skip
+    r = read_record(tmp_path / "rows.json")
+    assert r.artefact == "table_rows_bench" and r.parameters["videos"] == 4
+    assert list(r.metrics["rows"]) == ["table3_outermost", "table6_P4"]
+    assert r.metrics["rows"]["table6_P4"]["clip"]["pooler"]["levels"] == ["P4"]
+    for row in r.metrics["rows"].values():
+        assert row["tubes"]["extract_s"] > 0 and row["crops"]["read_s"] > 0
+    tubes = sum(x["tubes"]["extract_s"] + x["tubes"]["read_s"] for x in r.metrics["rows"].values())
+    assert r.metrics["ratio_tubes"] == round(tubes / sum(x["crops"]["read_s"] for x in r.metrics["rows"].values()), 1)
+    assert r.metrics["crops_cache_mb"] > 0 and r.parameters["crops_settings"]["kind"] == "crops"

@@ -22,7 +22,9 @@ import torch
 
 from tests.conftest import free_port
 from hiar_lib.cli import main
+from hiar_lib.crops import crop_window
 from hiar_lib.engine import (
+    ClipSettings,
     EngineError,
     TestTubes,
     TrainConfig,
@@ -43,6 +45,7 @@ from hiar_lib.engine import (
     train_head,
 )
 from hiar_lib.errors import HiarError
+from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.experiments.heads import train_heads
 from hiar_lib.experiments.records import read_record
 from hiar_lib.features import (
@@ -370,6 +373,53 @@ def test_training_clips_are_drawn_among_clips_with_a_track_or_with_an_actor_trac
         assert (a.clip, a.track_ids.tolist(), a.labels.tolist()) == (1, [8], [1])
         assert torch.equal(a.tubes, clips[1].tubes[1:].float())
     assert drawn == {"all": {0, 1}, "actors": {1}}
+
+
+def test_training_on_a_crop_cache_draws_a_fresh_clip_of_a_video_each_epoch(crops_cache: Path) -> None:
+    clip = ClipSettings(4, PoolerConfig(output_size=7))
+    data = TrainTubes(crops_cache, split_names(crops_cache, "train"), seed=0, clip=clip)
+    assert data.tube_shape == (data.videos[0].channels, 4, 7, 7)
+    meta = data.videos[0]
+    payload = torch.load(meta.path, weights_only=True)
+    starts = set()
+    for epoch in range(10):
+        data.set_epoch(epoch)
+        item = data[0]
+        starts.add(item.clip)
+        want = crop_window(payload, item.clip, 4, clip.pooler)
+        assert torch.equal(item.tubes, want["tubes"]) and torch.equal(item.track_ids, want["track_ids"])
+        assert item.tubes.shape[0] > 0 and item.labels.tolist() == [meta.label] * item.tubes.shape[0]
+    assert len(starts) >= 3  # 16 frames at stride 2: 10 starts of a 4-frame clip
+    data.set_epoch(3)
+    again = data[0]
+    data.set_epoch(3)
+    assert again.clip == data[0].clip  # one draw per (seed, epoch, video): the same on every rank and rerun
+    other = TrainTubes(crops_cache, split_names(crops_cache, "train"), seed=1, clip=clip)
+    assert [(other.set_epoch(e), other[0].clip)[1] for e in range(10)] != [(data.set_epoch(e), data[0].clip)[1] for e in range(10)]
+
+
+def test_testing_on_a_crop_cache_pools_the_centred_clip(crops_cache: Path) -> None:
+    clip = ClipSettings(4, PoolerConfig(box="basic", levels=("P3",), output_size=7))
+    data = TestTubes(crops_cache, split_names(crops_cache, "test"), rule="area", clip=clip)
+    for i, meta in enumerate(data.videos):
+        item = data[i]
+        centred = crop_window(torch.load(meta.path, weights_only=True), 4, 4, clip.pooler)  # start (16 - 7) // 2
+        if not centred["tubes"].shape[0]:
+            assert meta.name in data.no_track and item.tubes.shape[0] == 0
+            continue
+        row = int(torch.nan_to_num(centred["areas"], nan=-1).argmax())
+        assert item.selected == row and torch.equal(item.tubes, centred["tubes"][row : row + 1])
+    with pytest.raises(EngineError, match="holds track crops: say which clips"):
+        TestTubes(crops_cache, split_names(crops_cache, "test"))
+    with pytest.raises(EngineError, match="clip settings apply to a cache of track crops only"):
+        TrainTubes(toy_cache_dir_of(crops_cache), ["v"], clip=clip)
+
+
+def toy_cache_dir_of(crops_cache: Path) -> Path:
+    """A one-video cache of tubes beside ``crops_cache``."""
+    d = open_cache(crops_cache.parent / "tubes", toy_config())
+    save_cached_video(d, CachedVideo("v", 1, "train", 16, [make_clip(torch.randn(1, C, T, S, S), [0.9], [10.0], [1])]))
+    return d
 
 
 def test_collate_gives_int64_labels_and_refuses_an_empty_batch() -> None:

@@ -366,3 +366,59 @@ def test_checkpoint_identity_names_equal_weights_alike_and_the_file_apart(tmp_pa
     c = checkpoint_identity(save_detector(model, tmp_path / "c.pt", {"date": "2026-01-01", "iterations": 5}))
     assert c["weights_sha256"] != a["weights_sha256"] and c["sha256"] != a["sha256"]
     assert len(a["weights_sha256"]) == 16 and c["file"] == str(tmp_path / "c.pt")
+
+
+# ------------------------------------------------------------------ table rows from one cache
+
+
+def test_a_tables_rows_train_from_one_extraction_without_the_detector(crops_cache, tmp_path):
+    """Every row of Tables 3-7 that changes the region, the levels, S or T trains on one
+    cache of track crops; the benchmark it was extracted from is gone, so no row can have
+    decoded a video or run the detector."""
+    from hiar_lib.experiments.heads import clip_name, default_run_dir, train_heads
+
+    rows = {
+        "paper": {},
+        "basic": {"box": "basic"},
+        "P4": {"levels": ("P4",)},
+        "S7": {"output_size": 7},
+        "T4": {"clip_len": 4},
+        "assign": {"levels": ("P2", "P3", "P4", "P5"), "combine": "assign"},
+    }
+    seen = set()
+    for name, clip in rows.items():
+        record = train_heads(crops_cache, "cs", head="tahnet_v4", profile="smoke", seeds=[0], clip=clip,
+                             out=tmp_path / name, progress=False, log=None)  # fmt: skip
+        used = record.parameters["train_config"]["clip"]
+        t = clip.get("clip_len", 8)
+        s = clip.get("output_size", 14)
+        assert used["clip_len"] == t and used["pooler"]["box"] == clip.get("box", "outermost")
+        assert used["pooler"]["levels"] == list(clip.get("levels", ("P2", "P3"))) and used["pooler"]["output_size"] == s
+        assert record.parameters["head_config"]["input_size"] == [t, s, s]
+        assert record.parameters["extraction"]["kind"] == "crops" and record.parameters["extraction"]["stride"] == 2
+        assert record.metrics["runs"][0]["num_videos"] == 3
+        seen.add(default_run_dir(crops_cache, "cs", "tahnet_v4", "smoke", _clip(used)).name)
+    assert len(seen) == len(rows)  # each row its own run folder
+    assert clip_name(_clip({"clip_len": 8, "pooler": {"box": "outermost", "levels": ["P2", "P3"], "output_size": 14,
+                                                     "combine": "mean", "absent": "zero"}})) == "T8_outermost_P2P3_S14_mean_zero"  # fmt: skip
+
+
+def _clip(d):
+    from hiar_lib.engine import ClipSettings
+
+    return ClipSettings(**d)
+
+
+@pytest.mark.parametrize(
+    "clip, message",
+    [
+        ({"levels": ("P6",)}, "levels must be a non-empty subset"),
+        ({"clip_len": 9}, "clips of up to 8 frames, not 9"),
+        ({"stride": 3}, "unknown clip settings stride"),
+    ],
+)
+def test_clip_settings_a_crop_cache_cannot_give_are_refused(crops_cache, tmp_path, clip, message):
+    from hiar_lib.experiments.heads import train_heads
+
+    with pytest.raises(HiarError, match=message):
+        train_heads(crops_cache, "cs", profile="smoke", clip=clip, out=tmp_path, progress=False, log=None)

@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def extract_args(root: Path, cache: Path, limit: int, *extra: str) -> list[str]:
     return [
-        "extract", "--dataset", "synthetic", "--data", str(root), "--protocol", "cs", "--random-init",
+        "extract", "--dataset", "synthetic", "--data", str(root), "--protocol", "cs", "--random-init", "--kind", "tubes",
         "--score-thresh", "0.3", "--clip-len", "4", "--stride", "4", "--output-size", "7",
         "--limit", str(limit), "--cache", str(cache), "--no-progress", *extra,
     ]  # fmt: skip
@@ -256,7 +256,7 @@ def test_generic_csv_rows_outside_its_folder_are_extracted_trained_and_evaluated
     before = _snapshot(tmp_path, cache, runs)
     argv = [
         "extract", "--dataset", "generic", "--data", str(data / "labels.csv"), "--protocol", "default", "--random-init",
-        "--score-thresh", "0.3", "--clip-len", "4", "--stride", "4", "--output-size", "7", "--cache", str(cache),
+        "--kind", "tubes", "--score-thresh", "0.3", "--clip-len", "4", "--stride", "4", "--output-size", "7", "--cache", str(cache),
         "--no-progress",
     ]  # fmt: skip
     assert main(argv) == 0
@@ -287,7 +287,9 @@ def test_generic_csv_rows_outside_its_folder_are_extracted_trained_and_evaluated
 
 
 @pytest.mark.slow
-def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_them(synthetic_tiny: Path, tmp_path: Path) -> None:
+def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_them(
+    synthetic_tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from hiar_lib.profiles import get_profile
@@ -297,15 +299,23 @@ def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_t
             "--limit", "1", "--no-progress", "--profile", "smoke"]  # fmt: skip
     assert main([*base, "--cache", str(tmp_path / "a")]) == 0
     config = json.loads((tmp_path / "a" / "cache.json").read_text())["config"]
-    assert (config["clip_len"], config["stride"], config["train_clips"]) == (smoke.clip_len, smoke.stride, smoke.train_clips)
-    assert config["pooler"]["output_size"] == smoke.pooler.output_size and config["pooler"]["box"] == smoke.pooler.box
+    assert (config["kind"], config["stride"], config["max_clip_len"]) == ("crops", smoke.stride, smoke.max_clip_len)
+    assert config["levels"] == list(smoke.levels) and "pooler" not in config and "clip_len" not in config
     assert config["tracker"] == asdict(tracker_config(smoke.tracker)) and config["tracker"]["gate"] is not None
-    assert (config["score_thresh"], config["detector_size"], config["pooler"]["absent"]) == (smoke.score_thresh, None, "pool")
-    assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--output-size", "7", "--tracker", "paper",
-                 "--score-thresh", "0.4"]) == 0  # fmt: skip
+    assert (config["score_thresh"], config["detector_size"]) == (smoke.score_thresh, None)
+    assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--max-clip-len", "12", "--levels", "P2", "P3",
+                 "--tracker", "paper", "--score-thresh", "0.4"]) == 0  # fmt: skip
     config = json.loads((tmp_path / "b" / "cache.json").read_text())["config"]
-    assert (config["clip_len"], config["stride"], config["pooler"]["output_size"]) == (smoke.clip_len, 3, 7)
+    assert (config["stride"], config["max_clip_len"], config["levels"]) == (3, 12, ["P2", "P3"])
     assert (config["tracker"]["gate"], config["tracker"]["max_gap"], config["score_thresh"]) == (None, 0, 0.4)
+    assert main([*base, "--cache", str(tmp_path / "c"), "--kind", "tubes", "--clip-len", "4", "--output-size", "7"]) == 0
+    config = json.loads((tmp_path / "c" / "cache.json").read_text())["config"]
+    assert (config["kind"], config["clip_len"], config["pooler"]["output_size"], config["pooler"]["absent"]) == ("tubes", 4, 7, "pool")
+    assert "levels" not in config and "max_clip_len" not in config
+    capsys.readouterr()
+    assert main([*base, "--cache", str(tmp_path / "d"), "--output-size", "7"]) == 2
+    assert "a 'crops' cache keeps every choice open" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
 
 
 def test_the_paper_profile_extracts_n_ucla_at_640x480_with_the_paper_tracker(nucla_root: Path, tmp_path: Path) -> None:

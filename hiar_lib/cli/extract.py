@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from hiar_lib.errors import HiarError
-from hiar_lib.pool_config import BOX_MODES, COMBINES
+from hiar_lib.pool_config import BOX_MODES, CACHE_KINDS, COMBINES
 from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES, ExtractionSettings
 from hiar_lib.track_config import TRACKER_NAMES
 
@@ -40,18 +40,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(smoke, quick, synthetic-full)")  # fmt: skip
     p.add_argument("--cache-root", type=Path, default=Path("cache/features"), help="caches live in CACHE_ROOT/<settings key>")
     p.add_argument("--cache", type=Path, default=None, help="use exactly this cache folder (refused if made with other settings)")
-    p.add_argument("--box", default=None, choices=BOX_MODES, help="action region (profiles: outermost)")
-    p.add_argument("--levels", nargs="+", default=None, help="FPN levels (profiles: P2 P3)")
-    p.add_argument("--output-size", type=int, default=None, help="S of the S x S action region (7, 14, 28; profiles: 14)")
+    p.add_argument("--kind", default=None, choices=CACHE_KINDS,
+                   help="crops: every frame's people kept as track crops, any clip and pooler setting pooled when a "
+                        "head reads them (smoke, quick, synthetic-full); tubes: fixed clips pooled now (paper)")  # fmt: skip
+    p.add_argument("--levels", nargs="+", default=None,
+                   help="FPN levels: kept (crops; profiles: P2 P3 P4 P5) or pooled (tubes; profiles: P2 P3)")  # fmt: skip
+    p.add_argument("--max-clip-len", type=int, default=None, help="crops: the longest clip heads may pool (profiles: 16; smoke: 8)")
+    p.add_argument("--box", default=None, choices=BOX_MODES, help="tubes: action region (profiles: outermost)")
+    p.add_argument("--output-size", type=int, default=None, help="tubes: S of the S x S action region (7, 14, 28; profiles: 14)")
     p.add_argument("--combine", default=None, choices=COMBINES,
-                   help="how levels are combined (profiles: mean)")  # fmt: skip
-    p.add_argument("--clip-len", type=int, default=None, help="T frames per clip (profiles: 8)")
-    p.add_argument("--stride", type=int, default=None, help="temporal stride (quick, paper: 4; smoke: 2)")
+                   help="tubes: how levels are combined (profiles: mean)")  # fmt: skip
+    p.add_argument("--clip-len", type=int, default=None, help="tubes: T frames per clip (profiles: 8)")
+    p.add_argument("--stride", type=int, default=None, help="temporal stride (smoke, quick, synthetic-full: 2; paper: 4)")
     p.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None,
                    help="resize frames before detection (paper profile: NTU RGB+D 1280 720; others keep the frames)")  # fmt: skip
     p.add_argument("--pad-to-multiple", type=int, default=None, help="pad frames to a multiple (NTU: 32)")
     p.add_argument("--train-clips", type=int, default=None,
-                   help="random temporal clips kept per training video (smoke, paper: 1; quick: 2)")  # fmt: skip
+                   help="tubes: random temporal clips kept per training video (paper: 1)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--amp", action="store_true", help="mixed precision detection")
@@ -88,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
         data_root=str(args.data),
         protocol=index.get_protocol(args.protocol).name,
         detector=detector_identity(model),
+        kind=settings.kind,
+        levels=settings.levels,
+        max_clip_len=settings.max_clip_len,
         pooler=settings.pooler,
         tracker=tracker_config(settings.tracker),
         clip_len=settings.clip_len,
@@ -116,11 +124,17 @@ def _settings(args: argparse.Namespace) -> ExtractionSettings:
 
     from hiar_lib.profiles import get_profile
 
-    given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips,
-             "score_thresh": args.score_thresh, "tracker": args.tracker}  # fmt: skip
-    pooler = {"box": args.box, "levels": tuple(args.levels) if args.levels else None, "output_size": args.output_size,
-              "combine": args.combine}  # fmt: skip
     profile = get_profile(args.profile).extraction
+    crops = (args.kind or profile.kind) == "crops"
+    levels = tuple(args.levels) if args.levels else None
+    given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips,
+             "score_thresh": args.score_thresh, "tracker": args.tracker, "kind": args.kind,
+             "max_clip_len": args.max_clip_len, "levels": levels if crops else None}  # fmt: skip
+    pooler = {"box": args.box, "levels": None if crops else levels, "output_size": args.output_size,
+              "combine": args.combine}  # fmt: skip
+    if crops and any(v is not None for v in (args.box, args.output_size, args.combine, args.clip_len, args.train_clips)):
+        raise HiarError("--box, --output-size, --combine, --clip-len and --train-clips set the tubes of a 'tubes' cache; "
+                        "a 'crops' cache keeps every choice open (the heads choose with `hiar train`)")  # fmt: skip
     try:
         return replace(
             profile,

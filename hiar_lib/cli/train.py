@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hiar_lib.experiments.heads import TEST_RULES
+from hiar_lib.pool_config import ABSENT_MODES, BOX_MODES, COMBINES
 from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 
@@ -68,11 +69,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instances", default=None, choices=["all", "actors"],
                    help="training instances: every track with the video's label (all, the paper) or only the tracks "
                         "of the people performing the action (actors; synthetic caches, which record who is who)")
+    c = p.add_argument_group("clips pooled from a cache of track crops (default: the profile's)")
+    c.add_argument("--clip-len", type=int, default=None, help="T frames per clip (profiles: 8; at most the cache's max)")
+    c.add_argument("--box", default=None, choices=BOX_MODES, help="action region (profiles: outermost)")
+    c.add_argument("--levels", nargs="+", default=None, help="FPN levels, among those the cache kept (profiles: P2 P3)")
+    c.add_argument("--output-size", type=int, default=None, help="S of the S x S region (7, 14, 28; profiles: 14)")
+    c.add_argument("--combine", default=None, choices=COMBINES, help="how levels are combined (profiles: mean)")
+    c.add_argument("--absent", default=None, choices=ABSENT_MODES,
+                   help="outermost region where the person was missed: pool it (eq. 7, profiles) or zeros")  # fmt: skip
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed (the paper: 3 runs on N-UCLA)")
     p.add_argument("--init-from", type=Path, default=None, help="fine-tune from this head checkpoint (NTU -> N-UCLA)")
     p.add_argument("--rule", default="auto", choices=list(TEST_RULES),
                    help="test instance: most confident track (score), largest box (area); auto: area on N-UCLA, else score")
-    p.add_argument("--out", type=Path, default=None, help="run folder (default cache/runs/<cache>_<protocol>_<head>_<profile>)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="run folder (default cache/runs/<cache>_<protocol>_<head>_<profile>[_<clip>])")  # fmt: skip
     p.add_argument("--results", type=Path, default=None, help="also write the results JSON here (it always goes to OUT/results.json)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--num-workers", type=int, default=0, help="DataLoader workers per rank")
@@ -113,8 +123,11 @@ def run_train(args: argparse.Namespace) -> int:
         overrides["head_options"] = dict(args.head_options)
     if args.init_from is not None:
         overrides["init_from"] = str(args.init_from)
+    clip = {"clip_len": args.clip_len, "box": args.box, "levels": tuple(args.levels) if args.levels else None,
+            "output_size": args.output_size, "combine": args.combine, "absent": args.absent}  # fmt: skip
     record = train_heads(
         args.cache, args.protocol, head=args.head, profile=args.profile, seeds=args.seeds, rule=args.rule, out=args.out,
+        clip={k: v for k, v in clip.items() if v is not None},
         results=args.results, device=args.device, num_workers=args.num_workers, resume=not args.no_resume,
         progress=not args.no_progress, **overrides,
     )  # fmt: skip

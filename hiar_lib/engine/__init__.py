@@ -21,6 +21,7 @@ Example::
 from hiar_lib.engine.compat import check_head_matches_cache
 from hiar_lib.engine.data import (
     CacheInfo,
+    ClipSettings,
     EngineError,
     InstanceBatch,
     TestTubes,
@@ -56,6 +57,7 @@ from hiar_lib.engine.train import (
 
 __all__ = [
     "CacheInfo",
+    "ClipSettings",
     "DistInfo",
     "EngineError",
     "InstanceBatch",

@@ -1,5 +1,12 @@
 """Datasets over a feature cache: every instance of a training video, one per test video.
 
+A cache of track crops (``kind="crops"``, :mod:`hiar_lib.crops`) stores no clip: the
+datasets pool each clip when it is read, with the :class:`ClipSettings` (``T`` and the
+pooler) the head is trained with. A training item is then a fresh random clip of the
+video each epoch: uniform over every start whose clip holds a track (an actor track with
+``instances="actors"``); a test item is the centred clip. A cache of tubes
+(``kind="tubes"``) holds its clips, pooled at extraction, as described below.
+
 A feature cache (:mod:`hiar_lib.features`) holds one file per video with the video's
 label, its split (``"train"`` / ``"test"``, decided at extraction by the protocol) and
 one or more temporal clips, each with the action region tubes of every track found in
@@ -45,14 +52,18 @@ from torch import Tensor
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from hiar_lib.crops import crop_window, person_labels_from_iou, window_starts, window_tracks
 from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
 from hiar_lib.data.synthetic import load_manifest
+from hiar_lib.data.video import sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.features import FORMAT_VERSION, CacheError, cached_video_path
 from hiar_lib.pool import select_test_instance
+from hiar_lib.pool_config import PoolerConfig
 
 __all__ = [
     "CacheInfo",
+    "ClipSettings",
     "EngineError",
     "InstanceBatch",
     "TestTubes",
@@ -168,6 +179,30 @@ def check_protocol(cache_dir: str | os.PathLike, protocol: str | None) -> CacheI
 
 
 @dataclass(frozen=True)
+class ClipSettings:
+    """How a clip is pooled from a cache of track crops.
+
+    Attributes:
+        clip_len: ``T`` frames (at the cache's stride; at most its ``max_clip_len``).
+        pooler: the action region, FPN levels (stored ones), ``S``, level combination and
+            absent frames (:class:`~hiar_lib.pool_config.PoolerConfig`).
+    """
+
+    clip_len: int = 8
+    pooler: PoolerConfig = PoolerConfig()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.clip_len, bool) or not isinstance(self.clip_len, int) or self.clip_len < 1:
+            raise EngineError(f"clip_len must be a positive integer, got {self.clip_len!r}")
+        if isinstance(self.pooler, dict):
+            object.__setattr__(self, "pooler", PoolerConfig(**self.pooler))
+
+    def to_dict(self) -> dict[str, Any]:
+        pooler = {f: getattr(self.pooler, f) for f in self.pooler.__dataclass_fields__}
+        return {"clip_len": self.clip_len, "pooler": {**pooler, "levels": list(self.pooler.levels)}}
+
+
+@dataclass(frozen=True)
 class VideoMeta:
     """One cached video, without its tubes.
 
@@ -178,7 +213,11 @@ class VideoMeta:
         actors: per clip, the number of tracks whose ground-truth person performs the
             video's action (``person_labels == label``), or ``None`` when the cache has
             no per-track ground truth.
-        tube_shape: ``(C, T, S, S)`` of its tubes, or ``None`` when no clip has a track.
+        tube_shape: ``(C, T, S, S)`` of its tubes, or ``None`` when no clip has a track
+            (or the cache holds crops, whose clips are pooled when read).
+        kind: ``"tubes"`` or ``"crops"``. For crops, ``tracks`` and ``actors`` count per
+            phase of the stride (an actor track follows the actor over the phase), and
+            ``num_frames``, ``stride``, ``channels`` (``C``) are the video's.
     """
 
     name: str
@@ -188,6 +227,10 @@ class VideoMeta:
     tracks: tuple[int, ...]
     tube_shape: tuple[int, int, int, int] | None
     actors: tuple[int, ...] | None = None
+    kind: str = "tubes"
+    num_frames: int = 0
+    stride: int = 1
+    channels: int | None = None
 
     @property
     def has_track(self) -> bool:
@@ -210,8 +253,24 @@ def _load_mmap(path: Path) -> dict[str, Any]:
     return d
 
 
+def _crops_meta(path: Path, d: dict[str, Any]) -> VideoMeta:
+    label = int(d["label"])
+    tracks = tuple(int(ph["track_ids"].shape[0]) for ph in d["phases"])
+    actors: tuple[int, ...] | None = None
+    if d.get("person_labels") is not None and all(ph.get("gt_iou") is not None for ph in d["phases"]):
+        actors = tuple(
+            int((person_labels_from_iou(ph["gt_iou"], ph["present"], d["person_labels"]) == label).sum()) for ph in d["phases"]
+        )
+    return VideoMeta(
+        name=str(d["name"]), label=label, split=str(d["split"]), path=path, tracks=tracks, tube_shape=None, actors=actors,
+        kind="crops", num_frames=int(d["num_frames"]), stride=int(d["stride"]), channels=int(d["channels"]),
+    )  # fmt: skip
+
+
 def _meta(path: Path) -> VideoMeta:
     d = _load_mmap(path)
+    if d.get("kind") == "crops":
+        return _crops_meta(path, d)
     tracks, shape, actors = [], None, []
     label = int(d["label"])
     for c in d["clips"]:
@@ -310,7 +369,7 @@ class VideoInstances:
         name: video name; ``label``: the video's label.
         tubes: ``(K, C, T, S, S)`` float32 (K = 0 for a test video without a track).
         labels: ``(K,)`` int64, the video's label for every instance (eq. 16).
-        clip: which cached clip the tubes come from.
+        clip: which cached clip the tubes come from (a crop cache: the clip's start frame).
         track_ids: ``(K,)`` int64 tracker ids of the instances.
         selected: test items: the row of the chosen track in the clip (``-1``: none);
             training items: ``-1``.
@@ -333,7 +392,26 @@ def _video_seed(seed: int, epoch: int, name: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(epoch), zlib.crc32(name.encode())])
 
 
-def _common_shape(metas: Sequence[VideoMeta], cache_dir: str | os.PathLike) -> tuple[int, int, int, int] | None:
+def _common_shape(
+    metas: Sequence[VideoMeta], cache_dir: str | os.PathLike, clip: ClipSettings | None
+) -> tuple[int, int, int, int] | None:
+    """The tubes' ``(C, T, S, S)``; checks that a crop cache has clip settings and a tube
+    cache none."""
+    kinds = {m.kind for m in metas}
+    if kinds == {"crops"}:
+        if clip is None:
+            raise EngineError(f"the feature cache at {cache_dir} holds track crops: say which clips to pool from it "
+                              "(ClipSettings: T and the pooler; `hiar train` takes them from the profile)")  # fmt: skip
+        channels = {m.channels for m in metas}
+        if len(channels) > 1:
+            raise CacheError(f"the feature cache at {cache_dir} mixes channel counts {sorted(channels)}")  # type: ignore[type-var]
+        s = clip.pooler.output_size
+        return (int(next(iter(channels))), clip.clip_len, s, s)  # type: ignore[arg-type]
+    if "crops" in kinds:
+        raise CacheError(f"the feature cache at {cache_dir} mixes crops and tubes")
+    if clip is not None:
+        raise EngineError(f"the feature cache at {cache_dir} holds tubes pooled at extraction (T and the pooler fixed "
+                          "there); clip settings apply to a cache of track crops only")  # fmt: skip
     shapes = {m.tube_shape for m in metas if m.tube_shape is not None}
     if len(shapes) > 1:
         raise CacheError(f"the feature cache at {cache_dir} mixes tube shapes {sorted(shapes)}; one cache must hold one shape")
@@ -370,6 +448,9 @@ class TrainTubes(_CachedVideos):
             action; needs a cache with per-track ground truth, i.e. the synthetic
             benchmark). With ``"actors"``, clips without an actor track are never drawn
             and videos without any are skipped.
+        clip: for a cache of track crops, the clips to pool (``T`` and the pooler); a
+            fresh one is drawn each epoch, uniformly over the starts whose clip holds a
+            track (an actor track). ``None`` for a cache of tubes.
 
     Raises:
         EngineError: ``names`` is empty, no named video has a track (an actor track),
@@ -384,6 +465,7 @@ class TrainTubes(_CachedVideos):
         seed: int = 0,
         progress: bool = False,
         instances: TrainInstances = "all",
+        clip: ClipSettings | None = None,
     ) -> None:
         if instances not in ("all", "actors"):
             raise EngineError(f"training instances must be 'all' (every track, the paper) or 'actors', got {instances!r}")
@@ -408,15 +490,40 @@ class TrainTubes(_CachedVideos):
         if not self.videos:
             what = "an actor track" if instances == "actors" else "a track"
             raise EngineError(f"none of the {len(metas)} training videos has {what} in the feature cache at {cache_dir}")
-        self.tube_shape = _common_shape(self.videos, cache_dir)
+        self.clip = clip
+        self.tube_shape = _common_shape(self.videos, cache_dir, clip)
         self.seed = int(seed)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
+    def _draw_crops(self, meta: VideoMeta) -> VideoInstances:
+        """A random clip of a crop cache's video with a track (an actor track) in it."""
+        assert self.clip is not None
+        payload = _load_mmap(meta.path)
+        t = self.clip.clip_len
+        rng = _video_seed(self.seed, self.epoch, meta.name)
+        for start in rng.permutation(window_starts(meta.num_frames, t, meta.stride)).tolist():
+            if not window_tracks(payload, start, t).numel():
+                continue
+            clip = crop_window(payload, start, t, self.clip.pooler)
+            tubes, track_ids = clip["tubes"], clip["track_ids"]
+            if self.instances == "actors":
+                keep = clip["person_labels"] == meta.label
+                tubes, track_ids = tubes[keep], track_ids[keep]
+            if tubes.shape[0]:
+                k = tubes.shape[0]
+                labels = torch.full((k,), meta.label, dtype=torch.int64)
+                return VideoInstances(meta.name, meta.label, tubes, labels, int(start), track_ids.clone())
+        # Only a clip too long for the video, which then sees one phase, can miss every track.
+        empty = torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
+        return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), -1, torch.zeros(0, dtype=torch.int64))
+
     def __getitem__(self, index: int) -> VideoInstances:
         meta = self.videos[index]
+        if meta.kind == "crops":
+            return self._draw_crops(meta)
         counts = meta.actors if self.instances == "actors" else meta.tracks
         choices = [j for j, k in enumerate(counts) if k > 0]  # type: ignore[arg-type]
         clip_index = choices[int(_video_seed(self.seed, self.epoch, meta.name).integers(len(choices)))]
@@ -444,6 +551,8 @@ class TestTubes(_CachedVideos):
         names: the test videos.
         rule: ``"score"`` (most confident track, NTU RGB+D) or ``"area"`` (largest box,
             N-UCLA); see :func:`hiar_lib.pool.select_test_instance`.
+        clip: for a cache of track crops, ``T`` and the pooler of the centred clip that is
+            pooled; ``None`` for a cache of tubes.
 
     Attributes:
         no_track: names of the videos whose clip has no track (they yield K = 0).
@@ -456,7 +565,12 @@ class TestTubes(_CachedVideos):
     __test__ = False  # not a pytest class, despite the name
 
     def __init__(
-        self, cache_dir: str | os.PathLike, names: Sequence[str], rule: TestRule = "score", progress: bool = False
+        self,
+        cache_dir: str | os.PathLike,
+        names: Sequence[str],
+        rule: TestRule = "score",
+        progress: bool = False,
+        clip: ClipSettings | None = None,
     ) -> None:
         if rule not in ("score", "area"):
             raise EngineError(f"test instance rule must be 'score' (most confident track) or 'area' (largest box), got {rule!r}")
@@ -465,18 +579,36 @@ class TestTubes(_CachedVideos):
         self.cache_dir = Path(cache_dir)
         self.videos: list[VideoMeta] = scan_cache(cache_dir, names, progress=progress)
         self.rule: TestRule = rule
-        self.tube_shape = _common_shape(self.videos, cache_dir)
-        self.no_track: list[str] = [m.name for m in self.videos if not (m.tracks and m.tracks[0] > 0)]
+        self.clip = clip
+        self.tube_shape = _common_shape(self.videos, cache_dir, clip)
+        self.no_track: list[str] = [m.name for m in self.videos if not self._has_track(m)]
+
+    def _start(self, meta: VideoMeta) -> int:
+        assert self.clip is not None
+        return sample_clip_start(meta.num_frames, self.clip.clip_len, meta.stride, "center")
+
+    def _has_track(self, meta: VideoMeta) -> bool:
+        if meta.kind == "crops":
+            assert self.clip is not None
+            return bool(window_tracks(_load_mmap(meta.path), self._start(meta), self.clip.clip_len).numel())
+        return bool(meta.tracks and meta.tracks[0] > 0)
+
+    def _clip(self, meta: VideoMeta) -> dict[str, Any]:
+        """The evaluated clip: the first cached one, or a crop cache's centred clip."""
+        if meta.kind == "crops":
+            assert self.clip is not None
+            return crop_window(_load_mmap(meta.path), self._start(meta), self.clip.clip_len, self.clip.pooler)
+        return _load_mmap(meta.path)["clips"][0]
 
     def __getitem__(self, index: int) -> VideoInstances:
         meta = self.videos[index]
         empty = torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
         if not meta.tracks:
             return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), -1, torch.zeros(0, dtype=torch.int64))
-        clip = _load_mmap(meta.path)["clips"][0]
+        clip = self._clip(meta)
         person = clip.get("person_labels")
         person = person.clone() if isinstance(person, Tensor) else None
-        row = select_test_instance(clip["scores"], clip["areas"], self.rule) if meta.tracks[0] > 0 else -1
+        row = select_test_instance(clip["scores"], clip["areas"], self.rule) if clip["tubes"].shape[0] > 0 else -1
         if row < 0:
             return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), 0, torch.zeros(0, dtype=torch.int64), -1, person)
         return VideoInstances(
@@ -501,9 +633,9 @@ class TestTubes(_CachedVideos):
         meta = self.videos[index]
         if meta.actors is None:
             return None
-        if not meta.actors or meta.actors[0] == 0:  # no track, or none follows an actor
+        if not meta.actors or (meta.kind == "tubes" and meta.actors[0] == 0):  # no track, or none follows an actor
             return torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
-        clip = _load_mmap(meta.path)["clips"][0]
+        clip = self._clip(meta)
         return clip["tubes"][clip["person_labels"] == meta.label].float()
 
 

@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from hiar_lib.engine.compat import check_head_matches_cache
-from hiar_lib.engine.data import EngineError, TestRule, TestTubes, collate_instances, split_names
+from hiar_lib.engine.data import ClipSettings, EngineError, TestRule, TestTubes, collate_instances, split_names
 from hiar_lib.engine.train import load_checkpoint
 from hiar_lib.models import TAHNet, TAHNetConfig
 
@@ -146,7 +146,8 @@ def evaluate_head(
         test_names = split_names(cache_dir, "test")
     model, ckpt = load_head(checkpoint, device)
     check_head_matches_cache(ckpt, checkpoint, cache_dir)
-    dataset = TestTubes(cache_dir, list(test_names), rule=rule)
+    clip = ckpt["config"].get("clip")
+    dataset = TestTubes(cache_dir, list(test_names), rule=rule, clip=ClipSettings(**clip) if clip else None)
     if dataset.tube_shape is not None and tuple(dataset.tube_shape) != model.expected_input_shape:
         raise EngineError(
             f"the head in {checkpoint} takes tubes {model.expected_input_shape} but the cache at {cache_dir} holds "

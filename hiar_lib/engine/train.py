@@ -55,6 +55,7 @@ from tqdm.auto import tqdm
 
 from hiar_lib.engine.compat import check_head_matches_cache, trained_on
 from hiar_lib.engine.data import (
+    ClipSettings,
     EngineError,
     InstanceBatch,
     TrainInstances,
@@ -121,6 +122,9 @@ class TrainConfig:
             from; its classifier is dropped when the class counts differ (fine-tuning
             NTU -> N-UCLA, Section 4.2). Ignored when resuming.
         log_every: write a log line (and update the progress bar) every this many iterations.
+        clip: for a cache of track crops, the clips pooled from it (``T`` and the
+            pooler: :class:`~hiar_lib.engine.data.ClipSettings`, or its dict); ``None`` for
+            a cache of tubes, whose clips were pooled at extraction.
     """
 
     head: str = "tahnet_v1"
@@ -141,8 +145,11 @@ class TrainConfig:
     num_workers: int = 0
     init_from: str | None = None
     log_every: int = 10
+    clip: ClipSettings | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.clip, dict):
+            self.clip = ClipSettings(**self.clip)
         self.milestones = tuple(int(m) for m in self.milestones)
         self.head_options = dict(self.head_options)
         if self.init_from is not None:
@@ -172,6 +179,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (tuples become lists)."""
         d = dataclasses.asdict(self)
+        d["clip"] = self.clip.to_dict() if self.clip is not None else None
         d["milestones"] = list(self.milestones)
         d["head_options"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.head_options.items()}
         return d
@@ -428,7 +436,7 @@ def _train(
     per_rank = config.batch_size // info.world_size
     if train_names is None:
         train_names = split_names(cache_dir, "train")
-    dataset = TrainTubes(cache_dir, list(train_names), seed=config.seed, instances=config.instances)
+    dataset = TrainTubes(cache_dir, list(train_names), seed=config.seed, instances=config.instances, clip=config.clip)
     num_classes = config.num_classes or num_classes_of_cache(cache_dir)
     labels = dataset.labels
     if max(labels) >= num_classes or min(labels) < 0:

@@ -31,7 +31,12 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
 from hiar_lib.profiles import get_profile
 
-__all__ = ["TEST_RULES", "default_run_dir", "evaluate_checkpoints", "test_rule", "train_heads"]
+__all__ = ["CLIP_FIELDS", "TEST_RULES", "clip_name", "clip_settings", "default_run_dir", "evaluate_checkpoints", "test_rule",
+           "train_heads"]  # fmt: skip
+
+CLIP_FIELDS: tuple[str, ...] = ("clip_len", "box", "levels", "output_size", "combine", "absent")
+"""What a head may choose of the clips it pools from a cache of track crops: ``T`` and
+the :class:`~hiar_lib.pool_config.PoolerConfig` fields."""
 
 TEST_RULES: tuple[str, ...] = ("auto", "score", "area")
 
@@ -43,9 +48,57 @@ def test_rule(rule: str, dataset: str | None) -> str:
     return ("area" if dataset == "nucla" else "score") if rule == "auto" else rule
 
 
-def default_run_dir(cache: str | os.PathLike, protocol: str, head: str, profile: str) -> Path:
-    """``cache/runs/<cache folder>_<protocol>_<head>_<profile>``, with unsafe characters replaced."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{Path(cache).name}_{protocol}_{head}_{profile}").strip("-")
+def clip_settings(config: dict[str, Any], profile: str, fields: dict[str, Any] | None = None) -> Any:
+    """The clips a head pools from a cache of track crops: the profile's ``clip_len`` and
+    pooler, with ``fields`` (:data:`CLIP_FIELDS`) changed; ``None`` for a cache of tubes.
+
+    Args:
+        config: the cache's extraction settings (``cache.json``'s ``config``).
+
+    Raises:
+        HiarError: clip fields for a cache of tubes, an unknown field or value, a level the
+            cache did not keep, a clip longer than it kept crops for.
+    """
+    from dataclasses import replace
+
+    from hiar_lib.engine.data import ClipSettings
+
+    fields = {k: v for k, v in (fields or {}).items() if v is not None}
+    if config.get("kind", "tubes") != "crops":
+        if fields:
+            raise HiarError(f"{', '.join(sorted(fields))}: this cache holds tubes pooled at extraction, whose clip length "
+                            "and pooler were fixed there; they are chosen per head for a cache of track crops only")  # fmt: skip
+        return None
+    unknown = sorted(set(fields) - set(CLIP_FIELDS))
+    if unknown:
+        raise HiarError(f"unknown clip settings {', '.join(unknown)}; expected some of {', '.join(CLIP_FIELDS)}")
+    extraction = get_profile(profile).extraction
+    clip_len = int(fields.pop("clip_len", extraction.clip_len))
+    try:
+        pooler = replace(extraction.pooler, **fields)
+    except ValueError as e:
+        raise HiarError(str(e)) from None
+    kept = list(config.get("levels") or [])
+    missing = [lv for lv in pooler.levels if lv not in kept]
+    if missing:
+        raise HiarError(f"the cache kept levels {', '.join(kept)}; it cannot pool {', '.join(missing)}")
+    if clip_len > int(config.get("max_clip_len", 0)):
+        raise HiarError(f"the cache kept crops for clips of up to {config.get('max_clip_len')} frames, not {clip_len}")
+    return ClipSettings(clip_len, pooler)
+
+
+def clip_name(clip: Any) -> str:
+    """A short readable name of :class:`~hiar_lib.engine.data.ClipSettings` (``"T8_outermost_P2P3_S14_mean"``)."""
+    p = clip.pooler
+    return f"T{clip.clip_len}_{p.box}_{''.join(p.levels)}_S{p.output_size}_{p.combine}" + ("_zero" if p.absent == "zero" else "")
+
+
+def default_run_dir(cache: str | os.PathLike, protocol: str, head: str, profile: str, clip: Any = None) -> Path:
+    """``cache/runs/<cache folder>_<protocol>_<head>_<profile>[_<clip>]``, with unsafe
+    characters replaced; ``<clip>`` (:func:`clip_name`) for a cache of track crops, so
+    that heads trained on other clips of one cache never share a folder."""
+    tail = f"_{clip_name(clip)}" if clip is not None else ""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{Path(cache).name}_{protocol}_{head}_{profile}{tail}").strip("-")
     return Path("cache/runs") / name
 
 
@@ -59,6 +112,7 @@ def _evaluation_record(kind: str, info: Any, rule: str, runs: list[dict[str, Any
         "protocol": info.protocol,
         "cache": str(info.path),
         "cache_key": info.key,
+        "extraction": info.config,
         "classes": cache_classes(info.path),
         "rule": rule,
         **parameters,
@@ -76,6 +130,7 @@ def train_heads(
     profile: str = "quick",
     seeds: Sequence[int] = (0,),
     rule: str = "auto",
+    clip: dict[str, Any] | None = None,
     out: str | os.PathLike | None = None,
     results: str | os.PathLike | None = None,
     device: str = "cpu",
@@ -94,6 +149,9 @@ def train_heads(
         profile: the training budget (:meth:`hiar_lib.profiles.Profile.head_config`).
         seeds: one run per seed.
         rule: the test instance, ``auto`` | ``score`` | ``area`` (:func:`test_rule`).
+        clip: for a cache of track crops, the clips the heads pool, as
+            :data:`CLIP_FIELDS` changed from the profile's (``{"box": "basic"}``,
+            ``{"levels": ("P4",)}``, ``{"clip_len": 16}``); :func:`clip_settings`.
         out: run folder (default :func:`default_run_dir`); checkpoints go to ``OUT/seed<N>/``
             and the record to ``OUT/results.json``.
         results: also write the record here.
@@ -123,10 +181,11 @@ def train_heads(
     started = time.perf_counter()
     info = check_protocol(cache, protocol)
     rule = test_rule(rule, info.dataset)
-    fields = {"head": head, "device": device, "num_workers": num_workers, **overrides}
+    clips = clip_settings(info.config, profile, clip)
+    fields = {"head": head, "device": device, "num_workers": num_workers, "clip": clips, **overrides}
     budget = get_profile(profile)
     base = budget.head_config(info.dataset or "synthetic", **fields)
-    out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile)
+    out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile, clips)
     train_names = split_names(cache, "train")
     test_names = split_names(cache, "test")
     dist_info = init_distributed(device)

@@ -1,0 +1,145 @@
+"""Track crops: a clip pooled from them equals pooling the detector's whole levels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hiar_lib.crops import CropError, crop_window, extract_crops, ground_truth_iou, person_labels_from_iou, window_starts
+from hiar_lib.data.synthetic import index_synthetic
+from hiar_lib.data.synthetic_annotation import load_annotation
+from hiar_lib.data.video import read_clip
+from hiar_lib.detection.build import build_detector
+from hiar_lib.detection.inference import detect_frames
+from hiar_lib.detection.outputs import FeaturePyramid
+from hiar_lib.features import track_person_labels
+from hiar_lib.pool import pool_action_regions
+from hiar_lib.pool_config import PoolerConfig
+from hiar_lib.track_config import TrackerConfig
+
+LEVELS = ("P2", "P3", "P4", "P5")
+STRIDE = 2
+
+
+@pytest.fixture(scope="module")
+def video(synthetic_tiny: Path):
+    """One synthetic clip with a distractor: its crop payload and, for reference, every
+    frame's detections and FPN maps from the same detector."""
+    index = index_synthetic(synthetic_tiny)
+    sample = next(s for s in index.samples if "distractor" in load_annotation(synthetic_tiny, s.name).roles)
+    gt = load_annotation(synthetic_tiny, sample.name)
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    payload = extract_crops(model, sample.path, stride=STRIDE, levels=LEVELS, max_clip_len=6, tracker=TrackerConfig(),
+                            ground_truth=gt)  # fmt: skip
+    clip = read_clip(sample.path, clip_len=gt.num_frames, stride=1, start=0)
+    det = detect_frames(model, clip.frames, features_device="cpu")
+    return payload, det, gt
+
+
+def reference(payload, det, start: int, clip_len: int, cfg: PoolerConfig) -> torch.Tensor:
+    """The clip's tubes pooled from the whole levels (rounded to half precision as the
+    crops are), with the tracks the payload's phase holds."""
+    phase = payload["phases"][start % STRIDE]
+    r = start // STRIDE + torch.arange(clip_len)
+    f = phase["frames"].shape[0]
+    valid = r < f
+    rc = r.clamp(max=f - 1)
+    present = phase["present"][:, rc] & valid[None]
+    keep = present.any(dim=1)
+    feats = det.features
+    rows = phase["frames"][rc]
+    maps = {k: v[rows].to(torch.float16).float() for k, v in feats.maps.items()}
+    pyramid = FeaturePyramid(maps, feats.strides, feats.scale, feats.original_size, feats.image_size, feats.padded_size)
+    boxes = phase["boxes"][keep][:, rc]  # source pixels = frame pixels (no resize here)
+    return pool_action_regions(pyramid, boxes, present[keep], cfg, frame_valid=valid)
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        PoolerConfig(),  # the paper's: outermost over P2 + P3, 14 x 14, eq. 7
+        PoolerConfig(box="basic", output_size=7),
+        PoolerConfig(absent="zero", levels=("P4",), output_size=28),
+        PoolerConfig(levels=LEVELS, combine="assign"),
+        PoolerConfig(box="basic", levels=("P3", "P5"), combine="max"),
+    ],
+    ids=["paper", "basic-7", "zero-P4-28", "assign", "basic-max"],
+)
+def test_a_clip_pooled_from_crops_equals_pooling_the_whole_levels(video, cfg: PoolerConfig) -> None:
+    payload, det, _ = video
+    starts = [0, 1, 3, 10]  # both phases; the last runs past the video's end (padding)
+    compared = 0
+    for start in starts:
+        got = crop_window(payload, start, 4, cfg)
+        want = reference(payload, det, start, 4, cfg)
+        assert got["tubes"].shape == want.shape
+        torch.testing.assert_close(got["tubes"], want, atol=1e-4, rtol=1e-4)
+        compared += int((want != 0).any(dim=(1, 3, 4)).sum())
+    assert compared > 0  # tracks were there and pooled
+    padded = crop_window(payload, 10, 4, cfg)
+    assert padded["frame_indices"].tolist()[-1] == -1 and (padded["tubes"][:, :, -1] == 0).all()
+
+
+def test_a_clip_holds_the_tracks_present_in_it_with_their_boxes_scores_and_people(video) -> None:
+    payload, det, gt = video
+    for start in (0, 3, 5):
+        clip = crop_window(payload, start, 4, PoolerConfig(output_size=7))
+        phase = payload["phases"][start % STRIDE]
+        assert clip["frame_indices"].tolist() == [start + STRIDE * i for i in range(4)]
+        assert clip["present"].any(dim=1).all() and len(clip["track_ids"]) == clip["tubes"].shape[0]
+        for k, tid in enumerate(clip["track_ids"].tolist()):
+            row = phase["track_ids"].tolist().index(tid)
+            for t in torch.nonzero(clip["present"][k]).flatten().tolist():
+                frame = clip["frame_indices"][t].item()
+                # The track's box in that frame is one of the frame's detections.
+                assert (det.instances[frame].boxes - clip["boxes"][k, t]).abs().amax(dim=1).min() < 1e-3
+                assert phase["present"][row, frame // STRIDE]
+        want = track_person_labels(clip["boxes"], clip["present"], clip["frame_indices"], gt)
+        assert clip["person_labels"].tolist() == want.tolist()
+
+
+def test_tracks_on_the_peoples_true_boxes_get_their_labels_from_the_stored_ious(synthetic_tiny: Path) -> None:
+    index = index_synthetic(synthetic_tiny)
+    sample = next(s for s in index.samples if "distractor" in load_annotation(synthetic_tiny, s.name).roles)
+    gt = load_annotation(synthetic_tiny, sample.name)
+    boxes = torch.from_numpy(gt.boxes).permute(1, 0, 2).float()  # (P, T, 4): one track per person
+    present = torch.from_numpy(gt.present).T.clone()
+    shifted = boxes[:1].clone()
+    shifted[..., [0, 2]] += (shifted[..., 2] - shifted[..., 0])[..., None]  # beside person 0: follows nobody
+    boxes, present = torch.cat([boxes, shifted]), torch.cat([present, present[:1]])
+    frames = torch.arange(gt.num_frames)
+    iou = ground_truth_iou(boxes, present, frames, gt)
+    labels = person_labels_from_iou(iou, present, torch.as_tensor(gt.person_labels))
+    assert labels.tolist() == [int(x) for x in gt.person_labels] + [-2]
+    assert -1 in labels.tolist() and labels.tolist() == track_person_labels(boxes, present, frames, gt).tolist()
+
+
+def test_the_crops_cover_only_what_a_clip_can_reach(video) -> None:
+    payload, det, _ = video
+    full = sum(v[0].numel() for v in det.features.maps.values())  # one frame, every level
+    stored = sum(c.numel() for ph in payload["phases"] for cs in ph["crops"].values() for c in cs)
+    frames_tracked = sum(int((ph["rows"][:, 1] - ph["rows"][:, 0]).sum()) for ph in payload["phases"])
+    assert frames_tracked > 0 and stored < full * frames_tracked  # smaller than whole levels per track-frame
+    for ph in payload["phases"]:
+        for j in range(len(ph["track_ids"])):
+            on = torch.nonzero(ph["present"][j]).flatten()
+            r0, r1 = ph["rows"][j].tolist()
+            assert r0 == max(int(on.min()) - 5, 0) and r1 == min(int(on.max()) + 6, len(ph["frames"]))
+
+
+def test_clips_the_crops_cannot_give_are_refused(video) -> None:
+    payload, _, _ = video
+    with pytest.raises(CropError, match="up to 6 frames, not 8"):
+        crop_window(payload, 0, 8, PoolerConfig())
+    small = {**payload, "phases": [{**ph, "crops": {"0": ph["crops"]["0"]}} for ph in payload["phases"]]}
+    with pytest.raises(CropError, match="kept levels P2, not P3"):
+        crop_window(small, 0, 4, PoolerConfig())
+
+
+def test_window_starts_are_every_start_inside_the_video() -> None:
+    assert window_starts(16, 4, 2).tolist() == list(range(10))  # span 7: starts 0..9
+    assert window_starts(5, 4, 2).tolist() == [0]  # shorter than the span: padded
+    assert np.array_equal(window_starts(7, 4, 2), [0])
