@@ -118,7 +118,7 @@ def track_crops(
             xa, xb = _cells(x1, x2, st, int(fmap.shape[3]))
             ya, yb = _cells(y1, y2, st, int(fmap.shape[2]))
             origins[key][j] = torch.tensor([xa, ya])
-            crops[key].append(fmap[idx[r0:r1], :, ya:yb, xa:xb].to(torch.float16).clone())
+            crops[key].append(fmap[idx[r0:r1], :, ya:yb, xa:xb].to(torch.float16))  # indexing copies: no view of the whole map is kept
     return crop_rows, origins, crops
 
 
