@@ -53,6 +53,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from hiar_lib.crops import crop_window, person_labels_from_iou, window_starts, window_tracks
+from hiar_lib.engine.clip_memo import CLIP_MEMO, clip_memo_key
 from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
 from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.data.video import sample_clip_start
@@ -251,6 +252,16 @@ def _load_mmap(path: Path) -> dict[str, Any]:
     if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
         raise CacheError(f"{path} is not a hiar feature cache file (format {FORMAT_VERSION})")
     return d
+
+
+def _pooled_clip(path: Path, start: int, clip: ClipSettings, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`~hiar_lib.crops.crop_window` of a crop cache's file, through the process's
+    :data:`~hiar_lib.engine.clip_memo.CLIP_MEMO` (its tensors are shared: read only)."""
+
+    def pool() -> dict[str, Any]:
+        return crop_window(payload if payload is not None else _load_mmap(path), start, clip.clip_len, clip.pooler)
+
+    return CLIP_MEMO.get(clip_memo_key(path, start, clip.clip_len, clip.pooler), pool)
 
 
 def _crops_meta(path: Path, d: dict[str, Any]) -> VideoMeta:
@@ -507,7 +518,7 @@ class TrainTubes(_CachedVideos):
         for start in rng.permutation(window_starts(meta.num_frames, t, meta.stride)).tolist():
             if not window_tracks(payload, start, t).numel():
                 continue
-            clip = crop_window(payload, start, t, self.clip.pooler)
+            clip = _pooled_clip(meta.path, start, self.clip, payload)
             tubes, track_ids = clip["tubes"], clip["track_ids"]
             if self.instances == "actors":
                 keep = clip["person_labels"] == meta.label
@@ -597,7 +608,7 @@ class TestTubes(_CachedVideos):
         """The evaluated clip: the first cached one, or a crop cache's centred clip."""
         if meta.kind == "crops":
             assert self.clip is not None
-            return crop_window(_load_mmap(meta.path), self._start(meta), self.clip.clip_len, self.clip.pooler)
+            return _pooled_clip(meta.path, self._start(meta), self.clip)
         return _load_mmap(meta.path)["clips"][0]
 
     def __getitem__(self, index: int) -> VideoInstances:
