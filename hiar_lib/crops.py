@@ -53,13 +53,14 @@ import torch
 from torch import Tensor
 
 from hiar_lib.errors import HiarError
+from hiar_lib.person_labels import ground_truth_iou, person_labels_from_iou
 from hiar_lib.pool import outermost_boxes, pooled_regions, roi_align_levels, track_boxes
 from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track import track_instances
 from hiar_lib.track_config import TrackerConfig
 from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
-__all__ = ["CropError", "crop_window", "extract_crops", "ground_truth_iou", "person_labels_from_iou", "phase_tracks", "track_crops", "window_starts", "window_tracks"]
+__all__ = ["CropError", "crop_window", "extract_crops", "phase_tracks", "track_crops", "window_starts", "window_tracks"]
 
 
 class CropError(HiarError):
@@ -139,28 +140,6 @@ def phase_tracks(
     return torch.as_tensor(tracks.track_ids, dtype=torch.int64), b, present, s
 
 
-def ground_truth_iou(boxes: Tensor, present: Tensor, frames: Tensor, gt) -> Tensor:
-    """``(K, F, P)`` float16: each track's IoU with each ground-truth person per frame
-    (``0`` where the track or the person is absent).
-
-    Args:
-        boxes: ``(K, F, 4)`` source pixels; ``present`` ``(K, F)``; ``frames`` ``(F,)``.
-        gt: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation`.
-    """
-    from torchvision.ops import box_iou
-
-    k, f = present.shape
-    p = len(gt.track_ids)
-    out = torch.zeros(k, f, p)
-    for t, fr in enumerate(frames.tolist()):
-        rows = torch.nonzero(present[:, t]).flatten()
-        cols = np.flatnonzero(gt.present[fr]) if 0 <= fr < gt.num_frames else np.zeros(0, dtype=np.int64)
-        if rows.numel() and cols.size:
-            iou = box_iou(boxes[rows, t], torch.from_numpy(gt.boxes[fr, cols]).float())
-            out[rows[:, None], t, torch.from_numpy(cols)[None, :]] = iou
-    return out.to(torch.float16)
-
-
 def extract_crops(
     model: torch.nn.Module,
     path,
@@ -218,7 +197,7 @@ def extract_crops(
         frames = torch.as_tensor(rows, dtype=torch.int64)
         phases.append({
             "frames": frames, "track_ids": ids, "present": present, "boxes": src, "scores": sc,
-            "gt_iou": ground_truth_iou(src, present, frames, ground_truth) if ground_truth is not None else None,
+            "gt_iou": ground_truth_iou(src, present, frames, ground_truth).to(torch.float16) if ground_truth is not None else None,
             "rows": crop_rows, "origins": origins, "crops": crops,
         })  # fmt: skip
     keys = [FPN_LEVEL_KEYS[lv] for lv in levels]
@@ -240,21 +219,6 @@ def window_starts(num_frames: int, clip_len: int, stride: int) -> np.ndarray:
     (``[0]`` when the video is shorter than the clip's span, which is then padded)."""
     span = (clip_len - 1) * stride + 1
     return np.arange(max(num_frames - span, 0) + 1, dtype=np.int64)
-
-
-def person_labels_from_iou(gt_iou: Tensor, present: Tensor, person_labels: Tensor) -> Tensor:
-    """:func:`hiar_lib.features.track_person_labels` from stored IoUs: the person whose
-    IoU, averaged over the frames where the track is present, is highest and >= 0.5."""
-    k = present.shape[0]
-    labels = torch.full((k,), -2, dtype=torch.int64)
-    if k == 0 or gt_iou.shape[-1] == 0:
-        return labels
-    count = present.sum(dim=1).clamp(min=1).float()
-    mean = (gt_iou.float() * present[..., None]).sum(dim=1) / count[:, None]
-    best, who = mean.max(dim=1)
-    ok = best >= 0.5
-    labels[ok] = person_labels[who[ok]]
-    return labels
 
 
 def _window(payload: dict[str, Any], start: int, clip_len: int) -> tuple[dict[str, Any], Tensor, Tensor, Tensor, Tensor, Tensor]:

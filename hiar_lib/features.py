@@ -51,6 +51,7 @@ from hiar_lib.data.index import Sample
 from hiar_lib.data.video import probe_video, read_clip, sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.fileio import atomic_torch_save, atomic_write
+from hiar_lib.person_labels import track_person_labels
 from hiar_lib.pool_config import CACHE_KINDS, PoolerConfig
 from hiar_lib.track_config import TrackerConfig
 
@@ -70,7 +71,6 @@ __all__ = [
     "save_cached_video",
     "settings_differences",
     "shown_names",
-    "track_person_labels",
 ]
 
 FORMAT_VERSION = 2
@@ -357,51 +357,6 @@ def detector_identity(model: torch.nn.Module) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return f"{info.preset}:{h.hexdigest()[:12]}"
-
-
-def _iou_matrix(a: Tensor, b: Tensor) -> Tensor:
-    from torchvision.ops import box_iou
-
-    return box_iou(a, b) if a.numel() and b.numel() else torch.zeros(a.shape[0], b.shape[0])
-
-
-def track_person_labels(track_boxes: Tensor, present: Tensor, frame_indices: Tensor, gt) -> Tensor:
-    """The ground-truth label of the person each track follows.
-
-    A track follows the person whose box it overlaps most, IoU averaged over the frames
-    where the track is present (a frame where the person is absent counts 0), when that
-    mean is at least 0.5.
-
-    Args:
-        track_boxes: ``(K, T, 4)`` per-frame boxes in source pixels (NaN in gaps).
-        present: ``(K, T)`` bool.
-        frame_indices: ``(T,)`` source frame of each clip frame (``-1``: padding).
-        gt: the clip's :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation`.
-
-    Returns:
-        ``(K,)`` int64: the person's label (``-1`` for a distractor), ``-2`` for a track
-        that follows nobody.
-    """
-    k = track_boxes.shape[0]
-    labels = torch.full((k,), -2, dtype=torch.int64)
-    p = len(gt.track_ids)
-    if k == 0 or p == 0:
-        return labels
-    total = torch.zeros(k, p)
-    count = present.sum(dim=1).clamp(min=1).float()
-    for t, f in enumerate(frame_indices.tolist()):
-        if f < 0 or f >= gt.num_frames:
-            continue
-        rows = torch.nonzero(present[:, t]).flatten()
-        cols = np.flatnonzero(gt.present[f])
-        if rows.numel() and cols.size:
-            iou = _iou_matrix(track_boxes[rows, t], torch.from_numpy(gt.boxes[f, cols]))
-            total[rows[:, None], torch.from_numpy(cols)[None, :]] += iou
-    mean = total / count[:, None]
-    best, who = mean.max(dim=1)
-    ok = best >= 0.5
-    labels[ok] = torch.from_numpy(gt.person_labels)[who[ok]]
-    return labels
 
 
 def extract_video(

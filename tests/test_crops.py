@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from hiar_lib.crops import CropError, crop_window, extract_crops, ground_truth_iou, person_labels_from_iou, window_starts
+from hiar_lib.crops import CropError, crop_window, extract_crops, window_starts
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import read_clip
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.detection.outputs import FeaturePyramid
-from hiar_lib.features import track_person_labels
+from hiar_lib.person_labels import track_person_labels
 from hiar_lib.pool import pool_action_regions
 from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track_config import TrackerConfig
@@ -99,22 +99,6 @@ def test_a_clip_holds_the_tracks_present_in_it_with_their_boxes_scores_and_peopl
                 assert phase["present"][row, frame // STRIDE]
         want = track_person_labels(clip["boxes"], clip["present"], clip["frame_indices"], gt)
         assert clip["person_labels"].tolist() == want.tolist()
-
-
-def test_tracks_on_the_peoples_true_boxes_get_their_labels_from_the_stored_ious(synthetic_tiny: Path) -> None:
-    index = index_synthetic(synthetic_tiny)
-    sample = next(s for s in index.samples if "distractor" in load_annotation(synthetic_tiny, s.name).roles)
-    gt = load_annotation(synthetic_tiny, sample.name)
-    boxes = torch.from_numpy(gt.boxes).permute(1, 0, 2).float()  # (P, T, 4): one track per person
-    present = torch.from_numpy(gt.present).T.clone()
-    shifted = boxes[:1].clone()
-    shifted[..., [0, 2]] += (shifted[..., 2] - shifted[..., 0])[..., None]  # beside person 0: follows nobody
-    boxes, present = torch.cat([boxes, shifted]), torch.cat([present, present[:1]])
-    frames = torch.arange(gt.num_frames)
-    iou = ground_truth_iou(boxes, present, frames, gt)
-    labels = person_labels_from_iou(iou, present, torch.as_tensor(gt.person_labels))
-    assert labels.tolist() == [int(x) for x in gt.person_labels] + [-2]
-    assert -1 in labels.tolist() and labels.tolist() == track_person_labels(boxes, present, frames, gt).tolist()
 
 
 def test_the_crops_cover_only_what_a_clip_can_reach(video) -> None:

@@ -30,8 +30,8 @@ from hiar_lib.features import (
     extract_features,
     load_cached_video,
     open_cache,
-    track_person_labels,
 )
+from hiar_lib.person_labels import track_person_labels
 from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track_config import tracker_config
 from hiar_lib.data.synthetic import index_synthetic
@@ -121,23 +121,6 @@ def test_extraction_keeps_the_protocols_splits_the_labels_and_boxes_in_source_pi
                 assert (inside[:, [1, 3]] >= -1).all() and (inside[:, [1, 3]] <= 145).all()
                 assert clip.person_labels.tolist() == track_person_labels(clip.boxes, clip.present, clip.frame_indices, ann).tolist()
     assert tracks > 0
-
-
-def test_a_track_on_a_persons_true_boxes_carries_that_persons_label(synthetic_tiny: Path) -> None:
-    index = index_synthetic(synthetic_tiny)
-    sample = next(s for s in index.samples if "distractor" in load_annotation(synthetic_tiny, s.name).roles)
-    ann = load_annotation(synthetic_tiny, sample.name)
-    boxes = torch.from_numpy(ann.boxes).permute(1, 0, 2).float()  # (P, T, 4)
-    present = torch.from_numpy(ann.present).T.clone()
-    order = list(reversed(range(len(ann.track_ids))))  # tracks in another order than the people
-    shifted = boxes[order[0]].clone()
-    shifted[:, [0, 2]] += (shifted[:, 2] - shifted[:, 0])[:, None]  # beside the person: IoU 0
-    far = torch.cat([boxes[order], shifted[None]])
-    pres = torch.cat([present[order], present[order[0]][None]])
-    frames = torch.arange(ann.num_frames)
-    labels = track_person_labels(far, pres, frames, ann)
-    assert labels.tolist() == [int(ann.person_labels[i]) for i in order] + [-2]
-    assert -1 in labels.tolist() and len({int(x) for x in labels if x >= 0}) >= 1  # actors and a distractor
 
 
 @pytest.mark.slow

@@ -52,13 +52,14 @@ from torch import Tensor
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
-from hiar_lib.crops import crop_window, person_labels_from_iou, window_starts, window_tracks
+from hiar_lib.crops import crop_window, window_starts, window_tracks
 from hiar_lib.engine.clip_memo import CLIP_MEMO, clip_memo_key
 from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
 from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.data.video import sample_clip_start
 from hiar_lib.errors import HiarError
 from hiar_lib.features import FORMAT_VERSION, CacheError, cached_video_path
+from hiar_lib.person_labels import person_labels_from_iou
 from hiar_lib.pool import select_test_instance
 from hiar_lib.pool_config import PoolerConfig
 
