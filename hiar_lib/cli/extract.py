@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hiar_lib.errors import HiarError
 from hiar_lib.pool_config import BOX_MODES, CACHE_KINDS, COMBINES
-from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES, ExtractionSettings
+from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 from hiar_lib.track_config import TRACKER_NAMES
 
 
@@ -66,80 +65,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hiar_lib.data.datasets import index_dataset
-    from hiar_lib.detection.build import build_detector
-    from hiar_lib.experiments.detector import resolve_detector
-    from hiar_lib.features import (
-        ExtractionConfig,
-        cache_dir_for,
-        detector_identity,
-        extract_features,
-    )
-    from hiar_lib.track_config import tracker_config
+    from hiar_lib.experiments.extraction import extract_dataset, extraction_settings
 
-    settings = _settings(args)
-    preset, weights = resolve_detector(args.detector, args.weights, args.random_init)
-    index = index_dataset(args.dataset, args.data, protocol=args.protocol, probe=False, progress=False)
-    splits = index.split(args.protocol)
-    if args.limit is not None:
-        splits = {k: v[: args.limit] for k, v in splits.items()}
-    detector_size = settings.detector_size.get(index.dataset)
-    lo, hi = detector_size or (None, None)
-    model = build_detector(preset, weights=weights, random_init=args.random_init, device=args.device,
-                           score_thresh=settings.score_thresh, min_size=lo, max_size=hi)  # fmt: skip
-    size = tuple(args.size) if args.size else settings.frame_size.get(index.dataset)
-    config = ExtractionConfig(
-        dataset=index.dataset,
-        data_root=str(args.data),
-        protocol=index.get_protocol(args.protocol).name,
-        detector=detector_identity(model),
-        kind=settings.kind,
-        levels=settings.levels,
-        max_clip_len=settings.max_clip_len,
-        pooler=settings.pooler,
-        tracker=tracker_config(settings.tracker),
-        clip_len=settings.clip_len,
-        stride=settings.stride,
-        size=size,
-        pad_to_multiple=args.pad_to_multiple,
-        train_clips=settings.train_clips,
-        seed=args.seed,
-        score_thresh=settings.score_thresh,
-        detector_size=detector_size,
-    )
-    cache = args.cache or cache_dir_for(args.cache_root, config)
-    stats = extract_features(
-        model, splits, config, cache, device=args.device, amp=args.amp,
-        ground_truth_root=args.data if index.dataset == "synthetic" else None, progress=not args.no_progress,
-        classes=index.classes,
+    settings = extraction_settings(
+        args.profile, kind=args.kind, stride=args.stride, levels=args.levels, max_clip_len=args.max_clip_len,
+        score_thresh=args.score_thresh, tracker=args.tracker, clip_len=args.clip_len, train_clips=args.train_clips,
+        box=args.box, output_size=args.output_size, combine=args.combine,
+    )  # fmt: skip
+    cache, stats = extract_dataset(
+        args.dataset, args.data, args.protocol, settings=settings, detector=args.detector, weights=args.weights,
+        random_init=args.random_init, size=tuple(args.size) if args.size else None,
+        pad_to_multiple=args.pad_to_multiple, seed=args.seed, device=args.device, amp=args.amp, limit=args.limit,
+        cache=args.cache, cache_root=args.cache_root, progress=not args.no_progress,
     )  # fmt: skip
     print(f"feature cache {cache}: {stats['done']} videos extracted, {stats['skipped']} already there "
           f"(rank {stats['rank']} of {stats['world']})")  # fmt: skip
     return 0
-
-
-def _settings(args: argparse.Namespace) -> ExtractionSettings:
-    """The profile's extraction settings with the options given on the command line."""
-    from dataclasses import replace
-
-    from hiar_lib.profiles import get_profile
-
-    profile = get_profile(args.profile).extraction
-    crops = (args.kind or profile.kind) == "crops"
-    levels = tuple(args.levels) if args.levels else None
-    given = {"clip_len": args.clip_len, "stride": args.stride, "train_clips": args.train_clips,
-             "score_thresh": args.score_thresh, "tracker": args.tracker, "kind": args.kind,
-             "max_clip_len": args.max_clip_len, "levels": levels if crops else None}  # fmt: skip
-    pooler = {"box": args.box, "levels": None if crops else levels, "output_size": args.output_size,
-              "combine": args.combine}  # fmt: skip
-    if crops and any(v is not None for v in (args.box, args.output_size, args.combine, args.clip_len, args.train_clips)):
-        raise HiarError("--box, --output-size, --combine, --clip-len and --train-clips set the tubes of a 'tubes' cache; "
-                        "a 'crops' cache keeps every choice open (the heads choose with `hiar train`)")  # fmt: skip
-    try:
-        return replace(
-            profile,
-            pooler=replace(profile.pooler, **{k: v for k, v in pooler.items() if v is not None}),
-            **{k: v for k, v in given.items() if v is not None},
-        )
-    except ValueError as e:
-        raise HiarError(str(e)) from None

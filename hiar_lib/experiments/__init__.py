@@ -6,6 +6,9 @@
 - :mod:`hiar_lib.experiments.provenance`: commit, device, versions, seeds, date, wall time.
 - :mod:`hiar_lib.experiments.heads`: TAHNet heads trained over seeds and evaluated
   (:func:`~hiar_lib.experiments.heads.train_heads`, what ``hiar train`` does).
+- :mod:`hiar_lib.experiments.extraction`: a dataset's feature cache from a profile's
+  settings (:func:`~hiar_lib.experiments.extraction.extract_dataset`, what ``hiar
+  extract`` does).
 - :mod:`hiar_lib.experiments.detector`: the synthetic detector trained and scored
   (:func:`~hiar_lib.experiments.detector.train_synthetic_detector`), checkpoints named by
   their content.

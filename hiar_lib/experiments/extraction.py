@@ -1,0 +1,145 @@
+"""A dataset's feature cache made from a profile's settings (what ``hiar extract`` does).
+
+:func:`extraction_settings` is a profile's :class:`~hiar_lib.profiles.ExtractionSettings`
+with some of them changed; :func:`extract_dataset` indexes a dataset, builds the
+detector, runs detection, tracking and the pooler over both splits of a protocol and
+writes the cache (resumable, sharded under ``torchrun``, atomic: see
+:mod:`hiar_lib.features`). Notebooks and the command line call these two.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from hiar_lib.errors import HiarError
+from hiar_lib.profiles import DEFAULT_PROFILE, ExtractionSettings, get_profile
+
+__all__ = ["TUBES_ONLY", "extract_dataset", "extraction_settings"]
+
+TUBES_ONLY = ("box", "output_size", "combine", "clip_len", "train_clips")
+"""Settings that fix the tubes of a ``tubes`` cache; a ``crops`` cache leaves them to the heads."""
+
+
+def extraction_settings(profile: str = DEFAULT_PROFILE, **changes: Any) -> ExtractionSettings:
+    """The ``profile``'s extraction settings with ``changes`` (``None`` values ignored).
+
+    Args:
+        profile: a profile name (:data:`hiar_lib.profiles.PROFILE_NAMES`).
+        changes: fields of :class:`~hiar_lib.profiles.ExtractionSettings` (``kind``,
+            ``stride``, ``levels``, ``max_clip_len``, ``score_thresh``, ``tracker``,
+            ``clip_len``, ``train_clips``) or of its pooler (``box``, ``output_size``,
+            ``combine``; ``levels`` goes to the pooler for a ``tubes`` cache).
+
+    Raises:
+        HiarError: a tubes-only setting (:data:`TUBES_ONLY`) for a ``crops`` cache, or a
+            value the settings refuse.
+    """
+    base = get_profile(profile).extraction
+    given = {k: v for k, v in changes.items() if v is not None}
+    crops = given.get("kind", base.kind) == "crops"
+    if crops and any(k in given for k in TUBES_ONLY):
+        raise HiarError(
+            f"{', '.join(k for k in TUBES_ONLY if k in given)}: settings of the tubes of a 'tubes' cache; a 'crops' "
+            "cache keeps every choice open (the heads choose with `hiar train`)"
+        )
+    pooler_fields = {k: given.pop(k) for k in ("box", "output_size", "combine") if k in given}
+    if not crops and "levels" in given:
+        pooler_fields["levels"] = tuple(given.pop("levels"))
+    elif "levels" in given:
+        given["levels"] = tuple(given["levels"])
+    unknown = sorted(set(given) - set(ExtractionSettings.__dataclass_fields__))
+    if unknown:
+        raise HiarError(f"unknown extraction setting(s): {', '.join(unknown)}")
+    try:
+        return replace(base, pooler=replace(base.pooler, **pooler_fields), **given)
+    except ValueError as e:
+        raise HiarError(str(e)) from None
+
+
+def extract_dataset(
+    dataset: str,
+    data: str | os.PathLike,
+    protocol: str,
+    *,
+    settings: ExtractionSettings | None = None,
+    profile: str = DEFAULT_PROFILE,
+    detector: str = "synthetic",
+    weights: str | os.PathLike | None = None,
+    random_init: bool = False,
+    size: tuple[int, int] | None = None,
+    pad_to_multiple: int | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    amp: bool = False,
+    limit: int | None = None,
+    cache: str | os.PathLike | None = None,
+    cache_root: str | os.PathLike = "cache/features",
+    progress: bool = True,
+) -> tuple[Path, dict[str, Any]]:
+    """Detect, track and pool every video of ``protocol``'s train and test splits.
+
+    Args:
+        dataset: ``"synthetic"``, ``"ntu60"``, ``"nucla"`` or ``"generic"``.
+        data: the dataset's root folder.
+        protocol: the protocol deciding the splits (``"cs"``, ``"cv"``, ``"v12_3"``, ...).
+        settings: the extraction settings (default: ``profile``'s).
+        detector: ``"synthetic"`` (``weights``, default the newest cached checkpoint),
+            ``"paper"`` (the COCO files) or ``"auto"``.
+        random_init: an untrained detector (smoke runs only).
+        size: ``(W, H)`` frames are resized to before detection (default: the settings'
+            size for the dataset, else the frames as they are).
+        limit: only the first ``limit`` videos of each split.
+        cache: exactly this folder (refused if it holds other settings); default
+            ``cache_root/<settings key>``.
+
+    Returns:
+        The cache folder and ``{"done", "skipped", "failed", "rank", "world"}`` of this rank.
+
+    Raises:
+        HiarError: a dataset, protocol, detector or setting that cannot be used, each
+            said in one line.
+    """
+    from hiar_lib.data.datasets import index_dataset
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.experiments.detector import resolve_detector
+    from hiar_lib.features import ExtractionConfig, cache_dir_for, detector_identity, extract_features
+    from hiar_lib.track_config import tracker_config
+
+    settings = settings or extraction_settings(profile)
+    preset, weights = resolve_detector(detector, weights, random_init)
+    index = index_dataset(dataset, data, protocol=protocol, probe=False, progress=False)
+    splits = index.split(protocol)
+    if limit is not None:
+        splits = {k: v[:limit] for k, v in splits.items()}
+    detector_size = settings.detector_size.get(index.dataset)
+    lo, hi = detector_size or (None, None)
+    model = build_detector(preset, weights=weights, random_init=random_init, device=device,
+                           score_thresh=settings.score_thresh, min_size=lo, max_size=hi)  # fmt: skip
+    config = ExtractionConfig(
+        dataset=index.dataset,
+        data_root=str(data),
+        protocol=index.get_protocol(protocol).name,
+        detector=detector_identity(model),
+        kind=settings.kind,
+        levels=settings.levels,
+        max_clip_len=settings.max_clip_len,
+        pooler=settings.pooler,
+        tracker=tracker_config(settings.tracker),
+        clip_len=settings.clip_len,
+        stride=settings.stride,
+        size=tuple(size) if size else settings.frame_size.get(index.dataset),
+        pad_to_multiple=pad_to_multiple,
+        train_clips=settings.train_clips,
+        seed=seed,
+        score_thresh=settings.score_thresh,
+        detector_size=detector_size,
+    )
+    folder = Path(cache) if cache is not None else cache_dir_for(cache_root, config)
+    stats = extract_features(
+        model, splits, config, folder, device=device, amp=amp,
+        ground_truth_root=data if index.dataset == "synthetic" else None, progress=progress, classes=index.classes,
+    )  # fmt: skip
+    return folder, stats
