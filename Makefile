@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
+# The notebooks run at the smoke profile, sharing one smoke benchmark, detector and feature
+# cache under $(CACHE)/notebook-test; their records go there too, never over results/.
 test: install
-	$(PY) -m pytest tests
+	HIAR_CACHE_DIR=$(CACHE)/notebook-test $(PY) -m pytest tests
+	HIAR_PROFILE=smoke HIAR_CACHE_DIR=$(CACHE)/notebook-test HIAR_RESULTS_DIR=$(CACHE)/notebook-test/results \
+		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
 
 # The main job on the embedded default, every step cached (a rerun redoes only what is
 # missing), every setting from the profile (hiar_lib/profiles.py; PROFILE=smoke runs the

@@ -70,6 +70,8 @@ class ExtractionSettings:
             1280 x 736 by the detector's multiple-of-32 rule; N-UCLA at 640 x 480); a
             dataset not named keeps the detector's own rule (the synthetic detector's
             from its checkpoint, torchvision's 800 / 1333 for the COCO one).
+        videos_per_split: extract only the first this many videos of each split
+            (``None``: all; the smoke profile keeps CI's cache small).
     """
 
     kind: str = "tubes"
@@ -83,8 +85,11 @@ class ExtractionSettings:
     tracker: str = "extended"
     frame_size: dict[str, tuple[int, int]] = field(default_factory=dict)
     detector_size: dict[str, tuple[int, int]] = field(default_factory=dict)
+    videos_per_split: int | None = None
 
     def __post_init__(self) -> None:
+        if self.videos_per_split is not None and self.videos_per_split < 1:
+            raise ValueError(f"videos_per_split must be >= 1 or None, got {self.videos_per_split}")
         if self.kind not in CACHE_KINDS:
             raise ValueError(f"kind must be 'tubes' or 'crops', got {self.kind!r}")
         if min(self.clip_len, self.stride, self.train_clips, self.max_clip_len) < 1:
@@ -190,7 +195,7 @@ PROFILES: dict[str, Profile] = {
         synth=SynthConfig(profile="smoke", num_frames=16, takes_per_class=2, num_subjects=4),
         detector=DetectorTrainConfig(minutes=None, iterations=20, warmup_iterations=5, batch_size=2, split="all"),
         detector_data=SynthConfig(profile="smoke-detector", num_frames=16, takes_per_class=2, num_subjects=8),
-        extraction=ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=8),
+        extraction=ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=8, videos_per_split=8),
         heads={"default": dict(iterations=5, lr=0.01, batch_size=4, checkpoint_every=5, log_every=1,
                                head_options={"dim_conv": 16, "dim_fc": 32})},  # fmt: skip
     ),

@@ -30,7 +30,7 @@ def extraction_settings(profile: str = DEFAULT_PROFILE, **changes: Any) -> Extra
         profile: a profile name (:data:`hiar_lib.profiles.PROFILE_NAMES`).
         changes: fields of :class:`~hiar_lib.profiles.ExtractionSettings` (``kind``,
             ``stride``, ``levels``, ``max_clip_len``, ``score_thresh``, ``tracker``,
-            ``clip_len``, ``train_clips``) or of its pooler (``box``, ``output_size``,
+            ``clip_len``, ``train_clips``, ``videos_per_split``) or of its pooler (``box``, ``output_size``,
             ``combine``; ``levels`` goes to the pooler for a ``tubes`` cache).
 
     Raises:
@@ -91,7 +91,8 @@ def extract_dataset(
         random_init: an untrained detector (smoke runs only).
         size: ``(W, H)`` frames are resized to before detection (default: the settings'
             size for the dataset, else the frames as they are).
-        limit: only the first ``limit`` videos of each split.
+        limit: only the first ``limit`` videos of each split (default: the settings'
+            ``videos_per_split``).
         cache: exactly this folder (refused if it holds other settings); default
             ``cache_root/<settings key>``.
 
@@ -112,6 +113,7 @@ def extract_dataset(
     preset, weights = resolve_detector(detector, weights, random_init)
     index = index_dataset(dataset, data, protocol=protocol, probe=False, progress=False)
     splits = index.split(protocol)
+    limit = limit if limit is not None else settings.videos_per_split
     if limit is not None:
         splits = {k: v[:limit] for k, v in splits.items()}
     detector_size = settings.detector_size.get(index.dataset)

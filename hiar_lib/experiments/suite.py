@@ -1,0 +1,229 @@
+"""What every notebook of the suite stands on: its parameters, checked in the first cell,
+and the stages under its tables (benchmark, detector, feature cache), made once and shared.
+
+A notebook's ``parameters`` cell (papermill) sets the fields of :class:`SuiteParams`;
+its first call is :func:`suite_params`, which refuses a bad value in one line naming it
+(an unknown profile, a ``data_root`` that does not exist or holds no videos, a protocol
+the dataset lacks, a device this machine does not have, missing paper weights), so the
+notebook stops there and not twenty cells down. ``profile=None`` reads
+``HIAR_PROFILE`` (how ``make test`` runs every notebook at ``smoke``), else the
+default profile.
+
+On the synthetic benchmark (``dataset="synthetic"``, no ``data_root``) the stages are
+those of ``make reproduce``, in the same folders under ``cache_dir``, so a notebook
+reuses what ``make reproduce`` (or another notebook) already made:
+
+- ``synthetic/<profile>``: the benchmark (:func:`synthetic_benchmark`);
+- ``detectors/synthetic-<profile>.pt``: its detector, trained on a benchmark of its own
+  (:func:`detector_weights`);
+- ``features/<profile>-<protocol>-<kind>``: the feature cache (:func:`feature_cache`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hiar_lib.errors import HiarError
+from hiar_lib.profiles import DEFAULT_PROFILE, DETECTOR_DATA_SEED, PROFILE_NAMES, get_profile
+
+__all__ = ["DATASETS", "SuiteParams", "detector_weights", "feature_cache", "suite_params", "synthetic_benchmark"]
+
+DATASETS = ("synthetic", "ntu60", "nucla", "generic")
+"""The datasets a notebook takes (``synthetic``: the embedded default)."""
+
+
+@dataclass(frozen=True)
+class SuiteParams:
+    """A notebook's parameters, checked (:func:`suite_params`).
+
+    Attributes:
+        profile: one of :data:`hiar_lib.profiles.PROFILE_NAMES`.
+        dataset: one of :data:`DATASETS`.
+        data_root: the dataset's folder; ``None`` on the synthetic benchmark, which is
+            then generated under ``cache_dir`` at the profile's settings.
+        protocol: the dataset's protocol name as the dataset spells it (e.g. ``"cs"``).
+        seeds: the seeds of the heads trained.
+        device: ``"cpu"`` or ``"cuda[:N]"``.
+        cache_dir: where benchmarks, detectors, feature caches and trained heads live.
+        results_dir: where the notebook writes its records, tables and figures.
+        weights: the detector's weights: on a real dataset torchvision's COCO files (a
+            folder, or ``None`` for the torch hub cache); on the synthetic benchmark a
+            checkpoint, or ``None`` for the one made under ``cache_dir``.
+    """
+
+    profile: str
+    dataset: str
+    data_root: Path | None
+    protocol: str
+    seeds: tuple[int, ...]
+    device: str
+    cache_dir: Path
+    results_dir: Path
+    weights: Path | None = None
+
+    @property
+    def meaningful(self) -> bool:
+        """Whether the profile's numbers mean anything (``smoke``'s do not)."""
+        return get_profile(self.profile).meaningful
+
+
+def suite_params(
+    profile: str | None = None,
+    dataset: str = "synthetic",
+    data_root: str | os.PathLike | None = None,
+    protocol: str = "cs",
+    seeds: Sequence[int] | int = (0,),
+    device: str = "cpu",
+    cache_dir: str | os.PathLike | None = None,
+    results_dir: str | os.PathLike | None = None,
+    weights: str | os.PathLike | None = None,
+) -> SuiteParams:
+    """Check a notebook's parameters; every refusal is one line naming the parameter.
+
+    ``cache_dir`` and ``results_dir`` default to ``HIAR_CACHE_DIR`` and
+    ``HIAR_RESULTS_DIR``, else ``cache/`` and ``results/`` of the checkout the library
+    runs from (of the working folder for an installed library), so a notebook finds
+    what ``make reproduce`` made wherever Jupyter was started.
+
+    Raises:
+        HiarError: an unknown profile or dataset, a real dataset without ``data_root``
+            or with one that does not exist or holds none of its videos, a protocol the
+            dataset does not have, no seeds, a CUDA device this machine lacks, or the
+            ``paper`` profile without the COCO detector weights.
+    """
+    from hiar_lib.data.datasets import dataset_name
+
+    profile = profile or os.environ.get("HIAR_PROFILE") or DEFAULT_PROFILE
+    if profile not in PROFILE_NAMES:
+        raise HiarError(f"profile {profile!r} is not one of {', '.join(PROFILE_NAMES)}")
+    try:
+        dataset = dataset_name(dataset)
+    except HiarError:
+        raise HiarError(f"dataset {dataset!r} is not one of {', '.join(DATASETS)}") from None
+    seeds = (int(seeds),) if isinstance(seeds, int) else tuple(int(s) for s in seeds)
+    if not seeds:
+        raise HiarError("seeds is empty: give at least one seed, e.g. [0]")
+    _check_device(device)
+    root = Path(data_root).expanduser() if data_root not in (None, "") else None
+    if root is None and dataset != "synthetic":
+        raise HiarError(f"data_root is not set: dataset {dataset!r} needs the folder holding its videos")
+    if root is not None and not root.exists():
+        raise HiarError(f"data_root {str(root)!r} does not exist")
+    protocol = _check_protocol(dataset, root, protocol, profile)
+    weights = Path(weights).expanduser() if weights not in (None, "") else None
+    if dataset != "synthetic" or profile == "paper":
+        from hiar_lib.detection.weights import find_paper_weights
+
+        find_paper_weights(weights)  # the COCO files, or one line naming the missing ones
+    elif weights is not None and not weights.is_file():
+        raise HiarError(f"weights {str(weights)!r}: no such detector checkpoint")
+    cache = Path(cache_dir or os.environ.get("HIAR_CACHE_DIR") or _home() / "cache")
+    results = Path(results_dir or os.environ.get("HIAR_RESULTS_DIR") or _home() / "results")
+    return SuiteParams(profile, dataset, root, protocol, seeds, device, cache, results, weights)
+
+
+def _home() -> Path:
+    """The checkout the library runs from (the folder holding its Makefile), else the working folder."""
+    repo = Path(__file__).resolve().parents[2]
+    return repo if (repo / "Makefile").is_file() and (repo / "hiar_lib").is_dir() else Path.cwd()
+
+
+def _check_device(device: str) -> None:
+    if device == "cpu":
+        return
+    if not device.startswith("cuda"):
+        raise HiarError(f"device {device!r} is not 'cpu' or 'cuda[:N]'")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise HiarError(f"device {device!r}: this machine has no CUDA GPU (use device='cpu')")
+
+
+def _check_protocol(dataset: str, root: Path | None, protocol: str, profile: str) -> str:
+    """The protocol's name, checked against the dataset (its videos indexed, not opened)."""
+    from hiar_lib.data.datasets import index_dataset
+
+    if root is None:  # the synthetic benchmark, rendered later: its protocols' names are known now
+        from hiar_lib.data.index import find_protocol
+        from hiar_lib.data.synthetic import SYNTHETIC_TITLE, synthetic_protocols
+
+        names_only = {"protocols": {"cs": {"train_subjects": []}, "cv": {"train_views": []}}, "views": []}
+        return find_protocol(synthetic_protocols(names_only), protocol, SYNTHETIC_TITLE).name
+    index = index_dataset(dataset, root, protocol=protocol, probe=False, progress=False)
+    if not index.samples:
+        raise HiarError(f"data_root {str(root)!r} holds no {dataset} videos")
+    return index.get_protocol(protocol).name
+
+
+def synthetic_benchmark(params: SuiteParams, progress: bool = True) -> Path:
+    """The synthetic benchmark of ``params.profile`` under ``cache_dir`` (rendered if absent).
+
+    Returns the dataset root to index (``params.data_root`` when one is set)."""
+    if params.data_root is not None:
+        return params.data_root
+    from hiar_lib.synth.benchmark import generate_benchmark
+
+    root = params.cache_dir / "synthetic" / params.profile
+    config = get_profile(params.profile).synth
+    if config is None:
+        raise HiarError(f"profile {params.profile!r} has no synthetic benchmark: set dataset and data_root")
+    generate_benchmark(root, config, seed=0, progress=progress)  # a complete one is reused as it is
+    return root
+
+
+def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
+    """The detector the feature cache is extracted with.
+
+    ``params.weights`` when set. On the synthetic benchmark:
+    ``cache_dir/detectors/synthetic-<profile>.pt``, trained
+    (the profile's fixed number of iterations, on a benchmark generated for it alone)
+    and scored into ``results_dir/detector_synthetic_<profile>.json`` when absent. On a
+    real dataset ``None``: the COCO detector (its files were checked by
+    :func:`suite_params`).
+    """
+    if params.dataset != "synthetic" or params.profile == "paper" or params.weights is not None:
+        return params.weights
+    from hiar_lib.experiments.detector import train_synthetic_detector
+    from hiar_lib.synth.benchmark import generate_benchmark
+
+    out = params.cache_dir / "detectors" / f"synthetic-{params.profile}.pt"
+    if out.is_file():
+        return out
+    profile = get_profile(params.profile)
+    benchmark = synthetic_benchmark(params, progress=progress)
+    train_data = benchmark
+    if profile.detector_data is not None:
+        train_data = params.cache_dir / "synthetic" / f"{params.profile}-detector"
+        generate_benchmark(train_data, profile.detector_data, seed=DETECTOR_DATA_SEED, progress=progress)
+    train_synthetic_detector(
+        train_data, profile.detector, eval_data=benchmark, out=out,
+        results=params.results_dir / f"detector_synthetic_{params.profile}.json", device=params.device,
+        progress=progress, profile=params.profile,
+    )  # fmt: skip
+    return out
+
+
+def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
+    """The feature cache of ``params``' dataset and protocol at its profile's settings,
+    extracted when absent (a cache left half-done is completed).
+
+    ``cache_dir/features/<profile>-<protocol>-<kind>`` on the synthetic benchmark (the
+    folder ``make reproduce`` fills), ``<profile>-<dataset>-<protocol>-<kind>`` otherwise.
+    """
+    from hiar_lib.experiments.extraction import extract_dataset, extraction_settings
+
+    settings = extraction_settings(params.profile)
+    stem = params.protocol if params.dataset == "synthetic" and params.data_root is None else f"{params.dataset}-{params.protocol}"
+    cache = params.cache_dir / "features" / f"{params.profile}-{stem}-{settings.kind}"
+    weights = detector_weights(params, progress=progress)
+    data = synthetic_benchmark(params, progress=progress)
+    extract_dataset(
+        params.dataset, data, params.protocol, settings=settings,
+        detector="synthetic" if params.dataset == "synthetic" and params.profile != "paper" else "paper",
+        weights=weights, device=params.device,
+        cache=cache, progress=progress,
+    )  # fmt: skip
+    return cache
