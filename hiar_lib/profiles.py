@@ -35,6 +35,7 @@ from typing import Any
 
 from hiar_lib.detection.config import DetectorTrainConfig
 from hiar_lib.errors import HiarError
+from hiar_lib.head_widths import WidthRule, head_widths
 from hiar_lib.pool_config import CACHE_KINDS, PoolerConfig
 from hiar_lib.synth.config import SynthConfig
 from hiar_lib.track_config import TRACKER_NAMES
@@ -120,6 +121,8 @@ class Profile:
         extraction: the feature extraction.
         heads: head training fields per dataset (``"default"``, or a dataset name such as
             ``"nucla"``), applied by :meth:`head_config`.
+        widths: how the heads' widths are shrunk (:class:`hiar_lib.head_widths.WidthRule`,
+            one rule for every head; the identity at ``paper``).
         detector_data: the benchmark generated for the synthetic detector alone, which it
             trains on in full (``detector.split == "all"``), with seed
             :data:`DETECTOR_DATA_SEED`: other people than the evaluation benchmark's, as the
@@ -135,6 +138,7 @@ class Profile:
     extraction: ExtractionSettings
     heads: dict[str, dict[str, Any]] = field(default_factory=dict)
     detector_data: SynthConfig | None = None
+    widths: WidthRule = WidthRule()
 
     def __post_init__(self) -> None:
         trains_on_own = self.detector is not None and self.detector.split == "all"
@@ -149,15 +153,19 @@ class Profile:
     def head_config(self, dataset: str = "synthetic", **overrides: Any) -> Any:
         """The :class:`hiar_lib.engine.train.TrainConfig` of a head trained on ``dataset``.
 
-        ``overrides`` are ``TrainConfig`` fields (``head``, ``seed``, ``iterations``, ...);
-        ``head_options`` are merged into the profile's; an ``iterations`` override drops
-        the profile's milestones past it (unless ``milestones`` is given too).
+        ``overrides`` are ``TrainConfig`` fields (``head``, ``seed``, ``iterations``, ...).
+        The head's widths are its own (a preset's, or a spec's defaults) under the
+        profile's :attr:`widths` rule; ``head_options`` given here are taken as they are,
+        over the rule's and the profile's. An ``iterations`` override drops the profile's
+        milestones past it (unless ``milestones`` is given too).
         """
         from hiar_lib.engine.train import TrainConfig
 
         base = self.head_fields(dataset)
-        if "head_options" in overrides and "head_options" in base:
-            overrides = {**overrides, "head_options": {**base["head_options"], **overrides["head_options"]}}
+        head = overrides.get("head", base.get("head", TrainConfig.head))
+        options = {**self.widths.scale(*head_widths(head)), **base.get("head_options", {}), **overrides.get("head_options", {})}
+        if options:
+            overrides = {**overrides, "head_options": options}
         merged = {**base, **overrides}
         if "iterations" in overrides and "milestones" not in overrides:  # keep milestones inside the budget
             merged["milestones"] = tuple(m for m in merged.get("milestones", ()) if m < merged["iterations"])
@@ -196,8 +204,8 @@ PROFILES: dict[str, Profile] = {
         detector=DetectorTrainConfig(minutes=None, iterations=20, warmup_iterations=5, batch_size=2, split="all"),
         detector_data=SynthConfig(profile="smoke-detector", num_frames=16, takes_per_class=2, num_subjects=8),
         extraction=ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=8, videos_per_split=8),
-        heads={"default": dict(iterations=5, lr=0.01, batch_size=4, checkpoint_every=5, log_every=1,
-                               head_options={"dim_conv": 16, "dim_fc": 32})},  # fmt: skip
+        heads={"default": dict(iterations=5, lr=0.01, batch_size=4, checkpoint_every=5, log_every=1)},
+        widths=WidthRule(conv_divisor=64, fc_divisor=32),
     ),
     "quick": Profile(
         name="quick",
@@ -211,8 +219,9 @@ PROFILES: dict[str, Profile] = {
         # BatchNorm's batch statistics usable (with 4 videos of a 108-video training set,
         # SGD stalled near ln 12 on the quick benchmark). TAHNet-v1 so scaled takes about
         # 0.6 s per iteration on 2 CPU cores: about 4 minutes per seed.
-        heads={"default": dict(iterations=400, lr=0.01, batch_size=16, milestones=(300,), checkpoint_every=100,
-                               head_options={"dim_conv": 64, "dim_fc": 128})},  # fmt: skip
+        heads={"default": dict(iterations=400, lr=0.01, batch_size=16, milestones=(300,), checkpoint_every=100)},
+        # TAHNet-v1's convolutions at 64 channels, its FC at 128 (v3's and v4's at 32).
+        widths=WidthRule(conv_divisor=16, fc_divisor=8),
     ),
     "synthetic-full": Profile(
         name="synthetic-full",

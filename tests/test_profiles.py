@@ -68,7 +68,8 @@ def test_unknown_profile_is_refused_with_the_list():
 def test_head_config_applies_the_profile_then_the_overrides():
     quick = get_profile("quick").head_config(head="tahnet_v3", seed=2)
     assert (quick.iterations, quick.lr, quick.batch_size, quick.milestones) == (400, 0.01, 16, (300,))
-    assert quick.head == "tahnet_v3" and quick.seed == 2 and quick.head_options == {"dim_conv": 64, "dim_fc": 128}
+    # TAHNet-v3's 512-wide convolutions under quick's rule (/16), not v1's 64.
+    assert quick.head == "tahnet_v3" and quick.seed == 2 and quick.head_options == {"dim_conv": 32, "dim_fc": 128}
     # head options merge; a shorter budget drops the milestones past it
     short = get_profile("quick").head_config(iterations=200, head_options={"dim_conv": 32})
     assert short.milestones == () and short.head_options == {"dim_conv": 32, "dim_fc": 128}
