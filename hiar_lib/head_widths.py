@@ -49,11 +49,8 @@ class WidthRule:
 
         Returns:
             ``{"dim_conv", "dim_fc"}`` (and ``"cb_widths"`` when given), e.g. ``(1024,
-            1024)`` under ``WidthRule(16, 8)`` -> ``{"dim_conv": 64, "dim_fc": 128}``; an
-            empty dict for the identity rule (the head's own widths).
+            1024)`` under ``WidthRule(16, 8)`` -> ``{"dim_conv": 64, "dim_fc": 128}``.
         """
-        if self.identity:
-            return {}
         out: dict[str, Any] = {
             "dim_conv": max(int(dim_conv) // self.conv_divisor, 1),
             "dim_fc": max(int(dim_fc) // self.fc_divisor, 1),

@@ -163,7 +163,8 @@ class Profile:
 
         base = self.head_fields(dataset)
         head = overrides.get("head", base.get("head", TrainConfig.head))
-        options = {**self.widths.scale(*head_widths(head)), **base.get("head_options", {}), **overrides.get("head_options", {})}
+        scaled = {} if self.widths.identity else self.widths.scale(*head_widths(head))  # the paper's widths: the head's own
+        options = {**scaled, **base.get("head_options", {}), **overrides.get("head_options", {})}
         if options:
             overrides = {**overrides, "head_options": options}
         merged = {**base, **overrides}

@@ -19,7 +19,8 @@ def test_the_rule_divides_convolution_and_fc_widths_and_keeps_at_least_one() -> 
     assert rule.scale(1024, 1024) == {"dim_conv": 64, "dim_fc": 128}
     assert rule.scale(512, 1024, (512, 128, 64)) == {"dim_conv": 32, "dim_fc": 128, "cb_widths": (32, 8, 4)}
     assert WidthRule(64, 32).scale(512, 16, (512, 128, 32)) == {"dim_conv": 8, "dim_fc": 1, "cb_widths": (8, 2, 1)}
-    assert WidthRule().scale(1024, 1024) == {} and WidthRule().identity
+    assert WidthRule().scale(512, 1024, (512, 128, 64)) == {"dim_conv": 512, "dim_fc": 1024, "cb_widths": (512, 128, 64)}
+    assert WidthRule().identity and not rule.identity
     assert "divided by 16" in rule.describe() and "by 8" in rule.describe()
     with pytest.raises(ValueError, match="conv_divisor must be a positive integer"):
         WidthRule(conv_divisor=0)

@@ -1,15 +1,25 @@
 """The paper's ablation tables measured on a feature cache, our rows beside the paper's.
 
 Each row of a table is a head trained from one feature cache with the clip settings the
-row changes (:func:`hiar_lib.experiments.heads.train_heads`: heads are cached per row
-and seed, so a rerun trains nothing), scored on the cache's test split, and put beside
-the number the paper printed for that row (``paper_tables/``; never copied into our
-columns). On the synthetic benchmark our cross-subject column stands beside the paper's
-NTU RGB+D cross-subject one.
+row changes (:func:`hiar_lib.experiments.heads.train_heads`: heads are cached per head
+config, clip settings and seed, so a rerun trains nothing and a head two tables share
+is trained once), scored on the cache's test split, and put beside the number the paper
+printed for that row (``paper_tables/``; never copied into our columns). On the
+synthetic benchmark our cross-subject column stands beside the paper's NTU RGB+D
+cross-subject one.
+
+Tables 4-7 are the authors' heads as :func:`hiar_lib.experiments.paper_heads.paper_rows`
+builds them, shrunk by the profile's width rule (:class:`hiar_lib.head_widths.WidthRule`,
+the same for every row and printed with the table), on the clips the row's input size
+and FPN levels say (``8x7x7`` pools ``S = 7``, ``8x28x28`` ``S = 28``). Table 3 is
+TAHNet-v1 over each action region.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,96 +30,192 @@ import pandas as pd
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams
 
-__all__ = ["TABLES", "TableRow", "TableSpec", "table_rows"]
+__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "table_rows", "table_spec"]
+
+MEASURED_TABLES: tuple[int, ...] = (3, 4, 5, 6, 7)
+"""The tables :func:`table_rows` measures."""
+
+_ARTEFACTS = {3: "table3_action_region", 4: "table4_layers", 5: "table5_gap_cb", 6: "table6_fpn_levels", 7: "table7_complexity"}
 
 
 @dataclass(frozen=True)
 class TableRow:
-    """One row: its name, the clip settings it changes, the head, and the paper's row."""
+    """One row of a table.
+
+    Attributes:
+        name: how the row is shown (``"row 2: CB+Conv3Dx5+GAP+FC"``).
+        head: a preset name or a head spec.
+        paper_row: the row's number in the paper's CSV.
+        clip: the clip settings the row changes (:data:`hiar_lib.experiments.heads.CLIP_FIELDS`).
+        widths: the paper's ``(dim_conv, dim_fc, cb_widths)`` of the head, shrunk by the
+            profile's rule; ``None`` for a preset, which the profile shrinks itself.
+        options: the head's other settings (strides, kernels) as ``head_options``.
+    """
 
     name: str
+    head: str
+    paper_row: int
     clip: dict[str, Any] = field(default_factory=dict)
-    head: str = "tahnet_v1"
-    paper_row: int = 0
+    widths: tuple[int, int, tuple[int, int, int] | None] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table: its artefact name, the paper's CSV, the paper column our column stands beside."""
+    """A table: its artefact name, the paper's CSV, the paper column ours stands beside."""
 
+    table: int
     artefact: str
-    paper_table: str
     paper_column: str
     rows: tuple[TableRow, ...]
 
 
-TABLES: dict[int, TableSpec] = {
-    3: TableSpec(
-        artefact="table3_action_region",
-        paper_table="table3_action_region",
-        paper_column="ntu_cs",
-        rows=(
-            TableRow("basic", {"box": "basic"}, "tahnet_v1", paper_row=1),
-            TableRow("outermost", {"box": "outermost"}, "tahnet_v1", paper_row=2),
-        ),
-    ),
-}
-"""The tables measured (the paper's NTU RGB+D column uses TAHNet-v1 in Table 3)."""
+_STRUCTURAL = ("cb_temporal_kernel", "cb_temporal_stride", "first_conv_stride", "last_conv_stride", "norm", "dropout")
+
+
+def _paper_head_rows(table: int) -> tuple[TableRow, ...]:
+    """The authors' heads of Table 4, 5, 6 or 7 as rows."""
+    from hiar_lib.experiments.paper import paper_table
+    from hiar_lib.experiments.paper_heads import paper_rows
+    from hiar_lib.models.tahnet import TAHNetConfig
+
+    levels = paper_table(_ARTEFACTS[table]).set_index("row")["fpn_levels"]
+    default = TAHNetConfig(spec="Conv3Dx1+GAP+FC")
+    rows = []
+    for r in paper_rows([table]):
+        c = r.config
+        clip: dict[str, Any] = {"clip_len": c.input_size[0], "output_size": c.input_size[1]}
+        text = levels.get(r.row)
+        if isinstance(text, str) and text.strip():
+            clip["levels"] = tuple(t.strip() for t in text.split(","))
+        options = {k: getattr(c, k) for k in _STRUCTURAL if getattr(c, k) != getattr(default, k)}
+        rows.append(TableRow(f"row {r.row}: {c.spec}" + (f" ({r.name})" if r.name.startswith("TAHNet") else ""),
+                             c.spec, r.row, clip, (c.dim_conv, c.dim_fc, c.cb_widths), options))  # fmt: skip
+    return tuple(rows)
+
+
+def table_spec(table: int) -> TableSpec:
+    """The rows of a measured table (one of :data:`MEASURED_TABLES`).
+
+    Raises:
+        HiarError: a table that is not measured here.
+    """
+    if table not in MEASURED_TABLES:
+        raise HiarError(f"table {table} is not measured here; tables: {', '.join(map(str, MEASURED_TABLES))}")
+    if table == 3:  # the paper's NTU RGB+D column used TAHNet-v1
+        rows = (TableRow("basic", "tahnet_v1", 1, {"box": "basic"}), TableRow("outermost", "tahnet_v1", 2, {"box": "outermost"}))
+    else:
+        rows = _paper_head_rows(table)
+    return TableSpec(table, _ARTEFACTS[table], "ntu_cs", rows)
+
+
+def _head_options(row: TableRow, params: SuiteParams) -> dict[str, Any]:
+    from hiar_lib.profiles import get_profile
+
+    if row.widths is None:
+        return {}
+    return {**get_profile(params.profile).widths.scale(*row.widths), **row.options}
+
+
+def _gmacs(config: dict[str, Any]) -> float:
+    """GMACs per clip of the head ``config`` describes (built on the meta device)."""
+    import torch
+
+    from hiar_lib.models.flops import count_gflops
+    from hiar_lib.models.tahnet import TAHNet, TAHNetConfig
+
+    cfg = TAHNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+    with torch.device("meta"):
+        model = TAHNet(cfg)
+    return count_gflops(model, model.expected_input_shape)
+
+
+def _paper_gmacs(row: TableRow) -> float:
+    """GMACs of the row's head at the paper's widths and input (256 channels, 60 classes)."""
+    from dataclasses import asdict
+
+    from hiar_lib.models.tahnet import PRESET_NAMES, TAHNetConfig, preset_config
+
+    if row.widths is None:
+        config = preset_config(row.head) if row.head in PRESET_NAMES else TAHNetConfig(spec=row.head)
+    else:
+        t, s = row.clip.get("clip_len", 8), row.clip.get("output_size", 14)
+        dim_conv, dim_fc, cb = row.widths
+        config = TAHNetConfig(spec=row.head, input_size=(t, s, s), dim_conv=dim_conv, dim_fc=dim_fc, cb_widths=cb, **row.options)
+    return _gmacs(asdict(config))
+
+
+def _run_name(base: str, options: dict[str, Any]) -> str:
+    """A run folder per head: the head's options, hashed, after the default name."""
+    if not options:
+        return base
+    text = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in sorted(options.items())}, sort_keys=True)
+    return f"{base}_{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: bool = True) -> pd.DataFrame:
     """Train and score every row of ``table`` on ``cache``; write the table's record.
 
     Args:
-        table: the paper's table number (a key of :data:`TABLES`).
+        table: the paper's table number (one of :data:`MEASURED_TABLES`).
         params: the notebook's parameters (profile, protocol, seeds, device, folders).
         cache: the feature cache (:func:`hiar_lib.experiments.suite.feature_cache`).
 
     Returns:
-        One line per row: ``row``, ``head``, ``top1`` and ``top1_std`` (percent, mean
-        and standard deviation over the seeds), ``seeds``, ``paper`` (the paper's
-        number for the row, percent) and ``difference`` (ours minus the paper's). The
-        record goes to ``results_dir/<artefact>_<profile>.json`` and the table to the
-        ``.csv`` beside it.
+        One line per row: ``row``, ``head``, ``head_options`` (the widths trained),
+        ``gmacs_trained`` and ``gmacs_paper_widths`` (the head's multiply-accumulates per
+        clip, in billions, as trained and at the paper's widths, 256 input channels and
+        60 classes), ``top1`` and ``top1_std`` (percent, mean and standard deviation over the seeds),
+        ``seeds``, ``paper`` (the paper's number, percent) and ``difference`` (ours minus
+        the paper's). The record goes to ``results_dir/<artefact>_<profile>.json`` (with
+        the width rule, the extraction settings and each run's summary) and the table to
+        the ``.csv`` beside it.
 
     Raises:
-        HiarError: a table that is not measured (yet).
+        HiarError: a table that is not measured here.
     """
+    from hiar_lib.engine.data import read_cache_info
     from hiar_lib.experiments.heads import clip_settings, default_run_dir, train_heads
     from hiar_lib.experiments.paper import paper_table
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
-    from hiar_lib.engine.data import read_cache_info
+    from hiar_lib.profiles import get_profile
 
-    if table not in TABLES:
-        raise HiarError(f"table {table} is not measured here; tables: {', '.join(map(str, TABLES))}")
-    spec = TABLES[table]
+    spec = table_spec(table)
     started = time.perf_counter()
-    paper = paper_table(spec.paper_table).set_index("row")
+    paper = paper_table(spec.artefact).set_index("row")
     info = read_cache_info(cache)
     lines, runs = [], []
     for row in spec.rows:
+        options = _head_options(row, params)
         clip = clip_settings(info.config, params.profile, row.clip)
-        name = default_run_dir(cache, params.protocol, row.head, params.profile, clip).name
+        name = _run_name(default_run_dir(cache, params.protocol, row.head, params.profile, clip).name, options)
+        overrides = {"head_options": options} if options else {}
         record = train_heads(
             cache, params.protocol, head=row.head, profile=params.profile, seeds=params.seeds, clip=row.clip,
-            out=params.cache_dir / "runs" / name, device=params.device, progress=progress, log=None,
+            out=params.cache_dir / "runs" / name, device=params.device, progress=progress, log=None, **overrides,
         )  # fmt: skip
         assert record is not None  # one process
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
-        printed = float(paper.loc[row.paper_row, spec.paper_column])
+        printed = paper.loc[row.paper_row, spec.paper_column]
+        printed = None if printed is None or (isinstance(printed, float) and math.isnan(printed)) else float(printed)
+        trained = record.parameters["head_config"]
         lines.append({
-            "row": row.name, "head": row.head, "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]),
-            "seeds": len(params.seeds), "paper": printed, "difference": top1 - printed,
+            "row": row.name, "head": row.head,
+            "head_options": f"dim_conv {trained['dim_conv']}, dim_fc {trained['dim_fc']}",
+            "gmacs_trained": _gmacs(trained), "gmacs_paper_widths": _paper_gmacs(row),
+            "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]), "seeds": len(params.seeds),
+            "paper": printed, "difference": None if printed is None else top1 - printed,
         })  # fmt: skip
-        runs.append({"row": row.name, "clip": row.clip, "run": str(record.path), "summary": summary})
+        runs.append({"row": row.name, "paper_row": row.paper_row, "clip": clip.to_dict(), "run": str(record.path), "summary": summary})
     frame = pd.DataFrame(lines)
     out = params.results_dir / f"{spec.artefact}_{params.profile}.json"
     prov = provenance(profile=params.profile, seeds=list(params.seeds), device=params.device,
                       wall_time_s=time.perf_counter() - started)  # fmt: skip
     parameters = {"table": table, "dataset": params.dataset, "protocol": params.protocol, "cache": str(cache),
-                  "extraction": info.config, "paper_column": spec.paper_column}  # fmt: skip
+                  "extraction": info.config, "paper_column": spec.paper_column,
+                  "width_rule": get_profile(params.profile).widths.describe()}  # fmt: skip
     write_record(out, spec.artefact, parameters, {"rows": lines, "runs": runs}, prov)
     frame.to_csv(out.with_suffix(".csv"), index=False)
     return frame

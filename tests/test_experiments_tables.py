@@ -1,0 +1,42 @@
+"""The paper's table rows as heads to train: clip settings, widths and run folders per row."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from hiar_lib.errors import HiarError
+from hiar_lib.experiments.suite import suite_params
+from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_gmacs, _run_name, table_spec
+
+
+def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
+    assert MEASURED_TABLES == (3, 4, 5, 6, 7)
+    assert [len(table_spec(t).rows) for t in MEASURED_TABLES] == [2, 9, 10, 8, 16]
+    t3 = table_spec(3)
+    assert [(r.head, r.clip) for r in t3.rows] == [("tahnet_v1", {"box": "basic"}), ("tahnet_v1", {"box": "outermost"})]
+    t4 = table_spec(4).rows
+    assert [r.clip["output_size"] for r in t4[:3]] == [7, 7, 14]  # 8x7x7, 8x7x7, 8x14x14
+    levels = [r.clip["levels"] for r in table_spec(6).rows]
+    assert levels[::2] == [("P2", "P3", "P4", "P5"), ("P2", "P3", "P4"), ("P2", "P3"), ("P2",)]
+    v4 = table_spec(7).rows[12]  # row 13, TAHNet-v4
+    assert "TAHNet-v4" in v4.name and v4.clip["output_size"] == 28
+    assert v4.options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "first_conv_stride": (2, 2, 2), "last_conv_stride": (1, 2, 2)}
+    with pytest.raises(HiarError, match="table 2 is not measured here"):
+        table_spec(2)
+
+
+def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(tmp_path) -> None:
+    quick = suite_params(profile="quick", cache_dir=tmp_path, results_dir=tmp_path)
+    rows = table_spec(7).rows
+    wide, narrow = _head_options(rows[0], quick), _head_options(rows[4], quick)  # same spec, DIM 1024 vs 512
+    assert rows[0].head == rows[4].head and wide["dim_conv"] == 2 * narrow["dim_conv"] == 64
+    assert _run_name("base", wide) != _run_name("base", narrow) and _run_name("base", {}) == "base"
+    assert _run_name("base", wide) == _run_name("base", dict(reversed(list(wide.items()))))  # order does not matter
+    assert _head_options(table_spec(3).rows[0], quick) == {}  # a preset: the profile shrinks it itself
+    paper = dataclasses.replace(quick, profile="paper")  # the paper profile trains the paper's widths
+    assert _head_options(rows[0], paper) == {"dim_conv": 1024, "dim_fc": 1024}
+    assert _head_options(rows[12], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[12].options}
+    # Counted at the paper's widths, the rows give the paper's GFLOPs (Table 7: 56.4, 25.3, 5.3).
+    assert [round(_paper_gmacs(rows[i]), 1) for i in (0, 5, 12)] == [56.4, 25.3, 5.3]
