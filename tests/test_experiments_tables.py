@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import suite_params
-from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_gmacs, _run_name, table_spec
+from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_gmacs, _run_name, seed_spread, table_spec
 
 
 def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
@@ -40,3 +43,15 @@ def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(
     assert _head_options(rows[12], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[12].options}
     # Counted at the paper's widths, the rows give the paper's GFLOPs (Table 7: 56.4, 25.3, 5.3).
     assert [round(_paper_gmacs(rows[i]), 1) for i in (0, 5, 12)] == [56.4, 25.3, 5.3]
+
+
+def test_the_seed_spread_is_read_from_the_three_seed_record_of_its_profile(tmp_path) -> None:
+    params = suite_params(profile="quick", cache_dir=tmp_path, results_dir=tmp_path)
+    assert seed_spread(params) is None  # no record yet
+    committed = Path(__file__).resolve().parents[1] / "results" / "quick_tahnet_v1_cs.json"
+    shutil.copy(committed, tmp_path / "quick_tahnet_v1_cs.json")
+    spread = seed_spread(params)
+    summary = json.loads(committed.read_text())["metrics"]["summary"]
+    assert spread["seeds"] == len(summary["accuracies"]) == 3
+    assert spread["std"] == pytest.approx(100 * summary["accuracy_std"]) and spread["std"] > 0
+    assert spread["range"] == pytest.approx(100 * (max(summary["accuracies"]) - min(summary["accuracies"])))

@@ -30,7 +30,7 @@ import pandas as pd
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams
 
-__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "table_rows", "table_spec"]
+__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "seed_spread", "table_rows", "table_spec"]
 
 MEASURED_TABLES: tuple[int, ...] = (3, 4, 5, 6, 7)
 """The tables :func:`table_rows` measures."""
@@ -219,3 +219,25 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
     write_record(out, spec.artefact, parameters, {"rows": lines, "runs": runs}, prov)
     frame.to_csv(out.with_suffix(".csv"), index=False)
     return frame
+
+
+def seed_spread(params: SuiteParams) -> dict[str, Any] | None:
+    """How much one head's top-1 moves from seed to seed at this profile: differences
+    between rows smaller than this are noise.
+
+    Read from ``results_dir/<profile>_tahnet_v1_cs.json``, the record of TAHNet-v1 over
+    3 seeds that ``make reproduce`` writes.
+
+    Returns:
+        ``{"head", "seeds", "accuracies", "std", "range", "record"}`` (percent), or
+        ``None`` when that record is not there (yet).
+    """
+    from hiar_lib.experiments.records import read_record
+
+    path = params.results_dir / f"{params.profile}_tahnet_v1_cs.json"
+    if not path.is_file():
+        return None
+    summary = read_record(path).metrics["summary"]
+    acc = [100 * float(a) for a in summary["accuracies"]]
+    return {"head": "tahnet_v1", "seeds": len(acc), "accuracies": acc, "std": 100 * float(summary["accuracy_std"]),
+            "range": max(acc) - min(acc), "record": str(path)}  # fmt: skip
