@@ -60,3 +60,15 @@ def test_a_data_root_without_the_datasets_videos_is_refused(tmp_path: Path) -> N
     (tmp_path / "notes.txt").write_text("no videos here")
     with pytest.raises(HiarError, match=str(tmp_path)):
         suite_params(dataset="ntu60", data_root=tmp_path)
+
+
+def test_the_profiles_table_says_what_each_profile_does() -> None:
+    from hiar_lib.experiments.suite import profiles_table
+    from hiar_lib.profiles import PROFILE_NAMES
+
+    table = profiles_table().set_index("profile")
+    assert tuple(table.index) == PROFILE_NAMES
+    assert not table.loc["smoke", "numbers_mean_something"] and table.loc["quick", "numbers_mean_something"]
+    assert table.loc["quick", "benchmark"] == "216 synthetic clips, 32 frames of 192x144"
+    assert "divided by 16" in table.loc["quick", "heads"] and "the paper's widths" in table.loc["paper", "heads"]
+    assert table.loc["paper", "detector"] == "torchvision COCO weights" and "first 8 videos" in table.loc["smoke", "extraction"]

@@ -25,11 +25,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hiar_lib.errors import HiarError
 from hiar_lib.profiles import DEFAULT_PROFILE, DETECTOR_DATA_SEED, PROFILE_NAMES, get_profile
 
-__all__ = ["DATASETS", "SuiteParams", "detector_weights", "feature_cache", "suite_params", "synthetic_benchmark"]
+__all__ = [
+    "DATASETS", "SuiteParams", "contact_sheet", "detector_weights", "feature_cache", "profiles_table", "suite_params",
+    "synthetic_benchmark",
+]  # fmt: skip
 
 DATASETS = ("synthetic", "ntu60", "nucla", "generic")
 """The datasets a notebook takes (``synthetic``: the embedded default)."""
@@ -227,3 +231,36 @@ def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
         cache=cache, progress=progress,
     )  # fmt: skip
     return cache
+
+
+def profiles_table() -> Any:
+    """Every profile in one table (a ``pandas.DataFrame``, one line per profile): what
+    each stage does at it."""
+    import pandas as pd
+
+    from hiar_lib.profiles import PROFILES
+
+    lines = []
+    for p in PROFILES.values():
+        s, e, h = p.synth, p.extraction, p.head_fields()
+        clips = None if s is None else len(s.classes) * s.takes_per_class * len(s.views)
+        lines.append({
+            "profile": p.name,
+            "benchmark": "real data (data_root)" if s is None else f"{clips} synthetic clips, {s.num_frames} frames of {s.width}x{s.height}",
+            "detector": "torchvision COCO weights" if p.detector is None else f"synthetic, {p.detector.iterations} iterations",
+            "extraction": f"{e.kind}, stride {e.stride}" + (f", first {e.videos_per_split} videos per split" if e.videos_per_split else ""),
+            "heads": f"{h['iterations']} iterations of {h.get('batch_size', 4)} videos, {p.widths.describe()}",
+            "numbers_mean_something": p.meaningful,
+            "purpose": p.purpose,
+        })  # fmt: skip
+    return pd.DataFrame(lines)
+
+
+def contact_sheet(params: SuiteParams, progress: bool = True) -> Path:
+    """The synthetic benchmark's contact sheet (one clip per class, ground truth drawn),
+    written to ``results_dir/figures/synthetic_samples_<profile>.png`` as ``make
+    reproduce`` does."""
+    from hiar_lib.synth.sheet import make_contact_sheet
+
+    root = synthetic_benchmark(params, progress=progress)
+    return make_contact_sheet(root, params.results_dir / "figures" / f"synthetic_samples_{params.profile}.png")
