@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 # The notebooks run at the smoke profile, sharing one smoke benchmark, detector and feature
 # cache under $(CACHE)/notebook-test; their records go there too, never over results/.
 test: install
-	HIAR_CACHE_DIR=$(CACHE)/notebook-test $(PY) -m pytest tests
-	HIAR_PROFILE=smoke HIAR_CACHE_DIR=$(CACHE)/notebook-test HIAR_RESULTS_DIR=$(CACHE)/notebook-test/results \
+	HIAR_CACHE_DIR=$(abspath $(CACHE))/notebook-test $(PY) -m pytest tests
+	HIAR_PROFILE=smoke HIAR_CACHE_DIR=$(abspath $(CACHE))/notebook-test HIAR_RESULTS_DIR=$(abspath $(CACHE))/notebook-test/results \
 		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
 
 # The main job on the embedded default, every step cached (a rerun redoes only what is
