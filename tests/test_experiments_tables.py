@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from hiar_lib.errors import HiarError
-from hiar_lib.experiments.suite import suite_params
-from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_gmacs, _run_name, seed_spread, table_spec
+from hiar_lib.experiments.suite import run_name, suite_params
+from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_gmacs, seed_spread, table_spec
 
 
 def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
@@ -35,8 +35,8 @@ def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(
     rows = table_spec(7).rows
     wide, narrow = _head_options(rows[0], quick), _head_options(rows[4], quick)  # same spec, DIM 1024 vs 512
     assert rows[0].head == rows[4].head and wide["dim_conv"] == 2 * narrow["dim_conv"] == 64
-    assert _run_name("base", wide) != _run_name("base", narrow) and _run_name("base", {}) == "base"
-    assert _run_name("base", wide) == _run_name("base", dict(reversed(list(wide.items()))))  # order does not matter
+    assert run_name("base", wide) != run_name("base", narrow) and run_name("base", {}) == "base"
+    assert run_name("base", wide) == run_name("base", dict(reversed(list(wide.items()))))  # order does not matter
     assert _head_options(table_spec(3).rows[0], quick) == {}  # a preset: the profile shrinks it itself
     paper = dataclasses.replace(quick, profile="paper")  # the paper profile trains the paper's widths
     assert _head_options(rows[0], paper) == {"dim_conv": 1024, "dim_fc": 1024}

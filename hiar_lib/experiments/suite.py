@@ -31,8 +31,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.profiles import DEFAULT_PROFILE, DETECTOR_DATA_SEED, PROFILE_NAMES, get_profile
 
 __all__ = [
-    "DATASETS", "SuiteParams", "contact_sheet", "detector_weights", "feature_cache", "profiles_table", "suite_params",
-    "synthetic_benchmark",
+    "DATASETS", "SuiteParams", "contact_sheet", "detector_weights", "feature_cache", "head_runs", "profiles_table",
+    "run_name", "suite_params", "synthetic_benchmark",
 ]  # fmt: skip
 
 DATASETS = ("synthetic", "ntu60", "nucla", "generic")
@@ -264,3 +264,52 @@ def contact_sheet(params: SuiteParams, progress: bool = True) -> Path:
 
     root = synthetic_benchmark(params, progress=progress)
     return make_contact_sheet(root, params.results_dir / "figures" / f"synthetic_samples_{params.profile}.png")
+
+
+def run_name(base: str, head_options: dict[str, Any] | None) -> str:
+    """A run folder per head: ``base`` (:func:`hiar_lib.experiments.heads.default_run_dir`'s
+    name), then the head's options hashed when it has any (key order does not matter)."""
+    import hashlib
+    import json
+
+    if not head_options:
+        return base
+    plain = {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(head_options.items())}
+    return f"{base}_{hashlib.sha1(json.dumps(plain, sort_keys=True).encode()).hexdigest()[:8]}"
+
+
+def head_runs(
+    params: SuiteParams,
+    cache: str | os.PathLike,
+    head: str = "tahnet_v1",
+    clip: dict[str, Any] | None = None,
+    head_options: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> Any:
+    """One head trained per seed of ``params`` on ``cache`` and scored on its test split,
+    in a run folder under ``cache_dir/runs`` named by the cache, protocol, head, profile,
+    clip settings and head options, so that every notebook asking for the same head
+    reuses the same checkpoints (a rerun trains nothing).
+
+    Args:
+        head: a preset or a head spec; ``head_options`` are taken as they are (the
+            profile's width rule applies to a preset's own widths only).
+        clip: the clip settings changed from the profile's (``{"box": "basic"}``, ...).
+
+    Returns:
+        The :class:`~hiar_lib.experiments.records.ResultsRecord` of
+        :func:`~hiar_lib.experiments.heads.train_heads`.
+    """
+    from hiar_lib.engine.data import read_cache_info
+    from hiar_lib.experiments.heads import clip_settings, default_run_dir, train_heads
+
+    settings = clip_settings(read_cache_info(cache).config, params.profile, clip)
+    base = default_run_dir(cache, params.protocol, head, params.profile, settings).name
+    overrides = {"head_options": head_options} if head_options else {}
+    record = train_heads(
+        cache, params.protocol, head=head, profile=params.profile, seeds=params.seeds, clip=clip,
+        out=params.cache_dir / "runs" / run_name(base, head_options), device=params.device, progress=progress, log=None,
+        **overrides,
+    )  # fmt: skip
+    assert record is not None  # one process, never a torchrun rank
+    return record

@@ -17,8 +17,6 @@ TAHNet-v1 over each action region.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -28,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from hiar_lib.errors import HiarError
-from hiar_lib.experiments.suite import SuiteParams
+from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "seed_spread", "table_rows", "table_spec"]
 
@@ -145,14 +143,6 @@ def _paper_gmacs(row: TableRow) -> float:
     return _gmacs(asdict(config))
 
 
-def _run_name(base: str, options: dict[str, Any]) -> str:
-    """A run folder per head: the head's options, hashed, after the default name."""
-    if not options:
-        return base
-    text = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in sorted(options.items())}, sort_keys=True)
-    return f"{base}_{hashlib.sha1(text.encode()).hexdigest()[:8]}"
-
-
 def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: bool = True) -> pd.DataFrame:
     """Train and score every row of ``table`` on ``cache``; write the table's record.
 
@@ -175,7 +165,7 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
         HiarError: a table that is not measured here.
     """
     from hiar_lib.engine.data import read_cache_info
-    from hiar_lib.experiments.heads import clip_settings, default_run_dir, train_heads
+    from hiar_lib.experiments.heads import clip_settings
     from hiar_lib.experiments.paper import paper_table
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
@@ -189,13 +179,7 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
     for row in spec.rows:
         options = _head_options(row, params)
         clip = clip_settings(info.config, params.profile, row.clip)
-        name = _run_name(default_run_dir(cache, params.protocol, row.head, params.profile, clip).name, options)
-        overrides = {"head_options": options} if options else {}
-        record = train_heads(
-            cache, params.protocol, head=row.head, profile=params.profile, seeds=params.seeds, clip=row.clip,
-            out=params.cache_dir / "runs" / name, device=params.device, progress=progress, log=None, **overrides,
-        )  # fmt: skip
-        assert record is not None  # one process
+        record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
         printed = paper.loc[row.paper_row, spec.paper_column]
