@@ -204,7 +204,7 @@ PROFILES: dict[str, Profile] = {
         synth=SynthConfig(profile="smoke", num_frames=16, takes_per_class=2, num_subjects=4),
         detector=DetectorTrainConfig(minutes=None, iterations=20, warmup_iterations=5, batch_size=2, split="all"),
         detector_data=SynthConfig(profile="smoke-detector", num_frames=16, takes_per_class=2, num_subjects=8),
-        extraction=ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=8, videos_per_split=8),
+        extraction=ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=16, videos_per_split=8),
         heads={"default": dict(iterations=5, lr=0.01, batch_size=4, checkpoint_every=5, log_every=1)},
         widths=WidthRule(conv_divisor=64, fc_divisor=32),
     ),

@@ -48,7 +48,7 @@ def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def crops_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache of track crops (the smoke profile: stride 2, clips of up to 8 frames) of 3
+    """A cache of track crops (the smoke profile: stride 2, clips of up to 16 frames) of 3
     training and 3 test videos of :func:`synthetic_tiny`, made by ``hiar extract`` with a
     seeded untrained detector from a copy of the benchmark that is then deleted: whatever
     reads this cache can neither decode a video nor run the detector on one."""

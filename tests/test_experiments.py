@@ -413,7 +413,7 @@ def _clip(d):
     "clip, message",
     [
         ({"levels": ("P6",)}, "levels must be a non-empty subset"),
-        ({"clip_len": 9}, "clips of up to 8 frames, not 9"),
+        ({"clip_len": 17}, "clips of up to 16 frames, not 17"),
         ({"stride": 3}, "unknown clip settings stride"),
     ],
 )

@@ -15,17 +15,28 @@ from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_g
 
 
 def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
-    assert MEASURED_TABLES == (3, 4, 5, 6, 7)
-    assert [len(table_spec(t).rows) for t in MEASURED_TABLES] == [2, 9, 10, 8, 16]
+    assert MEASURED_TABLES == (1, 3, 4, 5, 6, 7)
+    assert [len(table_spec(t).rows) for t in MEASURED_TABLES] == [4, 2, 9, 10, 8, 16]
+    t1 = table_spec(1)
+    assert [(r.head, r.clip) for r in t1.rows] == [
+        ("tahnet_v1", {"clip_len": 8, "output_size": 14}), ("tahnet_v1", {"clip_len": 16, "output_size": 14}),
+        ("tahnet_v4", {"clip_len": 8, "output_size": 28}), ("tahnet_v4", {"clip_len": 16, "output_size": 28}),
+    ]  # fmt: skip
+    assert t1.paper_columns == {"cs": "cs", "cv": "cv"} and t1.results_name("cv", "quick") == "table1_ntu_cv_quick"
+    assert table_spec(3).results_name("cv", "quick") == "table3_action_region_quick"
+    # Named models are their presets (shared with other tables); unnamed rows carry their widths.
+    named = {r.name: r for t in (5, 6, 7) for r in table_spec(t).rows if "TAHNet" in r.name}
+    assert all(r.head.startswith("tahnet_v") and r.widths is None for r in named.values()) and len(named) == 6
     t3 = table_spec(3)
     assert [(r.head, r.clip) for r in t3.rows] == [("tahnet_v1", {"box": "basic"}), ("tahnet_v1", {"box": "outermost"})]
     t4 = table_spec(4).rows
     assert [r.clip["output_size"] for r in t4[:3]] == [7, 7, 14]  # 8x7x7, 8x7x7, 8x14x14
     levels = [r.clip["levels"] for r in table_spec(6).rows]
     assert levels[::2] == [("P2", "P3", "P4", "P5"), ("P2", "P3", "P4"), ("P2", "P3"), ("P2",)]
-    v4 = table_spec(7).rows[12]  # row 13, TAHNet-v4
-    assert "TAHNet-v4" in v4.name and v4.clip["output_size"] == 28
-    assert v4.options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "first_conv_stride": (2, 2, 2), "last_conv_stride": (1, 2, 2)}
+    v4 = table_spec(7).rows[12]  # row 13, TAHNet-v4: its preset, 28 x 28 regions
+    assert (v4.head, v4.clip["output_size"]) == ("tahnet_v4", 28)
+    row14 = table_spec(7).rows[13]  # v4's block, one layer deeper: the strides as options
+    assert row14.options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "first_conv_stride": (2, 2, 2), "last_conv_stride": (1, 2, 2)}
     with pytest.raises(HiarError, match="table 2 is not measured here"):
         table_spec(2)
 
@@ -40,7 +51,8 @@ def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(
     assert _head_options(table_spec(3).rows[0], quick) == {}  # a preset: the profile shrinks it itself
     paper = dataclasses.replace(quick, profile="paper")  # the paper profile trains the paper's widths
     assert _head_options(rows[0], paper) == {"dim_conv": 1024, "dim_fc": 1024}
-    assert _head_options(rows[12], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[12].options}
+    assert rows[8].options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "last_conv_stride": (1, 2, 2)}  # row 9
+    assert _head_options(rows[8], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[8].options}
     # Counted at the paper's widths, the rows give the paper's GFLOPs (Table 7: 56.4, 25.3, 5.3).
     assert [round(_paper_gmacs(rows[i]), 1) for i in (0, 5, 12)] == [56.4, 25.3, 5.3]
 

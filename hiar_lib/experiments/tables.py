@@ -28,12 +28,13 @@ import pandas as pd
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
-__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "seed_spread", "table_rows", "table_spec"]
+__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "seed_spread", "table1", "table_rows", "table_spec"]
 
-MEASURED_TABLES: tuple[int, ...] = (3, 4, 5, 6, 7)
+MEASURED_TABLES: tuple[int, ...] = (1, 3, 4, 5, 6, 7)
 """The tables :func:`table_rows` measures."""
 
-_ARTEFACTS = {3: "table3_action_region", 4: "table4_layers", 5: "table5_gap_cb", 6: "table6_fpn_levels", 7: "table7_complexity"}
+_PAPER_CSV = {1: "table1_ntu_sota"}  # where a table's paper CSV is named otherwise than its artefact
+_ARTEFACTS = {1: "table1_ntu", 3: "table3_action_region", 4: "table4_layers", 5: "table5_gap_cb", 6: "table6_fpn_levels", 7: "table7_complexity"}
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,18 @@ class TableRow:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table: its artefact name, the paper's CSV, the paper column ours stands beside."""
+    """A table: its artefact name, its rows, and per protocol of ours the paper's column
+    it stands beside (Table 1 has NTU RGB+D cross-subject and cross-view columns; Tables
+    3-7 cross-subject only)."""
 
     table: int
     artefact: str
-    paper_column: str
+    paper_columns: dict[str, str]
     rows: tuple[TableRow, ...]
+
+    def results_name(self, protocol: str, profile: str) -> str:
+        """``<artefact>[_<protocol>]_<profile>``: the protocol is named when the table has several."""
+        return f"{self.artefact}_{protocol}_{profile}" if len(self.paper_columns) > 1 else f"{self.artefact}_{profile}"
 
 
 _STRUCTURAL = ("cb_temporal_kernel", "cb_temporal_stride", "first_conv_stride", "last_conv_stride", "norm", "dropout")
@@ -77,7 +84,10 @@ def _paper_head_rows(table: int) -> tuple[TableRow, ...]:
     from hiar_lib.experiments.paper_heads import paper_rows
     from hiar_lib.models.tahnet import TAHNetConfig
 
-    levels = paper_table(_ARTEFACTS[table]).set_index("row")["fpn_levels"]
+    from hiar_lib.models.tahnet import PRESET_NAMES, preset_config
+
+    frame = paper_table(_PAPER_CSV.get(table, _ARTEFACTS[table])).set_index("row")
+    levels = frame["fpn_levels"] if "fpn_levels" in frame else {}
     default = TAHNetConfig(spec="Conv3Dx1+GAP+FC")
     rows = []
     for r in paper_rows([table]):
@@ -86,10 +96,23 @@ def _paper_head_rows(table: int) -> tuple[TableRow, ...]:
         text = levels.get(r.row)
         if isinstance(text, str) and text.strip():
             clip["levels"] = tuple(t.strip() for t in text.split(","))
+        name = f"row {r.row}: {c.spec}" + (f" ({r.name})" if r.name.startswith("TAHNet") else "")
+        preset = r.name.lower().replace("-", "_")
+        if preset in PRESET_NAMES and _same_head(preset_config(preset), c):
+            # A named model is its preset, so the heads the tables share train once.
+            rows.append(TableRow(name, preset, r.row, clip))
+            continue
         options = {k: getattr(c, k) for k in _STRUCTURAL if getattr(c, k) != getattr(default, k)}
-        rows.append(TableRow(f"row {r.row}: {c.spec}" + (f" ({r.name})" if r.name.startswith("TAHNet") else ""),
-                             c.spec, r.row, clip, (c.dim_conv, c.dim_fc, c.cb_widths), options))  # fmt: skip
+        rows.append(TableRow(name, c.spec, r.row, clip, (c.dim_conv, c.dim_fc, c.cb_widths), options))
     return tuple(rows)
+
+
+def _same_head(a: Any, b: Any) -> bool:
+    """Whether two head configs differ in nothing but their input and classifier sizes."""
+    from dataclasses import asdict
+
+    skip = ("in_channels", "input_size", "num_classes")
+    return {k: v for k, v in asdict(a).items() if k not in skip} == {k: v for k, v in asdict(b).items() if k not in skip}
 
 
 def table_spec(table: int) -> TableSpec:
@@ -104,7 +127,8 @@ def table_spec(table: int) -> TableSpec:
         rows = (TableRow("basic", "tahnet_v1", 1, {"box": "basic"}), TableRow("outermost", "tahnet_v1", 2, {"box": "outermost"}))
     else:
         rows = _paper_head_rows(table)
-    return TableSpec(table, _ARTEFACTS[table], "ntu_cs", rows)
+    columns = {"cs": "cs", "cv": "cv"} if table == 1 else {"cs": "ntu_cs"}
+    return TableSpec(table, _ARTEFACTS[table], columns, rows)
 
 
 def _head_options(row: TableRow, params: SuiteParams) -> dict[str, Any]:
@@ -173,8 +197,9 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
 
     spec = table_spec(table)
     started = time.perf_counter()
-    paper = paper_table(spec.artefact).set_index("row")
+    paper = paper_table(_PAPER_CSV.get(table, spec.artefact)).set_index("row")
     info = read_cache_info(cache)
+    column = spec.paper_columns.get(params.protocol)  # None: the paper has no such column
     lines, runs = [], []
     for row in spec.rows:
         options = _head_options(row, params)
@@ -182,7 +207,7 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
         record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
-        printed = paper.loc[row.paper_row, spec.paper_column]
+        printed = paper.loc[row.paper_row, column] if column is not None else None
         printed = None if printed is None or (isinstance(printed, float) and math.isnan(printed)) else float(printed)
         trained = record.parameters["head_config"]
         lines.append({
@@ -194,11 +219,11 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
         })  # fmt: skip
         runs.append({"row": row.name, "paper_row": row.paper_row, "clip": clip.to_dict(), "run": str(record.path), "summary": summary})
     frame = pd.DataFrame(lines)
-    out = params.results_dir / f"{spec.artefact}_{params.profile}.json"
+    out = params.results_dir / f"{spec.results_name(params.protocol, params.profile)}.json"
     prov = provenance(profile=params.profile, seeds=list(params.seeds), device=params.device,
                       wall_time_s=time.perf_counter() - started)  # fmt: skip
     parameters = {"table": table, "dataset": params.dataset, "protocol": params.protocol, "cache": str(cache),
-                  "extraction": info.config, "paper_column": spec.paper_column,
+                  "extraction": info.config, "paper_column": column,
                   "width_rule": get_profile(params.profile).widths.describe()}  # fmt: skip
     write_record(out, spec.artefact, parameters, {"rows": lines, "runs": runs}, prov)
     frame.to_csv(out.with_suffix(".csv"), index=False)
@@ -225,3 +250,30 @@ def seed_spread(params: SuiteParams) -> dict[str, Any] | None:
     acc = [100 * float(a) for a in summary["accuracies"]]
     return {"head": "tahnet_v1", "seeds": len(acc), "accuracies": acc, "std": 100 * float(summary["accuracy_std"]),
             "range": max(acc) - min(acc), "record": str(path)}  # fmt: skip
+
+
+def table1(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
+    """Table 1's TAHNet rows on both protocols of the dataset: for cross-subject and
+    cross-view each, the feature cache (:func:`~hiar_lib.experiments.suite.feature_cache`)
+    and :func:`table_rows`; ``params.protocol`` is not used.
+
+    Returns:
+        One line per row: ``row``, ``head``, ``head_options``, ``gmacs_trained``,
+        ``gmacs_paper_widths``, then ``top1``, ``paper`` and ``difference`` per protocol
+        (``top1_cs``, ``paper_cs``, ...).
+    """
+    from dataclasses import replace
+
+    from hiar_lib.experiments.suite import feature_cache
+
+    merged: pd.DataFrame | None = None
+    for protocol in table_spec(1).paper_columns:
+        p = replace(params, protocol=protocol)
+        frame = table_rows(1, p, feature_cache(p, progress=progress), progress=progress)
+        keep = frame[["row", "top1", "top1_std", "paper", "difference"]].rename(
+            columns={c: f"{c}_{protocol}" for c in ("top1", "top1_std", "paper", "difference")}
+        )
+        merged = frame.drop(columns=["top1", "top1_std", "paper", "difference", "seeds"]) if merged is None else merged
+        merged = merged.merge(keep, on="row")
+    assert merged is not None
+    return merged
