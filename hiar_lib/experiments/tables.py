@@ -158,10 +158,13 @@ def _paper_gmacs(row: TableRow) -> float:
 
     from hiar_lib.models.tahnet import PRESET_NAMES, TAHNetConfig, preset_config
 
+    t, s = row.clip.get("clip_len", 8), row.clip.get("output_size", 14)
     if row.widths is None:
-        config = preset_config(row.head) if row.head in PRESET_NAMES else TAHNetConfig(spec=row.head)
+        if row.head in PRESET_NAMES:
+            config = preset_config(row.head, input_size=(t, s, s))
+        else:
+            config = TAHNetConfig(spec=row.head, input_size=(t, s, s))
     else:
-        t, s = row.clip.get("clip_len", 8), row.clip.get("output_size", 14)
         dim_conv, dim_fc, cb = row.widths
         config = TAHNetConfig(spec=row.head, input_size=(t, s, s), dim_conv=dim_conv, dim_fc=dim_fc, cb_widths=cb, **row.options)
     return _gmacs(asdict(config))
