@@ -49,6 +49,7 @@ def test_a_real_dataset_is_indexed_and_its_protocol_named_as_it_spells_it(ntu_ro
         ({"dataset": "ntu60"}, r"^data_root is not set: dataset 'ntu60' needs the folder holding its videos$"),
         ({"dataset": "ntu60", "data_root": "/no/such/folder"}, r"^data_root '/no/such/folder' does not exist$"),
         ({"weights": "/no/such.pt"}, r"^weights '/no/such.pt': no such detector checkpoint$"),
+        ({"profile": "paper"}, r"^profile 'paper' runs on real data: set dataset and data_root$"),
     ],
 )
 def test_bad_parameters_are_refused_in_one_line(kwargs, message) -> None:

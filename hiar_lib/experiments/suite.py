@@ -116,6 +116,8 @@ def suite_params(
         raise HiarError(f"data_root is not set: dataset {dataset!r} needs the folder holding its videos")
     if root is not None and not root.exists():
         raise HiarError(f"data_root {str(root)!r} does not exist")
+    if root is None and get_profile(profile).synth is None:
+        raise HiarError(f"profile {profile!r} runs on real data: set dataset and data_root")
     protocol = _check_protocol(dataset, root, protocol, profile)
     weights = Path(weights).expanduser() if weights not in (None, "") else None
     if dataset != "synthetic" or profile == "paper":
