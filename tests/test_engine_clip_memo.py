@@ -1,17 +1,21 @@
-"""The memo of pooled clips: bounded LRU, and the same numbers with or without it."""
+"""The memos of the engine's data path: pooled clips (bounded LRU, the same numbers with or without it) and opened cache files."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from hiar_lib.crops import crop_window
 from hiar_lib.engine import ClipSettings, TestTubes, TrainConfig, TrainTubes, evaluate_head, load_checkpoint, split_names, train_head
 from hiar_lib.engine.clip_memo import CLIP_MEMO, ClipMemo, clip_memo_key, set_clip_memo_budget
+from hiar_lib.engine.data import _load_mmap
+from hiar_lib.features import CacheError
 from hiar_lib.pool_config import PoolerConfig
 
 
@@ -107,3 +111,18 @@ def test_training_and_evaluation_from_crops_give_the_same_numbers_with_or_withou
     item = train[0]
     want = crop_window(torch.load(train.videos[0].path, weights_only=True), item.clip, 4, clip.pooler)
     assert torch.equal(train[0].tubes, want["tubes"]) and len(test) == len(split_names(crops_cache, "test"))
+
+
+def test_a_cached_video_is_opened_once_while_its_file_is_unchanged(crops_cache: Path, tmp_path: Path) -> None:
+    path = tmp_path / "v.pt"
+    shutil.copy(next(crops_cache.glob("*.pt")), path)
+    first = _load_mmap(path)
+    assert _load_mmap(path) is first  # opened once
+    payload = torch.load(path, weights_only=True)
+    payload["label"] = int(payload["label"]) + 1
+    torch.save(payload, path)  # rewritten: opened again, the new label read
+    again = _load_mmap(path)
+    assert again is not first and int(again["label"]) == int(first["label"]) + 1
+    path.unlink()
+    with pytest.raises(CacheError, match="cached video not found"):
+        _load_mmap(path)

@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +244,32 @@ class VideoMeta:
         return self.actors is not None and any(k > 0 for k in self.actors)
 
 
+_LOADED: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
+_LOADED_MAX = 512
+"""Cached videos already opened, by (path, size, modification time): unpickling a crop
+file's structure costs ~25 ms even memory-mapped, and a file is opened for its metadata,
+its test clip and every training draw. The tensors stay memory-mapped (no copy)."""
+
+
 def _load_mmap(path: Path) -> dict[str, Any]:
+    """A cached video's payload, memory-mapped, opened once per process while unchanged
+    (read only: the same dict is returned to every caller)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise CacheError(f"cached video not found: {path}") from None
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+        return _LOADED[key]
+    d = _open_mmap(path)
+    _LOADED[key] = d
+    while len(_LOADED) > _LOADED_MAX:
+        _LOADED.popitem(last=False)
+    return d
+
+
+def _open_mmap(path: Path) -> dict[str, Any]:
     try:
         d = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except FileNotFoundError:
