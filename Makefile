@@ -31,12 +31,12 @@ test: install
 # sheet and what keypoint AP means at its scale, the synthetic detector (trained for a
 # fixed number of iterations on a benchmark generated for it alone, with other people)
 # and its AP on the benchmark, the tracker's MOTA/IDF1, the cross-subject feature cache, and TAHNet-v1 trained on every track and on
-# the actors' tracks and evaluated, three seeds each. Results go to results/, named by profile.
+# the actors' tracks and evaluated, three seeds each. Results go to results/, named by profile;
+# the heads to hiar train's default run folders under cache/runs/, the ones the notebooks use.
 DATA := $(CACHE)/synthetic/$(PROFILE)
 DETECTOR_DATA := $(CACHE)/synthetic/$(PROFILE)-detector
 DETECTOR := $(CACHE)/detectors/synthetic-$(PROFILE).pt
 FEATURES := $(CACHE)/features/$(PROFILE)-cs-crops
-RUNS := $(CACHE)/runs/$(PROFILE)_tahnet_v1_cs_crops
 reproduce: install
 	$(HIAR) synth --out $(DATA) --profile $(PROFILE) --summary results/synthetic_$(PROFILE).json
 	$(HIAR) synth-sheet $(DATA) --out results/figures/synthetic_samples_$(PROFILE).png
@@ -47,9 +47,9 @@ reproduce: install
 	$(HIAR) eval-tracking --data $(DATA) --weights $(DETECTOR) --out results/tracking_synthetic_$(PROFILE).json
 	$(HIAR) extract --dataset synthetic --data $(DATA) --protocol cs --profile $(PROFILE) --weights $(DETECTOR) --cache $(FEATURES)
 	$(HIAR) train --cache $(FEATURES) --protocol cs --profile $(PROFILE) --head tahnet_v1 --seeds 0 1 2 \
-		--out $(RUNS) --results results/$(PROFILE)_tahnet_v1_cs.json
+		--results results/$(PROFILE)_tahnet_v1_cs.json
 	$(HIAR) train --cache $(FEATURES) --protocol cs --profile $(PROFILE) --head tahnet_v1 --seeds 0 1 2 \
-		--instances actors --out $(RUNS)_actors --results results/$(PROFILE)_tahnet_v1_cs_actors.json
+		--instances actors --results results/$(PROFILE)_tahnet_v1_cs_actors.json
 
 # Speed figures (never asserted in tests): results/bench/*.json.
 # table_rows needs make reproduce's benchmark and detector (it times Tables 3-7's rows

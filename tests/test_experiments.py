@@ -422,3 +422,13 @@ def test_clip_settings_a_crop_cache_cannot_give_are_refused(crops_cache, tmp_pat
 
     with pytest.raises(HiarError, match=message):
         train_heads(crops_cache, "cs", profile="smoke", clip=clip, out=tmp_path, progress=False, log=None)
+
+
+def test_heads_trained_on_actor_tracks_get_a_run_folder_of_their_own() -> None:
+    from pathlib import Path
+
+    from hiar_lib.experiments.heads import default_run_dir
+
+    every = default_run_dir("cache/features/quick-cs-crops", "cs", "tahnet_v1", "quick")
+    actors = default_run_dir("cache/features/quick-cs-crops", "cs", "tahnet_v1", "quick", instances="actors")
+    assert every == Path("cache/runs/quick-cs-crops_cs_tahnet_v1_quick") and actors.name == every.name + "_actors"

@@ -69,3 +69,4 @@ def test_the_seed_spread_is_read_from_the_three_seed_record_of_its_profile(tmp_p
     assert spread["seeds"] == len(summary["accuracies"]) == 3
     assert spread["std"] == pytest.approx(100 * summary["accuracy_std"]) and spread["std"] > 0
     assert spread["range"] == pytest.approx(100 * (max(summary["accuracies"]) - min(summary["accuracies"])))
+

@@ -93,11 +93,15 @@ def clip_name(clip: Any) -> str:
     return f"T{clip.clip_len}_{p.box}_{''.join(p.levels)}_S{p.output_size}_{p.combine}" + ("_zero" if p.absent == "zero" else "")
 
 
-def default_run_dir(cache: str | os.PathLike, protocol: str, head: str, profile: str, clip: Any = None) -> Path:
-    """``cache/runs/<cache folder>_<protocol>_<head>_<profile>[_<clip>]``, with unsafe
-    characters replaced; ``<clip>`` (:func:`clip_name`) for a cache of track crops, so
-    that heads trained on other clips of one cache never share a folder."""
+def default_run_dir(
+    cache: str | os.PathLike, protocol: str, head: str, profile: str, clip: Any = None, instances: str = "all"
+) -> Path:
+    """``cache/runs/<cache folder>_<protocol>_<head>_<profile>[_<clip>][_actors]``, with
+    unsafe characters replaced; ``<clip>`` (:func:`clip_name`) for a cache of track crops,
+    so that heads trained on other clips of one cache never share a folder, and
+    ``_actors`` for heads trained on actor tracks only."""
     tail = f"_{clip_name(clip)}" if clip is not None else ""
+    tail += "_actors" if instances == "actors" else ""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{Path(cache).name}_{protocol}_{head}_{profile}{tail}").strip("-")
     return Path("cache/runs") / name
 
@@ -185,7 +189,8 @@ def train_heads(
     fields = {"head": head, "device": device, "num_workers": num_workers, "clip": clips, **overrides}
     budget = get_profile(profile)
     base = budget.head_config(info.dataset or "synthetic", **fields)
-    out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile, clips)
+    instances = str(overrides.get("instances", "all"))
+    out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile, clips, instances)
     train_names = split_names(cache, "train")
     test_names = split_names(cache, "test")
     dist_info = init_distributed(device)
