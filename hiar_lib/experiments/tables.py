@@ -8,11 +8,14 @@ printed for that row (``paper_tables/``; never copied into our columns). On the
 synthetic benchmark our cross-subject column stands beside the paper's NTU RGB+D
 cross-subject one.
 
-Tables 4-7 are the authors' heads as :func:`hiar_lib.experiments.paper_heads.paper_rows`
-builds them, shrunk by the profile's width rule (:class:`hiar_lib.head_widths.WidthRule`,
-the same for every row and printed with the table), on the clips the row's input size
-and FPN levels say (``8x7x7`` pools ``S = 7``, ``8x28x28`` ``S = 28``). Table 3 is
-TAHNet-v1 over each action region.
+Tables 1 and 4-7 are the authors' heads as
+:func:`hiar_lib.experiments.paper_heads.paper_rows` builds them (a row naming a model,
+"TAHNet-v1", is that preset), shrunk by the profile's width rule
+(:class:`hiar_lib.head_widths.WidthRule`, the same for every row and printed with the
+table), on the clips the row's input size and FPN levels say (``8x7x7`` pools ``S = 7``,
+``16x28x28`` ``T = 16, S = 28``). Table 1 is measured on both protocols, beside the
+paper's cross-subject and cross-view columns (:func:`table1`). Table 3 is TAHNet-v1 over
+each action region.
 """
 
 from __future__ import annotations
@@ -79,12 +82,10 @@ _STRUCTURAL = ("cb_temporal_kernel", "cb_temporal_stride", "first_conv_stride", 
 
 
 def _paper_head_rows(table: int) -> tuple[TableRow, ...]:
-    """The authors' heads of Table 4, 5, 6 or 7 as rows."""
+    """The authors' heads of Table 1, 4, 5, 6 or 7 as rows."""
     from hiar_lib.experiments.paper import paper_table
     from hiar_lib.experiments.paper_heads import paper_rows
-    from hiar_lib.models.tahnet import TAHNetConfig
-
-    from hiar_lib.models.tahnet import PRESET_NAMES, preset_config
+    from hiar_lib.models.tahnet import PRESET_NAMES, TAHNetConfig, preset_config
 
     frame = paper_table(_PAPER_CSV.get(table, _ARTEFACTS[table])).set_index("row")
     levels = frame["fpn_levels"] if "fpn_levels" in frame else {}
