@@ -1,4 +1,5 @@
-"""Forward speed of the TAHNet presets v1-v4, beside the machine's dense matmul speed.
+"""Forward speed of the TAHNet presets v1-v4, beside the machine's dense matmul speed
+(:func:`hiar_lib.experiments.timing.head_speed`, which the timing notebook calls too).
 
 For each preset at its paper input (256 channels; v1-v3 8x14x14, v4 8x28x28) and batch
 1 and 8: clips per second of an inference forward pass (best of ``--repeats``), the
@@ -25,35 +26,11 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hiar_lib.models import TAHNet, count_gflops, preset_config  # noqa: E402
 from hiar_lib.experiments.provenance import provenance  # noqa: E402
 from hiar_lib.experiments.records import write_record  # noqa: E402
+from hiar_lib.experiments.timing import HEAD_PRESETS, head_speed, matmul_gflops  # noqa: E402
 
-PRESETS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def best_time(fn, repeats: int, device: torch.device) -> float:
-    fn()  # warm-up
-    _sync(device)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def matmul_gflops(device: torch.device, n: int, repeats: int) -> float:
-    a = torch.randn(n, n, device=device)
-    b = torch.randn(n, n, device=device)
-    t = best_time(lambda: a @ b, repeats, device)
-    return 2 * n**3 / t / 1e9
+PRESETS = HEAD_PRESETS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,23 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     # that sustains 430, and the heads then looked faster than the hardware.
     before = matmul_gflops(device, args.matmul_size, args.matmul_repeats)
     print(f"dense float32 matmul {args.matmul_size}^3: {before:.1f} GFLOP/s (before the heads)")
-    rows = []
-    for name in PRESETS:
-        cfg = preset_config(name)
-        model = TAHNet(cfg).to(device).eval()
-        shape = (cfg.in_channels, *cfg.input_size)
-        gmacs = count_gflops(model, shape)
-        for batch in args.batches:
-            x = torch.randn(batch, *shape, device=device)
-            with torch.inference_mode():
-                t = best_time(lambda: model(x), args.repeats, device)
-            clips_s = batch / t
-            achieved = 2 * gmacs * clips_s
-            rows.append({
-                "head": name, "spec": cfg.spec, "input": list(shape), "batch": batch, "gmacs_per_clip": round(gmacs, 3),
-                "best_s": t, "clips_per_s": clips_s, "achieved_gflop_s": achieved,
-            })  # fmt: skip
-            print(f"{name:10s} batch {batch}: {clips_s:8.2f} clips/s  {achieved:8.1f} GFLOP/s")
+    rows = head_speed(PRESETS, args.batches, args.repeats, args.device)
     after = matmul_gflops(device, args.matmul_size, args.matmul_repeats)
     peak = max(before, after)
     print(f"dense float32 matmul {args.matmul_size}^3: {after:.1f} GFLOP/s (after the heads); reference {peak:.1f}")

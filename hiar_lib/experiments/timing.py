@@ -1,0 +1,243 @@
+"""Section 4.4's speeds measured on this machine: detector, tracker and head, beside the
+paper's (an Nvidia Tesla P40).
+
+One implementation serves ``make bench`` (``benchmarks/bench_tracker.py``,
+``benchmarks/bench_tahnet.py``) and the ``timing`` notebook (:func:`timing_table`).
+Every figure is the best of a few runs, with the device named; timings are never
+asserted in tests.
+
+- :func:`detector_speed`: frames per second of the ResNet-50-FPN Keypoint/Mask R-CNN at
+  a frame size (the paper's 1280 x 736 for NTU RGB+D, 640 x 480 for N-UCLA, or ours),
+  FPN maps kept as the pipeline keeps them. Untrained weights when the COCO files are
+  not on the machine: the backbone, which dominates, costs the same; the instance heads'
+  cost grows with the number of people detected, so the figure is said to be with
+  untrained weights.
+- :func:`tracker_speed`: eq. 3's tracker on random-walk people (identities checked).
+- :func:`head_speed`: TAHNet presets' clips per second at their paper input.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "best_time", "detector_speed", "head_speed", "identities_kept", "make_walkers", "matmul_gflops", "timing_table",
+    "tracker_speed",
+]  # fmt: skip
+
+TRACKER_PEOPLE = (2, 5, 20)
+TRACKER_METHODS = ("greedy", "hungarian")
+HEAD_PRESETS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def best_time(fn: Callable[[], Any], repeats: int, device: torch.device | str = "cpu") -> float:
+    """Seconds of the fastest of ``repeats`` calls of ``fn``, after one warm-up call."""
+    device = torch.device(device)
+    fn()
+    _sync(device)
+    times = []
+    for _ in range(max(repeats, 1)):
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def matmul_gflops(device: torch.device | str = "cpu", n: int = 2048, repeats: int = 10) -> float:
+    """Dense float32 ``n x n`` matmul speed of this machine, GFLOP/s (2 FLOPs per MAC)."""
+    device = torch.device(device)
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    return 2 * n**3 / best_time(lambda: a @ b, repeats, device) / 1e9
+
+
+def make_walkers(num_frames: int, num_people: int, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Random-walk people: keypoints ``F x (P, 17, 3)``, boxes ``F x (P, 4)``, true ids ``F x (P,)``.
+
+    People start on a grid 200 px apart and take Gaussian steps of 3 px per frame (sd),
+    so they stay apart and the true identities are recoverable; the instance order is
+    shuffled every frame, as a detector's is.
+    """
+    from hiar_lib.vocabulary import NUM_KEYPOINTS
+
+    rng = np.random.default_rng(seed)
+    side = int(np.ceil(np.sqrt(num_people)))
+    grid = np.stack(np.meshgrid(np.arange(side), np.arange(side)), -1).reshape(-1, 2)
+    start = grid[:num_people] * 200.0 + 100.0
+    centres = start + np.cumsum(rng.normal(0.0, 3.0, (num_frames, num_people, 2)), axis=0)
+    pose = rng.normal(0.0, 25.0, (num_people, NUM_KEYPOINTS, 2))  # each person's own pose
+    jitter = rng.normal(0.0, 1.0, (num_frames, num_people, NUM_KEYPOINTS, 2))
+    xy = centres[:, :, None, :] + pose[None] + jitter  # (F, P, 17, 2)
+    kps, boxes, ids = [], [], []
+    for f in range(num_frames):
+        perm = rng.permutation(num_people)
+        k = np.concatenate([xy[f, perm], np.ones((num_people, NUM_KEYPOINTS, 1))], axis=2)
+        kps.append(k)
+        boxes.append(np.concatenate([k[..., :2].min(1) - 5, k[..., :2].max(1) + 5], axis=1))
+        ids.append(perm)
+    return kps, boxes, ids
+
+
+def identities_kept(tracks: Any, true_ids: list[np.ndarray]) -> bool:
+    """Whether every track holds exactly one true person over the whole clip."""
+    if tracks.num_tracks != len(true_ids[0]):
+        return False
+    pairs = {(int(t), int(p)) for f, ids in enumerate(true_ids) for t, p in zip(tracks.instance_track_ids(f), ids)}
+    return len(pairs) == len(true_ids[0])
+
+
+def tracker_speed(
+    num_frames: int = 1000,
+    repeats: int = 7,
+    people: Sequence[int] = TRACKER_PEOPLE,
+    methods: Sequence[str] = TRACKER_METHODS,
+    log: Callable[[str], Any] | None = print,
+) -> list[dict[str, Any]]:
+    """Frames per second of :func:`hiar_lib.track.track_instances` (best of ``repeats``
+    runs of the whole call, input checks included), per people per frame and method,
+    each run's identities checked against the generator's."""
+    from hiar_lib.track import track_instances
+
+    rows = []
+    for n in people:
+        kps, boxes, true_ids = make_walkers(num_frames, n, seed=n)
+        for method in methods:
+            times, correct = [], True
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                tracks = track_instances(kps, boxes, method=method)
+                times.append(time.perf_counter() - t0)
+                correct = correct and identities_kept(tracks, true_ids)
+            best = min(times)
+            rows.append({
+                "people_per_frame": n, "method": method, "frames": num_frames, "repeats": repeats, "best_s": best,
+                "median_s": float(np.median(times)), "fps": num_frames / best, "us_per_frame": best / num_frames * 1e6,
+                "identities_kept": correct,
+            })  # fmt: skip
+            if log is not None:
+                log(f"{n:3d} people  {method:9s}  {num_frames / best:10.0f} fps  ({best / num_frames * 1e6:6.1f} us/frame, "
+                    f"median {num_frames / float(np.median(times)):8.0f} fps)  identities kept: {correct}")  # fmt: skip
+    return rows
+
+
+def head_speed(
+    presets: Sequence[str] = HEAD_PRESETS,
+    batches: Sequence[int] = (1, 8),
+    repeats: int = 3,
+    device: str = "cpu",
+    log: Callable[[str], Any] | None = print,
+) -> list[dict[str, Any]]:
+    """Clips per second of each TAHNet preset's inference forward at its paper input (256
+    channels; 8 x 14 x 14, v4 8 x 28 x 28), and the GFLOP/s that is (2 x MACs x clips/s)."""
+    from hiar_lib.models import TAHNet, count_gflops, preset_config
+
+    dev = torch.device(device)
+    rows = []
+    for name in presets:
+        cfg = preset_config(name)
+        model = TAHNet(cfg).to(dev).eval()
+        shape = (cfg.in_channels, *cfg.input_size)
+        gmacs = count_gflops(model, shape)
+        for batch in batches:
+            x = torch.randn(batch, *shape, device=dev)
+            with torch.inference_mode():
+                t = best_time(lambda: model(x), repeats, dev)
+            rows.append({
+                "head": name, "spec": cfg.spec, "input": list(shape), "batch": batch, "gmacs_per_clip": round(gmacs, 3),
+                "best_s": t, "clips_per_s": batch / t, "achieved_gflop_s": 2 * gmacs * batch / t,
+            })  # fmt: skip
+            if log is not None:
+                log(f"{name:10s} batch {batch}: {batch / t:8.2f} clips/s  {2 * gmacs * batch / t:8.1f} GFLOP/s")
+    return rows
+
+
+def detector_speed(
+    size: tuple[int, int],
+    frames: int = 8,
+    repeats: int = 3,
+    device: str = "cpu",
+    weights: Any = None,
+) -> dict[str, Any]:
+    """Frames per second of the paper's detector (Keypoint R-CNN + mask head,
+    ResNet-50-FPN) on ``frames`` frames of ``size`` = ``(W, H)`` pixels, run at that size
+    (no resizing), FPN maps returned as the pipeline asks for them.
+
+    Args:
+        weights: the COCO files (as :func:`hiar_lib.detection.build.build_detector` takes
+            them); ``None`` tries the torch hub cache and falls back to untrained weights.
+
+    Returns:
+        ``{"size", "frames", "fps", "best_s", "weights"}`` (``weights``: ``"coco"`` or
+        ``"untrained"``).
+    """
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.inference import detect_frames
+    from hiar_lib.detection.weights import WeightsError, find_paper_weights
+
+    w, h = size
+    try:
+        find_paper_weights(weights)
+        trained = True
+    except WeightsError:
+        trained = False
+    model = build_detector("paper", weights=weights if trained else None, random_init=not trained, device=device,
+                           min_size=min(w, h), max_size=max(w, h))  # fmt: skip
+    clip = torch.randint(0, 256, (frames, 3, h, w), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        t = best_time(lambda: detect_frames(model, clip, batch_size=min(frames, 4), device=device), repeats, device)
+    return {"size": [w, h], "frames": frames, "fps": frames / t, "best_s": t, "weights": "coco" if trained else "untrained"}
+
+
+def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
+    """Section 4.4 on this machine beside the paper's P40: one line per component and
+    dataset, ``ours_fps`` (frames per second; the head's in clips of 8 frames, as the
+    paper counts), ``paper_fps``, ``device`` and what was measured.
+
+    The ``smoke`` profile times one repeat of 2 frames (a check that it runs); the others
+    3 repeats of 8 frames. Writes ``results_dir/timing_<profile>.json``.
+    """
+    import pandas as pd
+
+    from hiar_lib.experiments.paper import paper_timing_fps
+    from hiar_lib.experiments.provenance import device_name, provenance
+    from hiar_lib.experiments.records import write_record
+
+    started = time.perf_counter()
+    frames, repeats = (2, 1) if not params.meaningful else (8, 3)
+    device = params.device
+    lines = []
+    for dataset, size, what in (("ntu", (1280, 736), "1280 x 720 padded to 1280 x 736"), ("nucla", (640, 480), "640 x 480")):
+        d = detector_speed(size, frames=frames, repeats=repeats, device=device, weights=params.weights)
+        lines.append({"component": "detector", "dataset": dataset, "ours_fps": d["fps"],
+                      "paper_fps": paper_timing_fps("detector", dataset),
+                      "measured": f"{what}, {frames} frames, {d['weights']} weights"})  # fmt: skip
+    track = tracker_speed(num_frames=100 if not params.meaningful else 1000, repeats=repeats, people=(2,), methods=("greedy",), log=log)[0]
+    for dataset in ("ntu", "nucla"):
+        lines.append({"component": "tracker", "dataset": dataset, "ours_fps": track["fps"],
+                      "paper_fps": paper_timing_fps("tracker", dataset),
+                      "measured": f"eq. 3, greedy, 2 people per frame, {track['frames']} frames"})  # fmt: skip
+    heads = {r["head"]: r for r in head_speed(("tahnet_v4", "tahnet_v3"), batches=(1,), repeats=repeats, device=device, log=log)}
+    for dataset, head in (("ntu", "tahnet_v4"), ("nucla", "tahnet_v3")):
+        r = heads[head]
+        lines.append({"component": "head", "dataset": dataset, "ours_fps": r["clips_per_s"] * 8,
+                      "paper_fps": paper_timing_fps("head", dataset),
+                      "measured": f"{head}, {r['gmacs_per_clip']:.1f} GMACs, one 8-frame clip at a time"})  # fmt: skip
+    table = pd.DataFrame(lines)
+    table.insert(4, "device", device_name(device))
+    params.results_dir.mkdir(parents=True, exist_ok=True)
+    prov = provenance(profile=params.profile, device=device, wall_time_s=time.perf_counter() - started)
+    write_record(params.results_dir / f"timing_{params.profile}.json", "timing",
+                 {"frames": frames, "repeats": repeats, "paper_device": "Nvidia Tesla P40"},
+                 {"rows": table.to_dict("records")}, prov)  # fmt: skip
+    return table
