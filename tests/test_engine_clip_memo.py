@@ -126,3 +126,10 @@ def test_a_cached_video_is_opened_once_while_its_file_is_unchanged(crops_cache: 
     path.unlink()
     with pytest.raises(CacheError, match="cached video not found"):
         _load_mmap(path)
+
+
+def test_a_memo_can_count_values_instead_of_bytes() -> None:
+    memo = ClipMemo(2, measure=lambda _: 1)
+    for key in "abc":
+        memo.get(key, lambda: {"tubes": tensor_of(4000)})
+    assert len(memo) == 2 and memo.nbytes == 2 and "a" not in memo._items

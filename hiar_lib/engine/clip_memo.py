@@ -45,14 +45,17 @@ def _nbytes(value: Any) -> int:
 class ClipMemo:
     """Least-recently-used values under a budget of ``max_bytes`` of tensor storage.
 
-    A value larger than the whole budget is returned without being kept.
+    A value larger than the whole budget is returned without being kept. ``measure``
+    gives a value's size against the budget (default: bytes of tensor storage; ``lambda
+    v: 1`` makes the budget a count of values).
 
     Attributes:
         hits, misses: lookups answered from the memo, and those that computed.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, measure: Callable[[Any], int] = _nbytes) -> None:
         self.max_bytes = max(int(max_bytes), 0)
+        self.measure = measure
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self.nbytes = 0
         self.hits = 0
@@ -69,7 +72,7 @@ class ClipMemo:
             return self._items[key][0]
         self.misses += 1
         value = compute()
-        size = _nbytes(value)
+        size = self.measure(value)
         if size <= self.max_bytes:
             self._items[key] = (value, size)
             self.nbytes += size

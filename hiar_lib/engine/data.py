@@ -41,7 +41,6 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +53,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from hiar_lib.crops import crop_window, window_starts, window_tracks
-from hiar_lib.engine.clip_memo import CLIP_MEMO, clip_memo_key
+from hiar_lib.engine.clip_memo import CLIP_MEMO, ClipMemo, clip_memo_key
 from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
 from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.data.video import sample_clip_start
@@ -244,11 +243,11 @@ class VideoMeta:
         return self.actors is not None and any(k > 0 for k in self.actors)
 
 
-_LOADED: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
-_LOADED_MAX = 512
-"""Cached videos already opened, by (path, size, modification time): unpickling a crop
-file's structure costs ~25 ms even memory-mapped, and a file is opened for its metadata,
-its test clip and every training draw. The tensors stay memory-mapped (no copy)."""
+_OPENED = ClipMemo(512, measure=lambda _: 1)
+"""Cached videos already opened (at most 512), by path, size and modification time:
+unpickling a crop file's structure costs ~25 ms even memory-mapped, and a file is opened
+for its metadata, its test clip and every training draw. The tensors stay
+memory-mapped (no copy)."""
 
 
 def _load_mmap(path: Path) -> dict[str, Any]:
@@ -258,15 +257,7 @@ def _load_mmap(path: Path) -> dict[str, Any]:
         st = os.stat(path)
     except FileNotFoundError:
         raise CacheError(f"cached video not found: {path}") from None
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key in _LOADED:
-        _LOADED.move_to_end(key)
-        return _LOADED[key]
-    d = _open_mmap(path)
-    _LOADED[key] = d
-    while len(_LOADED) > _LOADED_MAX:
-        _LOADED.popitem(last=False)
-    return d
+    return _OPENED.get((str(path), st.st_size, st.st_mtime_ns), lambda: _open_mmap(path))
 
 
 def _open_mmap(path: Path) -> dict[str, Any]:
@@ -281,12 +272,12 @@ def _open_mmap(path: Path) -> dict[str, Any]:
     return d
 
 
-def _pooled_clip(path: Path, start: int, clip: ClipSettings, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+def _pooled_clip(path: Path, start: int, clip: ClipSettings) -> dict[str, Any]:
     """:func:`~hiar_lib.crops.crop_window` of a crop cache's file, through the process's
     :data:`~hiar_lib.engine.clip_memo.CLIP_MEMO` (its tensors are shared: read only)."""
 
     def pool() -> dict[str, Any]:
-        return crop_window(payload if payload is not None else _load_mmap(path), start, clip.clip_len, clip.pooler)
+        return crop_window(_load_mmap(path), start, clip.clip_len, clip.pooler)
 
     return CLIP_MEMO.get(clip_memo_key(path, start, clip.clip_len, clip.pooler), pool)
 
@@ -545,7 +536,7 @@ class TrainTubes(_CachedVideos):
         for start in rng.permutation(window_starts(meta.num_frames, t, meta.stride)).tolist():
             if not window_tracks(payload, start, t).numel():
                 continue
-            clip = _pooled_clip(meta.path, start, self.clip, payload)
+            clip = _pooled_clip(meta.path, start, self.clip)
             tubes, track_ids = clip["tubes"], clip["track_ids"]
             if self.instances == "actors":
                 keep = clip["person_labels"] == meta.label
