@@ -95,9 +95,7 @@ def figure5(params: SuiteParams, cache: str | Path, progress: bool = True) -> Fi
     ``results_dir/fig5_confusion_<profile>.json`` (per-class accuracies, the most
     confused pairs, the paper's facts beside ours).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")  # writing files; a notebook shows the returned figure's file
+    import matplotlib.pyplot as plt
 
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import no_value_as_none, write_record
@@ -112,7 +110,9 @@ def figure5(params: SuiteParams, cache: str | Path, progress: bool = True) -> Fi
     pairs = confused_pairs(matrix, classes)
     facts = paper_facts_beside_ours(float(summary["accuracy_mean"]), matrix, classes)
     title = f"TAHNet-v1, {params.dataset} {params.protocol}, {params.profile} profile, {len(params.seeds)} seed(s) summed"
-    figure = save_figure(confusion_heatmap(matrix, classes, title), params.results_dir / "figures" / f"fig5_confusion_{params.profile}.png")
+    fig = confusion_heatmap(matrix, classes, title)
+    figure = save_figure(fig, params.results_dir / "figures" / f"fig5_confusion_{params.profile}.png")
+    plt.close(fig)  # the notebook shows the file; an open figure would be drawn a second time
     prov = provenance(profile=params.profile, seeds=list(params.seeds), device=params.device,
                       wall_time_s=time.perf_counter() - started)  # fmt: skip
     metrics = {

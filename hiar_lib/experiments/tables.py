@@ -193,7 +193,6 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
         HiarError: a table that is not measured here.
     """
     from hiar_lib.engine.data import read_cache_info
-    from hiar_lib.experiments.heads import clip_settings
     from hiar_lib.experiments.paper import paper_table
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
@@ -207,7 +206,6 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
     lines, runs = [], []
     for row in spec.rows:
         options = _head_options(row, params)
-        clip = clip_settings(info.config, params.profile, row.clip)
         record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
@@ -221,7 +219,7 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
             "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]), "seeds": len(params.seeds),
             "paper": printed, "difference": None if printed is None else top1 - printed,
         })  # fmt: skip
-        runs.append({"row": row.name, "paper_row": row.paper_row, "clip": clip.to_dict(), "run": str(record.path), "summary": summary})
+        runs.append({"row": row.name, "paper_row": row.paper_row, "clip": record.parameters["train_config"]["clip"], "run": str(record.path), "summary": summary})
     frame = pd.DataFrame(lines)
     out = params.results_dir / f"{spec.results_name(params.protocol, params.profile)}.json"
     prov = provenance(profile=params.profile, seeds=list(params.seeds), device=params.device,

@@ -235,7 +235,6 @@ def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
                       "measured": f"{head}, {r['gmacs_per_clip']:.1f} GMACs, one 8-frame clip at a time"})  # fmt: skip
     table = pd.DataFrame(lines)
     table.insert(4, "device", device_name(device))
-    params.results_dir.mkdir(parents=True, exist_ok=True)
     prov = provenance(profile=params.profile, device=device, wall_time_s=time.perf_counter() - started)
     write_record(params.results_dir / f"timing_{params.profile}.json", "timing",
                  {"frames": frames, "repeats": repeats, "paper_device": "Nvidia Tesla P40"},
