@@ -18,7 +18,8 @@ resized pixels); ``Clip.scale`` maps them back to the source video.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
@@ -44,11 +45,15 @@ class ClipPipeline:
         tracks: the instances linked over the frames (:func:`hiar_lib.track.track_instances`).
         tubes: one action-region tube per track (``(K, C, T, S, S)``), or ``None`` when no
             pooler was asked for.
+        seconds: wall-clock seconds of each stage (``detect``, ``track``, ``pool``) of
+            this call; the detector's outputs come back to the host before ``detect`` ends,
+            so a GPU's queued work is counted there.
     """
 
     detections: Detections
     tracks: Tracks
     tubes: ActionTubes | None
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def keypoints(self) -> list[np.ndarray]:
@@ -100,16 +105,20 @@ def run_clip(
     Returns:
         :class:`ClipPipeline` with every stage's output.
     """
+    t0 = time.perf_counter()
     detections = detect_frames(
         model, frames, batch_size=batch_size, device=device, amp=amp, return_features=pooler is not None,
         features_device=features_device,
     )  # fmt: skip
     keypoints, boxes = _per_frame(detections, "keypoints"), _per_frame(detections, "boxes")
+    t1 = time.perf_counter()
     tracks = track_instances(keypoints, boxes, **asdict(tracker))
+    t2 = time.perf_counter()
     tubes = None
     if pooler is not None:
         tubes = action_tubes(
             detections.features, tracks.assignment, boxes, _per_frame(detections, "scores"), tracks.track_ids, pooler,
             frame_valid=frame_valid,
         )  # fmt: skip
-    return ClipPipeline(detections, tracks, tubes)
+    seconds = {"detect": t1 - t0, "track": t2 - t1, "pool": time.perf_counter() - t2}
+    return ClipPipeline(detections, tracks, tubes, seconds)

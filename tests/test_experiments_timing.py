@@ -26,3 +26,30 @@ def test_the_detector_and_head_timings_run_the_paper_models_at_the_asked_size() 
     assert d["size"] == [96, 64] and d["frames"] == 1 and d["fps"] > 0 and d["weights"] in ("coco", "untrained")
     (v4,) = head_speed(("tahnet_v4",), batches=(2,), repeats=1, log=None)
     assert v4["input"] == [256, 8, 28, 28] and round(v4["gmacs_per_clip"], 1) == 5.3 and v4["clips_per_s"] > 0
+
+
+def test_end_to_end_timing_runs_the_whole_pipeline_on_a_real_clip(synthetic_tiny, tmp_path) -> None:
+    import pytest
+    import torch
+
+    from hiar_lib.data.video import read_clip
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.weights import save_detector
+    from hiar_lib.experiments.timing import end_to_end_speed
+    from hiar_lib.pipeline import run_clip
+    from hiar_lib.pool_config import PoolerConfig
+
+    weights = save_detector(build_detector("synthetic", random_init=True, seed=0), tmp_path / "det.pt")
+    video = sorted((synthetic_tiny / "videos").glob("*.mp4"))[0]
+    frames = read_clip(video, clip_len=8).frames
+    e = end_to_end_speed(frames, weights, repeats=1)
+    assert e["size"] == [frames.shape[3], frames.shape[2]] and e["frames"] == 8 and e["head"] == "tahnet_v4"
+    assert set(e["seconds"]) == {"detect", "track", "pool", "head"} and e["seconds"]["detect"] > 0
+    assert e["fps"] == pytest.approx(8 / e["best_s"]) and e["best_s"] >= sum(e["seconds"].values()) - 1e-3
+    # what it timed is what the pipeline finds on that clip with the same detector
+    same = run_clip(build_detector("synthetic", weights=weights, min_size=min(e["size"]), max_size=max(e["size"])),
+                    frames, pooler=PoolerConfig(output_size=28))  # fmt: skip
+    assert e["tracks"] == len(same.tubes.tubes)
+    assert e["people_per_frame"] == pytest.approx(np.mean([len(b) for b in same.boxes]))
+    with pytest.raises(ValueError, match="clips of 8 frames"):
+        end_to_end_speed(torch.zeros(4, 3, 32, 32, dtype=torch.uint8), weights)

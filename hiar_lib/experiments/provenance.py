@@ -66,6 +66,15 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _version_of(module: str) -> str | None:
+    """The version of an installed module, ``None`` where it is not installed (a GPU
+    machine that times the models without decoding video, say)."""
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return None
+
+
 def provenance(
     profile: str | None = None,
     seeds: list[int] | None = None,
@@ -88,7 +97,6 @@ def provenance(
 
     A profile whose numbers mean nothing (``smoke``) adds a ``warning`` saying so.
     """
-    import av
     import numpy
     import torch
     import torchvision
@@ -113,7 +121,7 @@ def provenance(
             "python": platform.python_version(),
             "torch": torch.__version__,
             "torchvision": torchvision.__version__,
-            "av": av.__version__,
+            "av": _version_of("av"),
             "numpy": numpy.__version__,
         },
         **extra,

@@ -14,10 +14,14 @@ asserted in tests.
   untrained weights.
 - :func:`tracker_speed`: eq. 3's tracker on random-walk people (identities checked).
 - :func:`head_speed`: TAHNet presets' clips per second at their paper input.
+- :func:`end_to_end_speed`: frames per second of the whole pipeline on a real clip
+  (detect with FPN maps, track, pool each track's outermost action region, the head on
+  every tube), with each stage's share.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,7 +30,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    "best_time", "detector_speed", "head_speed", "identities_kept", "make_walkers", "matmul_gflops", "timing_table",
+    "best_time", "detector_speed", "end_to_end_speed", "head_speed", "identities_kept", "make_walkers", "matmul_gflops", "timing_table",
     "tracker_speed",
 ]  # fmt: skip
 
@@ -168,35 +172,114 @@ def detector_speed(
     repeats: int = 3,
     device: str = "cpu",
     weights: Any = None,
+    preset: str = "paper",
 ) -> dict[str, Any]:
-    """Frames per second of the paper's detector (Keypoint R-CNN + mask head,
-    ResNet-50-FPN) on ``frames`` frames of ``size`` = ``(W, H)`` pixels, run at that size
-    (no resizing), FPN maps returned as the pipeline asks for them.
+    """Frames per second of a detector on ``frames`` random frames of ``size`` = ``(W, H)``
+    pixels, run at that size (no resizing), FPN maps returned as the pipeline asks for them.
 
     Args:
-        weights: the COCO files (as :func:`hiar_lib.detection.build.build_detector` takes
-            them); ``None`` tries the torch hub cache and falls back to untrained weights.
+        weights: ``preset="paper"``: the COCO files (as
+            :func:`hiar_lib.detection.build.build_detector` takes them); ``None`` tries the
+            torch hub cache and falls back to untrained weights. ``preset="synthetic"``:
+            the checkpoint (its ResNet-18-FPN architecture comes from the file).
+        preset: ``"paper"`` (the paper's ResNet-50-FPN Keypoint R-CNN with the mask head)
+            or ``"synthetic"`` (the detector trained on the synthetic benchmark).
 
     Returns:
-        ``{"size", "frames", "fps", "best_s", "weights"}`` (``weights``: ``"coco"`` or
-        ``"untrained"``).
+        ``{"size", "frames", "fps", "best_s", "preset", "weights"}`` (``weights``:
+        ``"coco"``, ``"untrained"`` or ``"synthetic"``).
     """
-    from hiar_lib.detection.build import build_detector
     from hiar_lib.detection.inference import detect_frames
-    from hiar_lib.detection.weights import WeightsError, find_paper_weights
 
     w, h = size
+    model, kind = _timed_detector(preset, weights, device, min(w, h), max(w, h))
+    clip = torch.randint(0, 256, (frames, 3, h, w), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        t = best_time(lambda: detect_frames(model, clip, batch_size=min(frames, 4), device=device), repeats, device)
+    return {"size": [w, h], "frames": frames, "fps": frames / t, "best_s": t, "preset": preset, "weights": kind}
+
+
+def _timed_detector(preset: str, weights: Any, device: str, min_size: int, max_size: int) -> tuple[torch.nn.Module, str]:
+    """The detector to time and what weights it has (``coco``, ``untrained``, ``synthetic``)."""
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.weights import WeightsError, find_paper_weights
+
+    if preset == "synthetic":
+        model = build_detector("synthetic", weights=weights, device=device, min_size=min_size, max_size=max_size)
+        return model, "synthetic"
     try:
         find_paper_weights(weights)
         trained = True
     except WeightsError:
         trained = False
     model = build_detector("paper", weights=weights if trained else None, random_init=not trained, device=device,
-                           min_size=min(w, h), max_size=max(w, h))  # fmt: skip
-    clip = torch.randint(0, 256, (frames, 3, h, w), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+                           min_size=min_size, max_size=max_size)  # fmt: skip
+    return model, "coco" if trained else "untrained"
+
+
+def end_to_end_speed(
+    frames: torch.Tensor,
+    weights: Any,
+    preset: str = "synthetic",
+    head: str = "tahnet_v4",
+    repeats: int = 3,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Frames per second of the whole pipeline on one real clip: the detector with its FPN
+    maps, eq. 3's tracker, the outermost action region pooled from P2 and P3 at the
+    head's input size for every track (:func:`hiar_lib.pipeline.run_clip`), then the head
+    (by default TAHNet-v4, the paper's NTU timing head; a TAHNet preset
+    at its paper widths, untrained: its cost does not depend on its weights; its input
+    channels those of the detector's FPN) on every track's tube at once.
+
+    Args:
+        frames: ``uint8 (T, 3, H, W)``, a clip as :func:`hiar_lib.data.video.read_clip`
+            gives it; ``T`` frames count as processed.
+        weights, preset: the detector (as :func:`detector_speed` takes them).
+
+    Returns:
+        ``{"size", "frames", "fps", "best_s", "seconds" (per stage of the fastest run:
+        detect, track, pool, head), "people_per_frame", "tracks", "preset", "weights",
+        "head"}``.
+    """
+    from hiar_lib.models import TAHNet, preset_config
+    from hiar_lib.pipeline import run_clip
+    from hiar_lib.pool_config import PoolerConfig
+
+    num_frames, _, h, w = frames.shape
+    if num_frames != preset_config(head).input_size[0]:
+        raise ValueError(f"{head} takes clips of {preset_config(head).input_size[0]} frames, got {num_frames}")
+    model, kind = _timed_detector(preset, weights, device, min(w, h), max(w, h))
+    cfg = preset_config(head)
+    net = None  # built on the first clip's tubes: a synthetic detector's FPN is narrower than 256
+    pooler = PoolerConfig(output_size=cfg.input_size[-1])
+    best: dict[str, Any] = {}
+    runs: list[float] = []
+    people, tracks = 0.0, 0
     with torch.inference_mode():
-        t = best_time(lambda: detect_frames(model, clip, batch_size=min(frames, 4), device=device), repeats, device)
-    return {"size": [w, h], "frames": frames, "fps": frames / t, "best_s": t, "weights": "coco" if trained else "untrained"}
+        for i in range(max(repeats, 1) + 1):  # the first is a warm-up
+            t0 = time.perf_counter()
+            out = run_clip(model, frames, pooler=pooler, device=device)
+            t1 = time.perf_counter()
+            tubes = out.tubes.tubes
+            if len(tubes):
+                if net is None:
+                    net = TAHNet(dataclasses.replace(cfg, in_channels=tubes.shape[1])).to(device).eval()
+                net(tubes.to(device))
+            _sync(torch.device(device))
+            total = time.perf_counter() - t0
+            if i == 0:
+                continue
+            runs.append(total)
+            if total == min(runs):
+                best = {**out.seconds, "head": time.perf_counter() - t1}
+                people = float(np.mean([len(b) for b in out.boxes]))
+                tracks = int(len(tubes))
+    t = min(runs)
+    return {
+        "size": [int(w), int(h)], "frames": int(num_frames), "fps": num_frames / t, "best_s": t, "seconds": best,
+        "people_per_frame": people, "tracks": tracks, "preset": preset, "weights": kind, "head": head,
+    }  # fmt: skip
 
 
 def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
