@@ -52,11 +52,13 @@ reproduce: install
 		--instances actors --results results/$(PROFILE)_tahnet_v1_cs_actors.json
 
 # Speed figures (never asserted in tests): results/bench/*.json.
-# table_rows needs make reproduce's benchmark and detector (it times Tables 3-7's rows
+# bench_timing (Section 4.4 on this machine; on a GPU: --device cuda --out results/bench/timing_cuda_<gpu>.json)
+# and table_rows need make reproduce's benchmark and detector (it times Tables 3-7's rows
 # pooled from one cache of track crops against re-extracting tubes for each row).
 bench: install
 	$(PY) benchmarks/bench_tracker.py --out results/bench/tracker.json
 	$(PY) benchmarks/bench_tahnet.py --out results/bench/tahnet.json
+	$(PY) benchmarks/bench_timing.py --device cpu --weights $(DETECTOR) --data $(DATA) --out results/bench/timing_cpu.json
 	$(PY) benchmarks/table_rows.py --data $(DATA) --weights $(DETECTOR) --out results/bench/table_rows.json
 
 # Mutation testing (not part of make test): mutmut mutates the modules that decide the

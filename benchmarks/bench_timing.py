@@ -18,8 +18,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_timing.py --device cpu \\
         --weights cache/detectors/synthetic-quick.pt \\
-        --clip cache/synthetic/quick/videos/<a test video>.mp4 \\
-        [--out results/bench/timing_cpu.json]
+        --data cache/synthetic/quick [--out results/bench/timing_cpu.json]
 
 ``--clip`` takes a video (decoded with PyAV) or a ``.pt`` file holding the ``uint8 (8, 3,
 H, W)`` frames (for a machine without PyAV). ``--commit`` records the commit of a copy of
@@ -42,7 +41,7 @@ from hiar_lib.experiments.paper import paper_timing_fps  # noqa: E402
 from hiar_lib.experiments.provenance import device_name, provenance  # noqa: E402
 from hiar_lib.experiments.records import write_record  # noqa: E402
 from hiar_lib.experiments.timing import (  # noqa: E402
-    HEAD_PRESETS, detector_speed, end_to_end_speed, head_speed, matmul_gflops, tracker_speed,
+    HEAD_PRESETS, busiest_test_clip, detector_speed, end_to_end_speed, head_speed, matmul_gflops, tracker_speed,
 )  # fmt: skip
 
 PAPER_SIZES = {"ntu": (1280, 736), "nucla": (640, 480)}
@@ -68,10 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="default results/bench/timing_<cpu|cuda>.json")
     parser.add_argument("--weights", type=Path, default=None, help="the synthetic detector checkpoint")
     parser.add_argument("--clip", type=Path, default=None, help="a synthetic test video or a .pt of its frames")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="a synthetic benchmark: --clip is its cross-subject test video with the most people")
     parser.add_argument("--frames", type=int, default=8, help="frames per detector timing")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--commit", default=None, help="the code's commit where the copy has no git folder")
     args = parser.parse_args(argv)
+    if args.data is not None:
+        if args.clip is not None:
+            parser.error("give --clip or --data, not both")
+        args.clip = busiest_test_clip(args.data)
     if args.clip is not None and args.weights is None:
         parser.error("--clip needs --weights (the detector that finds its people)")
     out = args.out or REPO / "results" / "bench" / f"timing_{torch.device(args.device).type}.json"

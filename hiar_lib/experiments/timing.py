@@ -24,13 +24,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 __all__ = [
-    "best_time", "detector_speed", "end_to_end_speed", "head_speed", "identities_kept", "make_walkers", "matmul_gflops", "timing_table",
+    "bench_timing_table", "best_time", "busiest_test_clip", "detector_speed", "end_to_end_speed", "head_speed", "identities_kept", "make_walkers", "matmul_gflops", "timing_table",
     "tracker_speed",
 ]  # fmt: skip
 
@@ -282,6 +283,19 @@ def end_to_end_speed(
     }  # fmt: skip
 
 
+def busiest_test_clip(benchmark: str | Path) -> Path:
+    """The video that end-to-end timings run on: of the synthetic benchmark's
+    cross-subject test clips, the one with the most people (the first by name among
+    equals), so every stage has several people to handle."""
+    from hiar_lib.data.synthetic import load_manifest
+
+    manifest = load_manifest(benchmark)
+    train = set(manifest["protocols"]["cs"]["train_subjects"])
+    test = [c for c in manifest["clips"] if c["subject"] not in train]
+    best = min(test, key=lambda c: (-c["num_persons"], c["name"]))
+    return Path(benchmark) / best["video"]
+
+
 def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
     """Section 4.4 on this machine beside the paper's P40: one line per component and
     dataset, ``ours_fps`` (frames per second; the head's in clips of 8 frames, as the
@@ -294,17 +308,17 @@ def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
 
     from hiar_lib.experiments.paper import paper_timing_fps
     from hiar_lib.experiments.provenance import device_name, provenance
-    from hiar_lib.experiments.records import write_record
+    from hiar_lib.experiments.records import no_value_as_none, write_record
 
     started = time.perf_counter()
-    frames, repeats = (2, 1) if not params.meaningful else (8, 3)
+    frames_n, repeats = (2, 1) if not params.meaningful else (8, 3)
     device = params.device
     lines = []
     for dataset, size, what in (("ntu", (1280, 736), "1280 x 720 padded to 1280 x 736"), ("nucla", (640, 480), "640 x 480")):
-        d = detector_speed(size, frames=frames, repeats=repeats, device=device, weights=params.weights)
+        d = detector_speed(size, frames=frames_n, repeats=repeats, device=device, weights=params.weights)
         lines.append({"component": "detector", "dataset": dataset, "ours_fps": d["fps"],
                       "paper_fps": paper_timing_fps("detector", dataset),
-                      "measured": f"{what}, {frames} frames, {d['weights']} weights"})  # fmt: skip
+                      "measured": f"{what}, {frames_n} frames, {d['weights']} weights"})  # fmt: skip
     track = tracker_speed(num_frames=100 if not params.meaningful else 1000, repeats=repeats, people=(2,), methods=("greedy",), log=log)[0]
     for dataset in ("ntu", "nucla"):
         lines.append({"component": "tracker", "dataset": dataset, "ours_fps": track["fps"],
@@ -316,10 +330,62 @@ def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
         lines.append({"component": "head", "dataset": dataset, "ours_fps": r["clips_per_s"] * 8,
                       "paper_fps": paper_timing_fps("head", dataset),
                       "measured": f"{head}, {r['gmacs_per_clip']:.1f} GMACs, one 8-frame clip at a time"})  # fmt: skip
+    if params.dataset == "synthetic":
+        from hiar_lib.data.video import read_clip
+        from hiar_lib.experiments.suite import detector_weights, synthetic_benchmark
+
+        weights = detector_weights(params)
+        video = busiest_test_clip(synthetic_benchmark(params))
+        frames = read_clip(video, clip_len=8).frames
+        size = (frames.shape[3], frames.shape[2])
+        d = detector_speed(size, frames=frames_n, repeats=repeats, device=device, weights=weights, preset="synthetic")
+        lines.append({"component": "detector", "dataset": "synthetic", "ours_fps": d["fps"], "paper_fps": None,
+                      "measured": f"our synthetic detector (ResNet-18-FPN) at {size[0]} x {size[1]}, {frames_n} frames"})  # fmt: skip
+        e = end_to_end_speed(frames, weights, repeats=repeats, device=device)
+        stages = ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in e["seconds"].items())
+        lines.append({"component": "end to end", "dataset": "synthetic", "ours_fps": e["fps"], "paper_fps": None,
+                      "measured": f"{video.name}, 8 frames, {e['people_per_frame']:.1f} people per frame, "
+                                  f"{e['tracks']} tracks; our detector, tracker, pooler, TAHNet-v4 ({stages})"})  # fmt: skip
     table = pd.DataFrame(lines)
     table.insert(4, "device", device_name(device))
     prov = provenance(profile=params.profile, device=device, wall_time_s=time.perf_counter() - started)
     write_record(params.results_dir / f"timing_{params.profile}.json", "timing",
-                 {"frames": frames, "repeats": repeats, "paper_device": "Nvidia Tesla P40"},
-                 {"rows": table.to_dict("records")}, prov)  # fmt: skip
+                 {"frames": frames_n, "repeats": repeats, "paper_device": "Nvidia Tesla P40"},
+                 {"rows": no_value_as_none(table.to_dict("records"))}, prov)  # fmt: skip
     return table
+
+
+def bench_timing_table(folder: str | Path) -> Any:
+    """Every ``benchmarks/bench_timing.py`` record in ``folder`` (``timing_*.json``, one
+    per device it ran on) as one table: per component and setting, frames per second on
+    each device (the head's in 8-frame clips), beside the paper's P40 figure.
+
+    Returns:
+        A DataFrame indexed by ``component`` and ``setting`` with one column per device
+        (``"<device> (<commit>)"``) and ``paper_fps``; empty when no record is there.
+    """
+    import pandas as pd
+
+    from hiar_lib.experiments.records import read_record
+
+    rows = []
+    for path in sorted(Path(folder).glob("timing_*.json")):
+        record = read_record(path)
+        if record.artefact != "bench_timing":
+            continue
+        column = f"{record.provenance['device']} ({str(record.provenance.get('git_commit') or '?')[:7]})"
+        for r in record.metrics["rows"]:
+            if r["component"] == "tracker":
+                setting, fps = f"{r['people_per_frame']} people per frame", r["fps"]
+            elif r["component"] == "head":
+                setting, fps = f"{r['head']}, batch {r['batch']}", r["frames_per_s"]
+            else:
+                setting, fps = f"{r.get('preset', '')} {r['size'][0]} x {r['size'][1]} ({r['weights']})", r["fps"]
+            rows.append({"component": r["component"], "setting": setting, "device": column, "fps": fps,
+                         "paper_fps": r.get("paper_fps")})  # fmt: skip
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows)
+    table = frame.pivot_table(index=["component", "setting"], columns="device", values="fps", sort=False)
+    paper = frame.groupby(["component", "setting"], sort=False)["paper_fps"].first()
+    return table.join(paper)
