@@ -33,11 +33,22 @@ test: install
 # and its AP on the benchmark, the tracker's MOTA/IDF1, the cross-subject feature cache, and TAHNet-v1 trained on every track and on
 # the actors' tracks and evaluated, three seeds each. Results go to results/, named by profile;
 # the heads to hiar train's default run folders under cache/runs/, the ones the notebooks use.
+# Then every notebook, executed by papermill into results/notebooks/ (hiar reproduce:
+# resumable, a notebook done with the same source and parameters is skipped), and
+# results/README.md written from the records. The first line prints what is left and how
+# long it takes, from measured times. On a real dataset (DATA_ROOT set) only the notebooks
+# run: make reproduce PROFILE=paper DATASET=ntu60 DATA_ROOT=/data/ntu
 DATA := $(CACHE)/synthetic/$(PROFILE)
 DETECTOR_DATA := $(CACHE)/synthetic/$(PROFILE)-detector
 DETECTOR := $(CACHE)/detectors/synthetic-$(PROFILE).pt
 FEATURES := $(CACHE)/features/$(PROFILE)-cs-crops
+DATASET ?= synthetic
+DATA_ROOT ?=
+REPRODUCE := $(HIAR) reproduce --profile $(PROFILE) --dataset $(DATASET) --cache-dir $(abspath $(CACHE)) --results-dir $(abspath results) \
+	$(if $(DATA_ROOT),--data-root $(DATA_ROOT))
 reproduce: install
+	$(REPRODUCE) --estimate
+ifeq ($(DATA_ROOT),)
 	$(HIAR) synth --out $(DATA) --profile $(PROFILE) --summary results/synthetic_$(PROFILE).json
 	$(HIAR) synth-sheet $(DATA) --out results/figures/synthetic_samples_$(PROFILE).png
 	$(PY) benchmarks/keypoint_ap_under_noise.py --data $(DATA) --out results/keypoint_ap_under_noise_$(PROFILE).json
@@ -50,6 +61,8 @@ reproduce: install
 		--results results/$(PROFILE)_tahnet_v1_cs.json
 	$(HIAR) train --cache $(FEATURES) --protocol cs --profile $(PROFILE) --head tahnet_v1 --seeds 0 1 2 \
 		--instances actors --results results/$(PROFILE)_tahnet_v1_cs_actors.json
+endif
+	$(REPRODUCE)
 
 # Speed figures (never asserted in tests): results/bench/*.json.
 # bench_timing (Section 4.4 on this machine; on a GPU: --device cuda --out results/bench/timing_cuda_<gpu>.json)

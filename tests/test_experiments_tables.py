@@ -11,7 +11,7 @@ import pytest
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import run_name, suite_params
-from hiar_lib.experiments.tables import MEASURED_TABLES, _head_options, _paper_gmacs, seed_spread, table_spec
+from hiar_lib.experiments.tables import MEASURED_TABLES, row_head_options, _paper_gmacs, seed_spread, table_spec
 
 
 def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
@@ -44,15 +44,15 @@ def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
 def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(tmp_path) -> None:
     quick = suite_params(profile="quick", cache_dir=tmp_path, results_dir=tmp_path)
     rows = table_spec(7).rows
-    wide, narrow = _head_options(rows[0], quick), _head_options(rows[4], quick)  # same spec, DIM 1024 vs 512
+    wide, narrow = row_head_options(rows[0], quick), row_head_options(rows[4], quick)  # same spec, DIM 1024 vs 512
     assert rows[0].head == rows[4].head and wide["dim_conv"] == 2 * narrow["dim_conv"] == 64
     assert run_name("base", wide) != run_name("base", narrow) and run_name("base", {}) == "base"
     assert run_name("base", wide) == run_name("base", dict(reversed(list(wide.items()))))  # order does not matter
-    assert _head_options(table_spec(3).rows[0], quick) == {}  # a preset: the profile shrinks it itself
+    assert row_head_options(table_spec(3).rows[0], quick) == {}  # a preset: the profile shrinks it itself
     paper = dataclasses.replace(quick, profile="paper")  # the paper profile trains the paper's widths
-    assert _head_options(rows[0], paper) == {"dim_conv": 1024, "dim_fc": 1024}
+    assert row_head_options(rows[0], paper) == {"dim_conv": 1024, "dim_fc": 1024}
     assert rows[8].options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "last_conv_stride": (1, 2, 2)}  # row 9
-    assert _head_options(rows[8], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[8].options}
+    assert row_head_options(rows[8], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[8].options}
     # Counted at the paper's widths, the rows give the paper's GFLOPs (Table 7: 56.4, 25.3, 5.3).
     assert [round(_paper_gmacs(rows[i]), 1) for i in (0, 5, 12)] == [56.4, 25.3, 5.3]
     # Table 1: the presets at 8 and 16 frames (145.1, 290.3; v4 5.3, 10.6).

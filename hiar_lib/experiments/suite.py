@@ -31,7 +31,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.profiles import DEFAULT_PROFILE, DETECTOR_DATA_SEED, PROFILE_NAMES, get_profile
 
 __all__ = [
-    "DATASETS", "SuiteParams", "contact_sheet", "detector_weights", "feature_cache", "head_runs", "profiles_table",
+    "DATASETS", "SuiteParams", "contact_sheet", "detector_weights", "feature_cache", "feature_cache_dir", "head_run_dir",
+    "head_runs", "profiles_table",
     "run_name", "suite_params", "synthetic_benchmark",
 ]  # fmt: skip
 
@@ -212,6 +213,15 @@ def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
     return out
 
 
+def feature_cache_dir(params: SuiteParams) -> Path:
+    """Where :func:`feature_cache` keeps ``params``' cache (whether or not it is made yet)."""
+    from hiar_lib.experiments.extraction import extraction_settings
+
+    kind = extraction_settings(params.profile).kind
+    stem = params.protocol if params.dataset == "synthetic" and params.data_root is None else f"{params.dataset}-{params.protocol}"
+    return params.cache_dir / "features" / f"{params.profile}-{stem}-{kind}"
+
+
 def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
     """The feature cache of ``params``' dataset and protocol at its profile's settings,
     extracted when absent (a cache left half-done is completed).
@@ -222,8 +232,7 @@ def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
     from hiar_lib.experiments.extraction import extract_dataset, extraction_settings
 
     settings = extraction_settings(params.profile)
-    stem = params.protocol if params.dataset == "synthetic" and params.data_root is None else f"{params.dataset}-{params.protocol}"
-    cache = params.cache_dir / "features" / f"{params.profile}-{stem}-{settings.kind}"
+    cache = feature_cache_dir(params)
     weights = detector_weights(params, progress=progress)
     data = synthetic_benchmark(params, progress=progress)
     extract_dataset(
@@ -280,6 +289,24 @@ def run_name(base: str, head_options: dict[str, Any] | None) -> str:
     return f"{base}_{hashlib.sha1(json.dumps(plain, sort_keys=True).encode()).hexdigest()[:8]}"
 
 
+def head_run_dir(
+    params: SuiteParams,
+    cache: str | os.PathLike,
+    head: str = "tahnet_v1",
+    clip: dict[str, Any] | None = None,
+    head_options: dict[str, Any] | None = None,
+) -> Path:
+    """The run folder of :func:`head_runs` (``cache_dir/runs/<name>``): named by the cache,
+    protocol, head, profile, clip settings and head options. ``results.json`` there means
+    the head's seeds are trained and scored."""
+    from hiar_lib.engine.data import read_cache_info
+    from hiar_lib.experiments.heads import clip_settings, default_run_dir
+
+    settings = clip_settings(read_cache_info(cache).config, params.profile, clip)
+    base = default_run_dir(cache, params.protocol, head, params.profile, settings).name
+    return params.cache_dir / "runs" / run_name(base, head_options)
+
+
 def head_runs(
     params: SuiteParams,
     cache: str | os.PathLike,
@@ -302,15 +329,12 @@ def head_runs(
         The :class:`~hiar_lib.experiments.records.ResultsRecord` of
         :func:`~hiar_lib.experiments.heads.train_heads`.
     """
-    from hiar_lib.engine.data import read_cache_info
-    from hiar_lib.experiments.heads import clip_settings, default_run_dir, train_heads
+    from hiar_lib.experiments.heads import train_heads
 
-    settings = clip_settings(read_cache_info(cache).config, params.profile, clip)
-    base = default_run_dir(cache, params.protocol, head, params.profile, settings).name
     overrides = {"head_options": head_options} if head_options else {}
     record = train_heads(
         cache, params.protocol, head=head, profile=params.profile, seeds=params.seeds, clip=clip,
-        out=params.cache_dir / "runs" / run_name(base, head_options), device=params.device, progress=progress, log=None,
+        out=head_run_dir(params, cache, head, clip, head_options), device=params.device, progress=progress, log=None,
         **overrides,
     )  # fmt: skip
     assert record is not None  # one process, never a torchrun rank

@@ -31,7 +31,7 @@ import pandas as pd
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
-__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "seed_spread", "table1", "table_rows", "table_spec"]
+__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "row_head_options", "seed_spread", "table1", "table_rows", "table_spec"]
 
 MEASURED_TABLES: tuple[int, ...] = (1, 3, 4, 5, 6, 7)
 """The tables :func:`table_rows` measures."""
@@ -132,7 +132,7 @@ def table_spec(table: int) -> TableSpec:
     return TableSpec(table, _ARTEFACTS[table], columns, rows)
 
 
-def _head_options(row: TableRow, params: SuiteParams) -> dict[str, Any]:
+def row_head_options(row: TableRow, params: SuiteParams) -> dict[str, Any]:
     from hiar_lib.profiles import get_profile
 
     if row.widths is None:
@@ -205,7 +205,7 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
     column = spec.paper_columns.get(params.protocol)  # None: the paper has no such column
     lines, runs = [], []
     for row in spec.rows:
-        options = _head_options(row, params)
+        options = row_head_options(row, params)
         record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])

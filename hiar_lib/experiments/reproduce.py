@@ -1,0 +1,319 @@
+"""``make reproduce``: every notebook of the suite executed with papermill, resumable.
+
+Each notebook of :data:`NOTEBOOKS` runs in order with the same parameters (``profile``,
+``cache_dir``, ``results_dir``, ...) into ``results/notebooks/<name>.ipynb``. What every
+run took is kept in ``results/notebooks/runs.json``: per notebook the source's SHA-256,
+the parameters, the commit, the date and the wall time. A notebook whose source and
+parameters match its entry there, with its executed copy present, is done: a second run
+skips it, and a run stopped half-way starts again at the first notebook not done (the
+stages under each, benchmark, detector, feature caches and trained heads, are cached
+themselves, so a notebook stopped mid-way loses only its unfinished head).
+
+Before it starts, :func:`estimate` says what is left, from measured times only: a
+notebook run before takes what it took then; otherwise its missing stages take what they
+took when last measured (the detector's training from its record, each head from the
+median of the heads trained here at this profile, else the committed reference record);
+a stage never measured is said to be so, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hiar_lib.errors import HiarError
+
+__all__ = ["NOTEBOOKS", "Estimate", "NotebookStep", "estimate", "notebook_steps", "run_notebooks"]
+
+NOTEBOOKS: tuple[str, ...] = (
+    "00_overview", "table1_ntu", "table3_action_region", "table4_layers", "table5_gap_cb", "table6_fpn_levels",
+    "table7_complexity", "fig5_confusion", "timing",
+)  # fmt: skip
+"""The notebooks ``make reproduce`` runs, in order (cheap ones first where they share
+nothing; Figure 5 after Table 3, whose outermost head it reads)."""
+
+_TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
+    "table1_ntu": (1, ("cs", "cv")),
+    "table3_action_region": (3, None),
+    "table4_layers": (4, None),
+    "table5_gap_cb": (5, None),
+    "table6_fpn_levels": (6, None),
+    "table7_complexity": (7, None),
+    "fig5_confusion": (3, None),
+}
+"""Which table's heads a notebook trains, on which protocols (``None``: the notebook's own)."""
+
+RUNS_FILE = "runs.json"
+
+
+@dataclass(frozen=True)
+class NotebookStep:
+    """One notebook of the run: its source, where its executed copy goes, and whether an
+    earlier run already did it with the same source and parameters."""
+
+    name: str
+    source: Path
+    output: Path
+    done: bool
+    last: dict[str, Any] | None = None
+
+
+@dataclass
+class Estimate:
+    """What is left of a run: ``seconds`` (the measured part), ``unmeasured`` (stages
+    never timed on record) and one line per notebook saying where its figure comes from."""
+
+    seconds: float = 0.0
+    unmeasured: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"estimate: {_duration(self.seconds)} of measured work left"
+        if self.unmeasured:
+            text += f", plus {', '.join(sorted(set(self.unmeasured)))} never timed yet"
+        return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    return f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_runs(out_dir: Path) -> dict[str, Any]:
+    p = out_dir / RUNS_FILE
+    if not p.is_file():
+        return {}
+    try:
+        runs = json.loads(p.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise HiarError(f"unreadable {p} ({e}); delete it to run every notebook again") from None
+    return runs if isinstance(runs, dict) else {}
+
+
+def notebook_steps(
+    notebooks_dir: str | Path, out_dir: str | Path, parameters: dict[str, Any], names: Sequence[str] | None = None
+) -> list[NotebookStep]:
+    """The notebooks to run (``names``, default :data:`NOTEBOOKS`), each marked done when
+    ``out_dir/runs.json`` has it with this source and these parameters and its executed
+    copy is in ``out_dir``.
+
+    Raises:
+        HiarError: an unknown notebook name, or a source missing from ``notebooks_dir``.
+    """
+    notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
+    names = list(NOTEBOOKS if names is None else names)
+    unknown = [n for n in names if n not in NOTEBOOKS]
+    if unknown:
+        raise HiarError(f"unknown notebook {', '.join(unknown)}: expected some of {', '.join(NOTEBOOKS)}")
+    runs = _read_runs(out_dir)
+    steps = []
+    for name in names:
+        source = notebooks_dir / f"{name}.ipynb"
+        if not source.is_file():
+            raise HiarError(f"notebook {source} not found")
+        output = out_dir / f"{name}.ipynb"
+        last = runs.get(name)
+        done = (
+            last is not None and output.is_file() and last.get("source_sha256") == _sha256(source)
+            and last.get("parameters") == parameters
+        )  # fmt: skip
+        steps.append(NotebookStep(name, source, output, done, last))
+    return steps
+
+
+def _record_seconds(path: Path) -> float | None:
+    try:
+        return float(json.loads(path.read_text())["provenance"]["wall_time_s"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _head_seconds(params: Any, repo_results: Path) -> tuple[float | None, str]:
+    """Seconds per head and seed at ``params.profile``: the median of the heads trained
+    under ``cache_dir/runs``, else the committed reference record's."""
+    per_seed = []
+    for p in sorted((params.cache_dir / "runs").glob("*/results.json")):
+        try:
+            prov = json.loads(p.read_text())["provenance"]
+        except (OSError, KeyError, json.JSONDecodeError):
+            continue
+        if prov.get("profile") == params.profile and prov.get("seeds") and not prov.get("reused"):
+            per_seed.append(float(prov["wall_time_s"]) / len(prov["seeds"]))
+    if per_seed:
+        return statistics.median(per_seed), f"median of {len(per_seed)} heads trained here"
+    ref = repo_results / f"{params.profile}_tahnet_v1_cs.json"
+    seconds = _record_seconds(ref)
+    if seconds is not None:
+        seeds = json.loads(ref.read_text())["provenance"].get("seeds") or [0]
+        return seconds / len(seeds), f"{ref.name}"
+    return None, ""
+
+
+def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[str]]:
+    """The heads (one per seed: run folder or row, and seed) the notebook ``name`` would
+    train that are not trained yet, and the feature caches it would extract first."""
+    from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
+    from hiar_lib.experiments.tables import row_head_options, table_spec
+
+    if name not in _TABLES:
+        return set(), []
+    table, protocols = _TABLES[name]
+    spec = table_spec(table)
+    rows = spec.rows if name != "fig5_confusion" else tuple(r for r in spec.rows if r.name == "outermost")
+    heads: set[tuple[str, ...]] = set()
+    caches = []
+    for protocol in protocols or (params.protocol,):
+        p = replace(params, protocol=protocol)
+        cache = feature_cache_dir(p)
+        for row in rows:
+            options = row_head_options(row, p)
+            if not (cache / "cache.json").is_file():
+                key = (cache.name, row.head, json.dumps([row.clip, options], sort_keys=True, default=list))
+                heads |= {(*key, str(seed)) for seed in p.seeds}
+                continue
+            run = head_run_dir(p, cache, row.head, row.clip, options)
+            done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
+            heads |= {(str(run), str(seed)) for seed in set(p.seeds) - done}
+        if not (cache / "cache.json").is_file():
+            caches.append(cache.name)
+    return heads, caches
+
+
+def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Path) -> Estimate:
+    """What the notebooks not done will take, from measured times (see the module doc).
+
+    Args:
+        steps: from :func:`notebook_steps`.
+        params: the run's :class:`~hiar_lib.experiments.suite.SuiteParams`.
+        repo_results: the checkout's ``results/`` (the committed reference records).
+    """
+    repo_results = Path(repo_results)
+    est = Estimate()
+    pending = [s for s in steps if not s.done]
+    if not pending:
+        est.lines.append("every notebook is done with these parameters: nothing to run")
+        return est
+    if params.dataset == "synthetic" and params.weights is None and params.profile != "paper":
+        if not (params.cache_dir / "detectors" / f"synthetic-{params.profile}.pt").is_file():
+            name = f"detector_synthetic_{params.profile}.json"
+            seconds = _record_seconds(params.results_dir / name) or _record_seconds(repo_results / name)
+            if seconds is None:
+                est.unmeasured.append("the detector's training")
+            else:
+                est.seconds += seconds
+                est.lines.append(f"detector training: {_duration(seconds)} (its record {name})")
+    per_head, source = _head_seconds(params, repo_results)
+    seen_caches: set[str] = set()
+    seen_heads: set[tuple[str, ...]] = set()
+    for step in pending:
+        if step.last is not None and step.last.get("parameters", {}).get("profile") == params.profile:
+            seconds = float(step.last["wall_time_s"])
+            est.seconds += seconds
+            est.lines.append(f"{step.name}: {_duration(seconds)} (its last run, {step.last.get('date', '?')[:10]})")
+            continue
+        keys, caches = _pending_heads(params, step.name)
+        heads = len(keys - seen_heads)  # a head two notebooks share trains once
+        seen_heads |= keys
+        new_caches = [c for c in caches if c not in seen_caches]
+        seen_caches.update(caches)
+        if new_caches:
+            est.unmeasured.append("feature extraction")
+        line = f"{step.name}: {heads} head{'s' if heads != 1 else ''} to train"
+        if heads and per_head is not None:
+            est.seconds += heads * per_head
+            line += f" x {_duration(per_head)} ({source})"
+        elif heads:
+            est.unmeasured.append("head training")
+        if new_caches:
+            line += f", feature caches {', '.join(new_caches)} to extract"
+        est.lines.append(line)
+    return est
+
+
+def run_notebooks(
+    params: Any,
+    notebooks_dir: str | Path,
+    out_dir: str | Path,
+    names: Sequence[str] | None = None,
+    force: bool = False,
+    repo_results: str | Path | None = None,
+    log: Callable[[str], Any] = print,
+    estimate_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Execute the notebooks with papermill, skipping those already done.
+
+    Args:
+        params: the run's checked :class:`~hiar_lib.experiments.suite.SuiteParams`; each
+            notebook gets its fields as papermill parameters.
+        notebooks_dir: where the source notebooks are.
+        out_dir: where the executed notebooks and ``runs.json`` go.
+        names: the notebooks to run (default :data:`NOTEBOOKS`).
+        force: run them even when done.
+        repo_results: the checkout's ``results/`` for the estimate (default ``params.results_dir``).
+        log: where the estimate and the progress lines go.
+        estimate_only: print the estimate and run nothing.
+
+    Returns:
+        One entry per notebook run now (``name``, ``wall_time_s``, ``output``).
+
+    Raises:
+        HiarError: a notebook failed; the message names it and its executed copy, which
+            holds the traceback (``runs.json`` keeps the notebooks done before it).
+    """
+    import papermill
+
+    from hiar_lib.experiments.provenance import git_commit, utc_now
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parameters = {
+        "profile": params.profile, "dataset": params.dataset,
+        "data_root": None if params.data_root is None else str(params.data_root), "protocol": params.protocol,
+        "seeds": list(params.seeds), "device": params.device, "cache_dir": str(params.cache_dir),
+        "results_dir": str(params.results_dir), "weights": None if params.weights is None else str(params.weights),
+    }  # fmt: skip
+    steps = notebook_steps(notebooks_dir, out_dir, parameters, names)
+    if force:
+        steps = [replace(s, done=False) for s in steps]
+    est = estimate(steps, params, repo_results or params.results_dir)
+    for line in est.lines:
+        log(f"  {line}")
+    log(est.summary())
+    done_now: list[dict[str, Any]] = []
+    if estimate_only:
+        return done_now
+    for i, step in enumerate(steps, 1):
+        if step.done:
+            log(f"[{i}/{len(steps)}] {step.name}: done before ({step.last['wall_time_s']:.0f} s on {step.last['date'][:10]}), skipped")
+            continue
+        log(f"[{i}/{len(steps)}] {step.name}: running -> {step.output}")
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(step.source), str(step.output), parameters=parameters, cwd=str(step.source.parent),
+                kernel_name="python3", progress_bar=True, log_output=False,
+            )  # fmt: skip
+        except papermill.PapermillExecutionError as e:
+            raise HiarError(f"notebook {step.name} failed ({e.ename}: {e.evalue}); its traceback is in {step.output}") from None
+        seconds = time.perf_counter() - started
+        runs = _read_runs(out_dir)
+        runs[step.name] = {
+            "source_sha256": _sha256(step.source), "parameters": parameters, "git_commit": git_commit(),
+            "date": utc_now(), "wall_time_s": round(seconds, 1),
+        }  # fmt: skip
+        (out_dir / RUNS_FILE).write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
+        log(f"[{i}/{len(steps)}] {step.name}: done in {_duration(seconds)}")
+        done_now.append({"name": step.name, "wall_time_s": seconds, "output": str(step.output)})
+    return done_now

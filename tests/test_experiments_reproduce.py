@@ -1,0 +1,112 @@
+"""`make reproduce`'s runner: real notebooks executed by papermill, skipped when done,
+rerun when their source or parameters change, a failure named; the results page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from hiar_lib.errors import HiarError
+from hiar_lib.experiments.reproduce import NOTEBOOKS, estimate, notebook_steps, run_notebooks
+from hiar_lib.experiments.results_page import results_page
+from hiar_lib.experiments.suite import suite_params
+
+
+def _notebook(folder: Path, name: str, body: str) -> Path:
+    """A notebook like the suite's: a parameters cell, then ``body`` (which writes a file
+    into results_dir, so the test sees what the kernel did)."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("profile = None\nresults_dir = None\nseeds = [0]")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_notebooks_run_once_resume_after_a_failure_and_rerun_when_changed(tmp_path: Path) -> None:
+    src, out = tmp_path / "notebooks", tmp_path / "results" / "notebooks"
+    src.mkdir()
+    write = "from pathlib import Path\nPath(results_dir, '{0}.txt').write_text(f'{{profile}} {{seeds}}')"
+    _notebook(src, "00_overview", write.format("overview"))
+    _notebook(src, "timing", "raise RuntimeError('the timing failed')")
+    params = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", seeds=[0, 1])
+    lines: list[str] = []
+    with pytest.raises(HiarError, match=r"notebook timing failed \(RuntimeError: the timing failed\).*timing.ipynb"):
+        run_notebooks(params, src, out, names=["00_overview", "timing"], log=lines.append)
+    assert (tmp_path / "results" / "overview.txt").read_text() == "smoke [0, 1]"  # the parameters reached the kernel
+    runs = json.loads((out / "runs.json").read_text())
+    assert set(runs) == {"00_overview"} and runs["00_overview"]["parameters"]["seeds"] == [0, 1]
+    assert any(line.startswith("estimate:") for line in lines)
+
+    # Mended, the run resumes: the overview is skipped, the timing runs.
+    _notebook(src, "timing", write.format("timing"))
+    lines.clear()
+    done = run_notebooks(params, src, out, names=["00_overview", "timing"], log=lines.append)
+    assert [d["name"] for d in done] == ["timing"] and any("00_overview: done before" in line for line in lines)
+    assert nbformat.read(out / "timing.ipynb", as_version=4).cells  # the executed copy is there
+
+    # Nothing changed: nothing runs. Another source or other parameters: that one runs again.
+    assert run_notebooks(params, src, out, names=["00_overview", "timing"], log=lines.append) == []
+    _notebook(src, "00_overview", write.format("overview") + "\n1 + 1")
+    assert [d["name"] for d in run_notebooks(params, src, out, names=["00_overview", "timing"], log=lines.append)] == ["00_overview"]
+    other = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", seeds=[2])
+    assert len(run_notebooks(other, src, out, names=["00_overview", "timing"], log=lines.append)) == 2
+    assert (tmp_path / "results" / "timing.txt").read_text() == "smoke [2]"
+    assert len(run_notebooks(other, src, out, names=["timing"], force=True, log=lines.append)) == 1
+
+
+def test_unknown_or_missing_notebooks_are_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(HiarError, match="unknown notebook table9: expected some of 00_overview"):
+        notebook_steps(tmp_path, tmp_path / "out", {}, names=["table9"])
+    with pytest.raises(HiarError, match="timing.ipynb not found"):
+        notebook_steps(tmp_path, tmp_path / "out", {}, names=["timing"])
+    assert NOTEBOOKS[0] == "00_overview" and NOTEBOOKS.index("table3_action_region") < NOTEBOOKS.index("fig5_confusion")
+
+
+def test_the_estimate_counts_every_head_once_and_takes_head_time_from_a_record(tmp_path: Path) -> None:
+    """On a fresh cache folder every row's head is pending; a head that Tables 6 and 7 share
+    counts once; the per-head time comes from the reference record (seconds over seeds)."""
+    src = Path(__file__).resolve().parents[1] / "notebooks"
+    results = tmp_path / "results"
+    results.mkdir()
+    record = {"format": "hiar.results", "version": 1, "artefact": "train", "parameters": {}, "metrics": {},
+              "provenance": {"git_commit": "x", "date": "2026-01-01", "wall_time_s": 300.0, "seeds": [0, 1, 2]}}  # fmt: skip
+    (results / "quick_tahnet_v1_cs.json").write_text(json.dumps(record))
+    params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=results)
+    steps = notebook_steps(src, tmp_path / "out", {}, names=["table6_fpn_levels", "table7_complexity"])
+    est = estimate(steps, params, results)
+    from hiar_lib.experiments.tables import table_spec
+
+    six, seven = len(table_spec(6).rows), len(table_spec(7).rows)
+    assert six == 8 and seven == 16
+    shared = 2  # Table 6's P2+P3 rows (CB+Conv3Dx4 and x5 at DIM 512) are Table 7's rows 2 and 3
+    assert est.lines[0].startswith(f"table6_fpn_levels: {six} heads to train x 2 min (quick_tahnet_v1_cs.json)")
+    assert est.lines[1].startswith(f"table7_complexity: {seven - shared} heads to train")
+    assert est.seconds == pytest.approx((six + seven - shared) * 100.0)
+    assert "feature extraction" in est.summary() and "the detector's training" in est.summary()
+
+
+def test_the_results_page_shows_each_record_of_the_profile_with_its_provenance(tmp_path: Path) -> None:
+    from hiar_lib.experiments.provenance import provenance
+    from hiar_lib.experiments.records import write_record
+
+    rows = [{"row": "basic", "top1": 41.25, "paper": 83.89, "difference": 41.25 - 83.89},
+            {"row": "outermost", "top1": 47.5, "paper": 86.17, "difference": 47.5 - 86.17}]  # fmt: skip
+    write_record(tmp_path / "table3_action_region_quick.json", "table3_action_region", {}, {"rows": rows},
+                 provenance(profile="quick", seeds=[0], wall_time_s=120.0))  # fmt: skip
+    write_record(tmp_path / "table3_action_region_smoke.json", "table3_action_region", {}, {"rows": rows[:1]},
+                 provenance(profile="smoke", seeds=[0], wall_time_s=1.0))  # fmt: skip
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "fig5_confusion_quick.png").write_bytes(b"")
+    page = results_page(tmp_path, "quick")
+    assert "| row | top1 | paper | difference |" in page
+    assert "| outermost | 47.50 | 86.17 | -38.67 |" in page and "| basic | 41.25 | 83.89 | -42.64 |" in page
+    assert page.count("## table3_action_region") == 1  # the smoke record is another profile's
+    assert "profile quick; seeds 0;" in page and "wall time 2.0 min" in page
+    assert "![fig5_confusion_quick](figures/fig5_confusion_quick.png)" in page
