@@ -66,8 +66,8 @@ def test_synthetic_index_probes_its_clips_and_keeps_its_bad_ones(
     assert "not a readable video" in index.bad[1].reason
     assert "probing synthetic benchmark: 100%" in capsys.readouterr().err
     with pytest.raises(DatasetError) as e:
-        index_dataset("synthetic", root, protocol="v12_3", probe=False, progress=False)
-    assert str(e.value) == "unknown protocol 'v12_3' for synthetic benchmark: expected one of 'cs', 'cv'"
+        index_dataset("synthetic", root, protocol="v13_2", probe=False, progress=False)
+    assert str(e.value) == "unknown protocol 'v13_2' for synthetic benchmark: expected one of 'cs', 'cv', 'v12_3', 'v31_2', 'v23_1'"
 
 
 def test_synthetic_index_splits_by_subject_and_view(synthetic_tiny: Path) -> None:
@@ -79,6 +79,11 @@ def test_synthetic_index_splits_by_subject_and_view(synthetic_tiny: Path) -> Non
     assert all(s.subject in train_subjects for s in cs["train"])
     assert all(s.subject not in train_subjects for s in cs["test"])
     assert len(cs["train"]) + len(cs["test"]) == 36
+    # N-UCLA's cross-view protocols on the three cameras (Table 2): two train, the third tests.
+    for name, train, test in (("v12_3", {1, 2}, {3}), ("v31_2", {1, 3}, {2}), ("V(2,3)->1", {2, 3}, {1})):
+        split = index.split(name)
+        assert {s.view for s in split["train"]} == train and {s.view for s in split["test"]} == test, name
+        assert len(split["train"]) == 24 and len(split["test"]) == 12
     # cross-view: every take is rendered from every view, so each view has every class
     takes = {(s.subject, s.label, s.take) for s in index.samples}
     for view in (1, 2, 3):

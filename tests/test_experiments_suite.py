@@ -43,7 +43,7 @@ def test_a_real_dataset_is_indexed_and_its_protocol_named_as_it_spells_it(ntu_ro
     [
         ({"profile": "fast"}, r"^profile 'fast' is not one of smoke, quick, synthetic-full, paper$"),
         ({"dataset": "kinetics"}, r"^dataset 'kinetics' is not one of synthetic, ntu60, nucla, generic$"),
-        ({"protocol": "v12_3"}, r"^unknown protocol 'v12_3' for synthetic benchmark: expected one of 'cs', 'cv'$"),
+        ({"protocol": "v13_2"}, r"^unknown protocol 'v13_2' for synthetic benchmark: expected one of 'cs', 'cv', 'v12_3', 'v31_2', 'v23_1'$"),
         ({"seeds": []}, r"^seeds is empty"),
         ({"device": "tpu"}, r"^device 'tpu' is not 'cpu' or 'cuda\[:N\]'$"),
         ({"dataset": "ntu60"}, r"^data_root is not set: dataset 'ntu60' needs the folder holding its videos$"),

@@ -15,8 +15,8 @@ from hiar_lib.experiments.tables import MEASURED_TABLES, row_head_options, _pape
 
 
 def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
-    assert MEASURED_TABLES == (1, 3, 4, 5, 6, 7)
-    assert [len(table_spec(t).rows) for t in MEASURED_TABLES] == [4, 2, 9, 10, 8, 16]
+    assert MEASURED_TABLES == (1, 2, 3, 4, 5, 6, 7)
+    assert [len(table_spec(t).rows) for t in MEASURED_TABLES] == [4, 6, 2, 9, 10, 8, 16]
     t1 = table_spec(1)
     assert [(r.head, r.clip) for r in t1.rows] == [
         ("tahnet_v1", {"clip_len": 8, "output_size": 14}), ("tahnet_v1", {"clip_len": 16, "output_size": 14}),
@@ -37,8 +37,17 @@ def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
     assert (v4.head, v4.clip["output_size"]) == ("tahnet_v4", 28)
     row14 = table_spec(7).rows[13]  # v4's block, one layer deeper: the strides as options
     assert row14.options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "first_conv_stride": (2, 2, 2), "last_conv_stride": (1, 2, 2)}
-    with pytest.raises(HiarError, match="table 2 is not measured here"):
-        table_spec(2)
+    # Table 2: N-UCLA's three cross-view protocols, each beside its paper column; TAHNet-v2
+    # without the CB is a spec at the paper's widths, v2 and v3 their presets, at 8 and 16 frames.
+    t2 = table_spec(2)
+    assert t2.paper_columns == {"v12_3": "v12_3_mean", "v31_2": "v31_2_mean", "v23_1": "v23_1_mean"}
+    assert t2.results_name("v31_2", "quick") == "table2_nucla_v31_2_quick"
+    assert [(r.head, r.clip["clip_len"], r.widths) for r in t2.rows] == [
+        ("Conv3Dx4+GAP+FC", 8, (1024, 1024, None)), ("Conv3Dx4+GAP+FC", 16, (1024, 1024, None)),
+        ("tahnet_v2", 8, None), ("tahnet_v2", 16, None), ("tahnet_v3", 8, None), ("tahnet_v3", 16, None),
+    ]  # fmt: skip
+    with pytest.raises(HiarError, match="table 8 is not measured here"):
+        table_spec(8)
 
 
 def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(tmp_path) -> None:
@@ -70,3 +79,28 @@ def test_the_seed_spread_is_read_from_the_three_seed_record_of_its_profile(tmp_p
     assert spread["std"] == pytest.approx(100 * summary["accuracy_std"]) and spread["std"] > 0
     assert spread["range"] == pytest.approx(100 * (max(summary["accuracies"]) - min(summary["accuracies"])))
 
+
+
+@pytest.mark.slow
+def test_a_fine_tuned_head_starts_from_its_own_seeds_checkpoint_and_has_its_own_run_folder(crops_cache, tmp_path) -> None:
+    """Table 2's path: each seed of a head fine-tunes the same seed of another head
+    (``{seed}`` in ``init_from``), recorded in its checkpoint, in a run folder of its own."""
+    import torch
+
+    from hiar_lib.engine import load_checkpoint
+    from hiar_lib.experiments.suite import head_run_dir, head_runs, suite_params
+
+    params = suite_params("smoke", cache_dir=tmp_path, results_dir=tmp_path / "results", seeds=[0, 1])
+    base = head_runs(params, crops_cache, "tahnet_v3", progress=False)
+    start = str(base.path.parent / "seed{seed}")
+    tuned = head_runs(params, crops_cache, "tahnet_v3", progress=False, init_from=start)
+    assert tuned.path.parent == head_run_dir(params, crops_cache, "tahnet_v3", init_from=start) != base.path.parent
+    assert tuned.path.parent.name.startswith(base.path.parent.name + "_init-")
+    for seed in (0, 1):
+        ckpt = load_checkpoint(tuned.path.parent / f"seed{seed}")
+        assert ckpt["fine_tuned_from"]["path"] == str(base.path.parent / f"seed{seed}")
+        assert not ckpt["fine_tuned_from"]["classifier_dropped"]  # the same 12 classes
+    # Trained on, the two runs differ; from the same start with other data they would not share weights.
+    a = load_checkpoint(base.path.parent / "seed0")["model"]
+    b = load_checkpoint(tuned.path.parent / "seed0")["model"]
+    assert any(not torch.equal(a[k], b[k]) for k in a if a[k].is_floating_point())

@@ -8,6 +8,8 @@ performance) is recorded by three cameras at once (view 1 in front, views 2 and 
   ``train_subjects`` train, the others test.
 - ``cv`` (cross-view): the manifest's ``train_views`` (2 and 3) train, the other views
   (1) test.
+- ``v12_3``, ``v31_2``, ``v23_1``: N-UCLA's cross-view protocols on the three cameras
+  (two train, the third tests), Table 2's synthetic analogue.
 
 On disk (``ROOT``)::
 
@@ -38,6 +40,7 @@ from hiar_lib.errors import DatasetError
 __all__ = [
     "MANIFEST_FILE",
     "SYNTHETIC_TITLE",
+    "VIEW_PROTOCOLS",
     "annotation_file",
     "index_synthetic",
     "load_manifest",
@@ -88,17 +91,32 @@ def load_manifest(root: str | os.PathLike) -> dict:
     return manifest
 
 
+VIEW_PROTOCOLS: tuple[tuple[int, int, int], ...] = ((1, 2, 3), (3, 1, 2), (2, 3, 1))
+"""N-UCLA's three cross-view protocols as (train view, train view, test view); on the
+synthetic benchmark its three cameras stand for N-UCLA's (Table 2's analogue)."""
+
+
 def synthetic_protocols(manifest: dict) -> dict[str, Protocol]:
-    """The benchmark's protocols, from its manifest: ``cs`` by subject, ``cv`` by view."""
+    """The benchmark's protocols, from its manifest: ``cs`` by subject, ``cv`` by view
+    (the manifest's training views), and N-UCLA's three cross-view protocols ``v12_3``,
+    ``v31_2``, ``v23_1`` (two cameras train, the third tests)."""
     cs = manifest["protocols"]["cs"]["train_subjects"]
     cv = manifest["protocols"]["cv"]["train_views"]
-    return {
+    protocols = {
         "cs": Protocol("cs", "subject", frozenset(cs), None, "cross-subject", aliases=("xsub", "cross-subject")),
         "cv": Protocol(
             "cv", "view", frozenset(cv), frozenset(set(manifest["views"]) - set(cv)), "cross-view",
             aliases=("xview", "cross-view"),
         ),  # fmt: skip
     }
+    for a, b, t in VIEW_PROTOCOLS:
+        name = f"v{a}{b}_{t}"
+        protocols[name] = Protocol(
+            name, "view", frozenset({a, b}), frozenset({t}),
+            f"cross-view V({a},{b})->{t} (N-UCLA's protocol on the synthetic cameras): views {a} and {b} train, view {t} tests",
+            (f"V({a},{b})->{t}",),
+        )  # fmt: skip
+    return protocols
 
 
 def index_synthetic(

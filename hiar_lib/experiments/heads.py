@@ -165,6 +165,8 @@ def train_heads(
         log: called with one line per seed and a summary line (``None``: silent).
         **overrides: :class:`hiar_lib.engine.TrainConfig` fields (``iterations``, ``lr``,
             ``milestones``, ``batch_size``, ``instances``, ``head_options``, ``init_from``, ...).
+            ``{seed}`` in ``init_from`` is each run's seed (each seed fine-tunes its own
+            checkpoint, e.g. ``runs/cs_head/seed{seed}``).
 
     Returns:
         The record (rank 0), ``None`` on other ranks under ``torchrun``.
@@ -197,7 +199,10 @@ def train_heads(
     try:
         runs: list[dict[str, Any]] = []
         for seed in seeds:
-            config = budget.head_config(info.dataset or "synthetic", **{**fields, "seed": seed})
+            seed_fields = {**fields, "seed": seed}
+            if isinstance(fields.get("init_from"), str):  # one checkpoint per seed: "runs/x/seed{seed}"
+                seed_fields["init_from"] = fields["init_from"].replace("{seed}", str(seed))
+            config = budget.head_config(info.dataset or "synthetic", **seed_fields)
             ckpt = train_head(config, cache, train_names, out / f"seed{seed}", resume=resume, progress=progress)
             if not dist_info.is_main:
                 continue

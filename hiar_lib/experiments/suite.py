@@ -295,16 +295,23 @@ def head_run_dir(
     head: str = "tahnet_v1",
     clip: dict[str, Any] | None = None,
     head_options: dict[str, Any] | None = None,
+    init_from: str | None = None,
 ) -> Path:
     """The run folder of :func:`head_runs` (``cache_dir/runs/<name>``): named by the cache,
-    protocol, head, profile, clip settings and head options. ``results.json`` there means
-    the head's seeds are trained and scored."""
+    protocol, head, profile, clip settings, head options and, for a fine-tuned head, the
+    folder it starts from. ``results.json`` there means the head's seeds are trained and
+    scored."""
     from hiar_lib.engine.data import read_cache_info
     from hiar_lib.experiments.heads import clip_settings, default_run_dir
 
     settings = clip_settings(read_cache_info(cache).config, params.profile, clip)
     base = default_run_dir(cache, params.protocol, head, params.profile, settings).name
-    return params.cache_dir / "runs" / run_name(base, head_options)
+    name = run_name(base, head_options)
+    if init_from is not None:  # named by where it starts from, relative to cache_dir (the same on any machine)
+        import hashlib
+
+        name += "_init-" + hashlib.sha1(str(init_from).replace(str(params.cache_dir), "").encode()).hexdigest()[:8]
+    return params.cache_dir / "runs" / name
 
 
 def head_runs(
@@ -314,6 +321,7 @@ def head_runs(
     clip: dict[str, Any] | None = None,
     head_options: dict[str, Any] | None = None,
     progress: bool = True,
+    init_from: str | None = None,
 ) -> Any:
     """One head trained per seed of ``params`` on ``cache`` and scored on its test split,
     in a run folder under ``cache_dir/runs`` named by the cache, protocol, head, profile,
@@ -324,6 +332,9 @@ def head_runs(
         head: a preset or a head spec; ``head_options`` are taken as they are (the
             profile's width rule applies to a preset's own widths only).
         clip: the clip settings changed from the profile's (``{"box": "basic"}``, ...).
+        init_from: fine-tune from these checkpoints instead of starting from scratch
+            (``{seed}`` is each run's seed, as in
+            :func:`~hiar_lib.experiments.heads.train_heads`).
 
     Returns:
         The :class:`~hiar_lib.experiments.records.ResultsRecord` of
@@ -331,11 +342,13 @@ def head_runs(
     """
     from hiar_lib.experiments.heads import train_heads
 
-    overrides = {"head_options": head_options} if head_options else {}
+    overrides: dict[str, Any] = {"head_options": head_options} if head_options else {}
+    if init_from is not None:
+        overrides["init_from"] = str(init_from)
     record = train_heads(
         cache, params.protocol, head=head, profile=params.profile, seeds=params.seeds, clip=clip,
-        out=head_run_dir(params, cache, head, clip, head_options), device=params.device, progress=progress, log=None,
-        **overrides,
+        out=head_run_dir(params, cache, head, clip, head_options, init_from), device=params.device, progress=progress,
+        log=None, **overrides,
     )  # fmt: skip
     assert record is not None  # one process, never a torchrun rank
     return record

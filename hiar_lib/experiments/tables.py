@@ -8,20 +8,23 @@ printed for that row (``paper_tables/``; never copied into our columns). On the
 synthetic benchmark our cross-subject column stands beside the paper's NTU RGB+D
 cross-subject one.
 
-Tables 1 and 4-7 are the authors' heads as
+Tables 1, 2 and 4-7 are the authors' heads as
 :func:`hiar_lib.experiments.paper_heads.paper_rows` builds them (a row naming a model,
 "TAHNet-v1", is that preset), shrunk by the profile's width rule
 (:class:`hiar_lib.head_widths.WidthRule`, the same for every row and printed with the
 table), on the clips the row's input size and FPN levels say (``8x7x7`` pools ``S = 7``,
 ``16x28x28`` ``T = 16, S = 28``). Table 1 is measured on both protocols, beside the
-paper's cross-subject and cross-view columns (:func:`table1`). Table 3 is TAHNet-v1 over
-each action region.
+paper's cross-subject and cross-view columns (:func:`table1`); Table 2 on N-UCLA's three
+cross-view protocols (on the synthetic benchmark its three cameras), each head fine-tuned
+from the cross-subject head of its row (:func:`table2`). Table 3 is TAHNet-v1 over each
+action region.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +34,16 @@ import pandas as pd
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
-__all__ = ["MEASURED_TABLES", "TableRow", "TableSpec", "row_head_options", "seed_spread", "table1", "table_rows", "table_spec"]
+__all__ = [
+    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "row_head_options", "seed_spread", "table1", "table2", "table_rows",
+    "table_spec",
+]  # fmt: skip
 
-MEASURED_TABLES: tuple[int, ...] = (1, 3, 4, 5, 6, 7)
+MEASURED_TABLES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
 """The tables :func:`table_rows` measures."""
 
-_PAPER_CSV = {1: "table1_ntu_sota"}  # where a table's paper CSV is named otherwise than its artefact
-_ARTEFACTS = {1: "table1_ntu", 3: "table3_action_region", 4: "table4_layers", 5: "table5_gap_cb", 6: "table6_fpn_levels", 7: "table7_complexity"}
+_PAPER_CSV = {1: "table1_ntu_sota", 2: "table2_nucla_sota"}  # where a table's paper CSV is named otherwise than its artefact
+_ARTEFACTS = {1: "table1_ntu", 2: "table2_nucla", 3: "table3_action_region", 4: "table4_layers", 5: "table5_gap_cb", 6: "table6_fpn_levels", 7: "table7_complexity"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,8 @@ class TableRow:
 @dataclass(frozen=True)
 class TableSpec:
     """A table: its artefact name, its rows, and per protocol of ours the paper's column
-    it stands beside (Table 1 has NTU RGB+D cross-subject and cross-view columns; Tables
-    3-7 cross-subject only)."""
+    it stands beside (Table 1 has NTU RGB+D cross-subject and cross-view columns, Table 2
+    N-UCLA's three cross-view protocols; Tables 3-7 cross-subject only)."""
 
     table: int
     artefact: str
@@ -78,11 +84,15 @@ class TableSpec:
         return f"{self.artefact}_{protocol}_{profile}" if len(self.paper_columns) > 1 else f"{self.artefact}_{profile}"
 
 
+TABLE2_PROTOCOLS: tuple[str, ...] = ("v12_3", "v31_2", "v23_1")
+"""Table 2's protocols (N-UCLA's cross-view ones; on the synthetic benchmark its cameras)."""
+
+
 _STRUCTURAL = ("cb_temporal_kernel", "cb_temporal_stride", "first_conv_stride", "last_conv_stride", "norm", "dropout")
 
 
 def _paper_head_rows(table: int) -> tuple[TableRow, ...]:
-    """The authors' heads of Table 1, 4, 5, 6 or 7 as rows."""
+    """The authors' heads of Table 1, 2, 4, 5, 6 or 7 as rows."""
     from hiar_lib.experiments.paper import paper_table
     from hiar_lib.experiments.paper_heads import paper_rows
     from hiar_lib.models.tahnet import PRESET_NAMES, TAHNetConfig, preset_config
@@ -128,7 +138,12 @@ def table_spec(table: int) -> TableSpec:
         rows = (TableRow("basic", "tahnet_v1", 1, {"box": "basic"}), TableRow("outermost", "tahnet_v1", 2, {"box": "outermost"}))
     else:
         rows = _paper_head_rows(table)
-    columns = {"cs": "cs", "cv": "cv"} if table == 1 else {"cs": "ntu_cs"}
+    if table == 1:
+        columns = {"cs": "cs", "cv": "cv"}
+    elif table == 2:
+        columns = {p: f"{p}_mean" for p in TABLE2_PROTOCOLS}
+    else:
+        columns = {"cs": "ntu_cs"}
     return TableSpec(table, _ARTEFACTS[table], columns, rows)
 
 
@@ -171,13 +186,22 @@ def _paper_gmacs(row: TableRow) -> float:
     return _gmacs(asdict(config))
 
 
-def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: bool = True) -> pd.DataFrame:
+def table_rows(
+    table: int,
+    params: SuiteParams,
+    cache: str | Path,
+    progress: bool = True,
+    init_from: Callable[[TableRow], str] | None = None,
+) -> pd.DataFrame:
     """Train and score every row of ``table`` on ``cache``; write the table's record.
 
     Args:
         table: the paper's table number (one of :data:`MEASURED_TABLES`).
         params: the notebook's parameters (profile, protocol, seeds, device, folders).
         cache: the feature cache (:func:`hiar_lib.experiments.suite.feature_cache`).
+        init_from: per row, the checkpoints its head is fine-tuned from (``{seed}`` for
+            each seed's; Table 2: the cross-subject head of the same row); ``None``: every
+            head from scratch.
 
     Returns:
         One line per row: ``row``, ``head``, ``head_options`` (the widths trained),
@@ -206,7 +230,8 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
     lines, runs = [], []
     for row in spec.rows:
         options = row_head_options(row, params)
-        record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress)
+        start = None if init_from is None else init_from(row)
+        record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress, init_from=start)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
         printed = paper.loc[row.paper_row, column] if column is not None else None
@@ -219,7 +244,8 @@ def table_rows(table: int, params: SuiteParams, cache: str | Path, progress: boo
             "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]), "seeds": len(params.seeds),
             "paper": printed, "difference": None if printed is None else top1 - printed,
         })  # fmt: skip
-        runs.append({"row": row.name, "paper_row": row.paper_row, "clip": record.parameters["train_config"]["clip"], "run": str(record.path), "summary": summary})
+        runs.append({"row": row.name, "paper_row": row.paper_row, "clip": record.parameters["train_config"]["clip"],
+                     "run": str(record.path), "init_from": start, "summary": summary})  # fmt: skip
     frame = pd.DataFrame(lines)
     out = params.results_dir / f"{spec.results_name(params.protocol, params.profile)}.json"
     prov = provenance(profile=params.profile, seeds=list(params.seeds), device=params.device,
@@ -264,14 +290,69 @@ def table1(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
         ``gmacs_paper_widths``, then ``top1``, ``paper`` and ``difference`` per protocol
         (``top1_cs``, ``paper_cs``, ...).
     """
+    return _merge_protocols(1, params, progress)
+
+
+def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
+    """Table 2's TAHNet rows on the three cross-view protocols (:data:`TABLE2_PROTOCOLS`)
+    and their average, each head fine-tuned from the cross-subject head of the same row,
+    as the paper's N-UCLA heads start from its NTU RGB+D ones (Section 4.2).
+
+    On the synthetic benchmark the three cameras stand for N-UCLA's three views: each
+    protocol trains on two and tests on the third, from its own feature cache; the
+    cross-subject heads train on the cross-subject cache first (cached like every head).
+    On the real N-UCLA the heads train from scratch here (the paper's start, an NTU RGB+D
+    head, is another dataset's cache; ``hiar train --init-from`` takes one).
+    ``params.protocol`` is not used.
+
+    Returns:
+        One line per row: ``row``, ``head``, ``head_options``, ``gmacs_trained``,
+        ``gmacs_paper_widths``, then ``top1``, ``paper`` and ``difference`` per protocol
+        (``top1_v12_3``, ...), then ``top1_avg``, ``paper_avg`` and ``difference_avg``.
+        Each protocol's record goes to ``results_dir/table2_nucla_<protocol>_<profile>.json``
+        (with each head's starting checkpoints), the whole table to
+        ``table2_nucla_<profile>.csv``.
+    """
+    from dataclasses import replace
+
+    from hiar_lib.experiments.paper import paper_table
+    from hiar_lib.experiments.suite import feature_cache, head_runs
+
+    from_cross_subject = None
+    if params.dataset == "synthetic":
+        cs = replace(params, protocol="cs")
+        cs_cache = feature_cache(cs, progress=progress)
+
+        def from_cross_subject(row: TableRow) -> str:
+            options = row_head_options(row, cs)
+            record = head_runs(cs, cs_cache, row.head, clip=row.clip, head_options=options, progress=progress)
+            assert record.path is not None
+            return str(record.path.parent / "seed{seed}")
+
+    merged = _merge_protocols(2, params, progress, from_cross_subject)
+    protocols = TABLE2_PROTOCOLS
+    merged["top1_avg"] = merged[[f"top1_{p}" for p in protocols]].mean(axis=1)
+    paper = paper_table("table2_nucla_sota").set_index("row")["avg"]
+    merged["paper_avg"] = [float(paper.loc[r.paper_row]) for r in table_spec(2).rows]
+    merged["difference_avg"] = merged["top1_avg"] - merged["paper_avg"]
+    merged.to_csv(params.results_dir / f"table2_nucla_{params.profile}.csv", index=False)
+    return merged
+
+
+def _merge_protocols(
+    table: int, params: SuiteParams, progress: bool, init_from: Callable[[TableRow], str] | None = None
+) -> pd.DataFrame:
+    """:func:`table_rows` on each of the table's protocols (each from its own feature
+    cache), side by side: ``top1_<protocol>``, ``top1_std_<protocol>``, ``paper_<protocol>``,
+    ``difference_<protocol>``."""
     from dataclasses import replace
 
     from hiar_lib.experiments.suite import feature_cache
 
     merged: pd.DataFrame | None = None
-    for protocol in table_spec(1).paper_columns:
+    for protocol in table_spec(table).paper_columns:
         p = replace(params, protocol=protocol)
-        frame = table_rows(1, p, feature_cache(p, progress=progress), progress=progress)
+        frame = table_rows(table, p, feature_cache(p, progress=progress), progress=progress, init_from=init_from)
         keep = frame[["row", "top1", "top1_std", "paper", "difference"]].rename(
             columns={c: f"{c}_{protocol}" for c in ("top1", "top1_std", "paper", "difference")}
         )
