@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -268,7 +269,8 @@ def run_notebooks(
         names: the notebooks to run (default :data:`NOTEBOOKS`).
         force: run them even when done.
         repo_results: the checkout's ``results/`` for the estimate (default ``params.results_dir``).
-        log: where the estimate and the progress lines go.
+        log: where the estimate and the progress lines go; each notebook's own output
+            (its progress bars among it) goes to this process's stdout and stderr.
         estimate_only: print the estimate and run nothing.
 
     Returns:
@@ -309,7 +311,7 @@ def run_notebooks(
         try:
             papermill.execute_notebook(
                 str(step.source), str(step.output), parameters=parameters, cwd=str(step.source.parent),
-                kernel_name="python3", progress_bar=True, log_output=False,
+                kernel_name="python3", progress_bar=True, stdout_file=sys.stdout, stderr_file=sys.stderr,
             )  # fmt: skip
         except papermill.PapermillExecutionError as e:
             raise HiarError(f"notebook {step.name} failed ({e.ename}: {e.evalue}); its traceback is in {step.output}") from None
