@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["confusion_heatmap", "save_figure"]
+__all__ = ["confusion_heatmap", "image_rows", "save_figure"]
 
 
 def confusion_heatmap(matrix: Sequence[Sequence[float]], classes: Sequence[str], title: str | None = None) -> Any:
@@ -41,6 +41,30 @@ def confusion_heatmap(matrix: Sequence[Sequence[float]], classes: Sequence[str],
     ax.set_ylabel("true")
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows: Sequence[tuple[Any, str]], width: float = 12.0) -> Any:
+    """Images one above the other, each with its caption (e.g. Figure 6's drawn clips).
+
+    Args:
+        rows: ``(image, caption)`` pairs; images ``uint8 (3, H, W)`` tensors or arrays.
+        width: the figure's width in inches.
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    import matplotlib.pyplot as plt
+
+    images = [np.asarray(img.permute(1, 2, 0) if hasattr(img, "permute") else img) for img, _ in rows]
+    heights = [width * im.shape[0] / im.shape[1] + 0.4 for im in images]
+    fig, axes = plt.subplots(len(images), 1, figsize=(width, sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})  # fmt: skip
+    for ax, im, (_, caption) in zip(axes[:, 0], images, rows):
+        ax.imshow(im)
+        ax.set_title(caption, fontsize=9, loc="left")
+        ax.axis("off")
     fig.tight_layout()
     return fig
 

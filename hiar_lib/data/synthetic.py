@@ -41,6 +41,7 @@ __all__ = [
     "MANIFEST_FILE",
     "SYNTHETIC_TITLE",
     "VIEW_PROTOCOLS",
+    "crowded_test_clips",
     "annotation_file",
     "index_synthetic",
     "load_manifest",
@@ -205,3 +206,24 @@ def summarize_benchmark(root: str | os.PathLike) -> dict:
             for name, items in split.items()
         }
     return out
+
+
+def crowded_test_clips(root: str | os.PathLike, count: int = 1, protocol: str = "cs") -> list[dict]:
+    """The benchmark's test clips with the most people, ``count`` of them, each of another
+    action while there are actions left (the first by name among equals): what a figure
+    or a timing of several people shows.
+
+    Returns:
+        The manifest's clip entries (``name``, ``video``, ``label``, ``num_persons``, ...).
+    """
+    manifest = load_manifest(root)
+    proto = synthetic_protocols(manifest)[protocol]
+    key = {"subject": "subject", "view": "view"}[proto.by]
+    test = [c for c in manifest["clips"] if (c[key] not in proto.train if proto.test is None else c[key] in proto.test)]
+    ranked = sorted(test, key=lambda c: (-c["num_persons"], c["name"]))
+    chosen: list[dict] = []
+    for c in ranked:  # other actions first
+        if len(chosen) < count and c["label"] not in {x["label"] for x in chosen}:
+            chosen.append(c)
+    chosen += [c for c in ranked if c not in chosen][: count - len(chosen)]
+    return chosen

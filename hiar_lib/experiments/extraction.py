@@ -122,7 +122,7 @@ def extract_dataset(
                            score_thresh=settings.score_thresh, min_size=lo, max_size=hi)  # fmt: skip
     config = ExtractionConfig(
         dataset=index.dataset,
-        data_root=str(data),
+        data_root=str(Path(data).resolve()),  # the same cache whether the folder was named relative or absolute
         protocol=index.get_protocol(protocol).name,
         detector=detector_identity(model),
         kind=settings.kind,

@@ -34,10 +34,10 @@ __all__ = ["NOTEBOOKS", "Estimate", "NotebookStep", "estimate", "notebook_steps"
 
 NOTEBOOKS: tuple[str, ...] = (
     "00_overview", "table1_ntu", "table2_nucla", "table3_action_region", "table4_layers", "table5_gap_cb", "table6_fpn_levels",
-    "table7_complexity", "fig5_confusion", "timing",
+    "table7_complexity", "fig5_confusion", "fig6_multiperson", "timing",
 )  # fmt: skip
 """The notebooks ``make reproduce`` runs, in order (cheap ones first where they share
-nothing; Figure 5 after Table 3, whose outermost head it reads)."""
+nothing; Figures 5 and 6 after Table 3, whose outermost head they read)."""
 
 _TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "table1_ntu": (1, ("cs", "cv")),
@@ -48,6 +48,7 @@ _TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "table6_fpn_levels": (6, None),
     "table7_complexity": (7, None),
     "fig5_confusion": (3, None),
+    "fig6_multiperson": (3, None),
 }
 """Which table's heads a notebook trains, on which protocols (``None``: the notebook's own)."""
 
@@ -173,7 +174,7 @@ def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[s
         return set(), []
     table, protocols = _TABLES[name]
     spec = table_spec(table)
-    rows = spec.rows if name != "fig5_confusion" else tuple(r for r in spec.rows if r.name == "outermost")
+    rows = spec.rows if not name.startswith("fig") else tuple(r for r in spec.rows if r.name == "outermost")
     heads: set[tuple[str, ...]] = set()
     caches = []
     for protocol in protocols or (params.protocol,):

@@ -287,13 +287,9 @@ def busiest_test_clip(benchmark: str | Path) -> Path:
     """The video that end-to-end timings run on: of the synthetic benchmark's
     cross-subject test clips, the one with the most people (the first by name among
     equals), so every stage has several people to handle."""
-    from hiar_lib.data.synthetic import load_manifest
+    from hiar_lib.data.synthetic import crowded_test_clips
 
-    manifest = load_manifest(benchmark)
-    train = set(manifest["protocols"]["cs"]["train_subjects"])
-    test = [c for c in manifest["clips"] if c["subject"] not in train]
-    best = min(test, key=lambda c: (-c["num_persons"], c["name"]))
-    return Path(benchmark) / best["video"]
+    return Path(benchmark) / crowded_test_clips(benchmark, 1)[0]["video"]
 
 
 def timing_table(params: Any, log: Callable[[str], Any] | None = None) -> Any:
