@@ -20,7 +20,7 @@ from torchvision.utils import draw_bounding_boxes, draw_keypoints, draw_segmenta
 from hiar_lib.detection.outputs import Detections, FrameInstances
 from hiar_lib.vocabulary import COCO_PERSON_SKELETON
 
-__all__ = ["PALETTE", "detection_grid", "draw_instances", "draw_people", "save_png", "track_color"]
+__all__ = ["PALETTE", "detection_grid", "draw_instances", "draw_people", "enlarge", "save_png", "track_color"]
 
 Color = tuple[int, int, int]
 
@@ -114,6 +114,33 @@ def draw_instances(
                 visibility=vis,
             )
     return out
+
+
+def enlarge(image: Tensor, instances: FrameInstances, factor: int) -> tuple[Tensor, FrameInstances]:
+    """A frame and its people ``factor`` times larger (bilinear frame, nearest masks, boxes
+    and joints scaled), so that labels stay legible over small frames.
+
+    Returns:
+        ``(uint8 (3, factor*H, factor*W), FrameInstances)``.
+    """
+    import torch.nn.functional as F
+
+    _check_image(image)
+    if factor == 1:
+        return image, instances
+    if factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor}")
+    big = F.interpolate(image[None].float(), scale_factor=factor, mode="bilinear", align_corners=False)
+    inst = instances.to("cpu")
+    masks = inst.masks
+    if masks.numel():
+        masks = F.interpolate(masks[:, None].float(), scale_factor=factor, mode="nearest")[:, 0]
+        masks = masks >= 0.5 if inst.masks.dtype == torch.bool else masks
+    keypoints = inst.keypoints.clone()
+    keypoints[..., :2] *= factor
+    scaled = FrameInstances(boxes=inst.boxes * factor, scores=inst.scores, masks=masks, keypoints=keypoints,
+                            keypoint_scores=inst.keypoint_scores)  # fmt: skip
+    return big.round().clamp(0, 255).to(torch.uint8)[0], scaled
 
 
 def track_color(track_id: int) -> Color:

@@ -47,3 +47,19 @@ def test_the_label_names_the_track_and_its_action() -> None:
     assert changed[:, 0].min() >= 25 and changed[:, 0].max() < 25 + 15  # one line of text at the box's top
     with pytest.raises(ValueError, match="need a track id per instance: 1 instances, 2 ids"):
         draw_people(grey, people, [2, 3])
+
+
+def test_enlarging_a_frame_scales_its_people_with_it() -> None:
+    from hiar_lib.viz import enlarge
+
+    frame = torch.zeros(3, 60, 80, dtype=torch.uint8)
+    frame[:, 20:58, 5:35] = 200
+    people = _people([[5.0, 20.0, 35.0, 58.0]])
+    people.keypoints[0, :, :2] = torch.tensor([10.0, 30.0])
+    big, scaled = enlarge(frame, people, 3)
+    assert big.shape == (3, 180, 240) and big.dtype == torch.uint8
+    assert scaled.boxes.tolist() == [[15.0, 60.0, 105.0, 174.0]] and scaled.masks.shape == (1, 180, 240)
+    assert scaled.keypoints[0, 0].tolist() == [30.0, 90.0, 0.0]
+    assert int(scaled.masks.sum()) == 9 * int(people.masks.sum())  # every mask pixel became 3 x 3
+    assert int(big[0, 100, 60]) == 200 and int(big[0, 10, 200]) == 0
+    assert enlarge(frame, people, 1)[0] is frame

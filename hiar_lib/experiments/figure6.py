@@ -22,7 +22,10 @@ from typing import Any
 
 import torch
 
-__all__ = ["ClipFigure", "captioned", "figure6", "people_actions", "real_clips"]
+__all__ = ["ClipFigure", "MIN_DRAWN_SIDE", "captioned", "figure6", "people_actions", "real_clips"]
+
+MIN_DRAWN_SIDE = 400
+"""Frames whose longer side is shorter are drawn enlarged by a whole factor to at least this (pixels)."""
 
 
 @dataclass
@@ -88,15 +91,18 @@ def _draw_clip(model: Any, head: Any, frames: torch.Tensor, valid: torch.Tensor 
     from hiar_lib.pipeline import run_clip
     from hiar_lib.pool_config import PoolerConfig
     from hiar_lib.track_config import TrackerConfig
-    from hiar_lib.viz import draw_people
+    from hiar_lib.viz import draw_people, enlarge
 
     out = run_clip(model, frames, tracker=TrackerConfig(**settings["tracker"]), pooler=PoolerConfig(**settings["pooler"]),
                    frame_valid=valid, device=device)  # fmt: skip
     actions = people_actions(head, out.tubes, classes, device)
     t = frames.shape[0]
     picks = sorted({round(i * (t - 1) / max(shown - 1, 1)) for i in range(shown)})
-    drawn = [draw_people(frames[f], out.detections.instances[f], out.tracks.instance_track_ids(f), actions, keypoints=False)
-             for f in picks]  # fmt: skip
+    factor = max(1, -(-MIN_DRAWN_SIDE // max(frames.shape[-2:])))  # small frames drawn larger: legible labels
+    drawn = []
+    for f in picks:
+        image, people = enlarge(frames[f], out.detections.instances[f], factor)
+        drawn.append(draw_people(image, people, out.tracks.instance_track_ids(f), actions, keypoints=False))
     tracks = [{"track": tid, "frames_present": int(out.tubes.present[k].sum()), "action": actions[tid][0],
                "probability": round(actions[tid][1], 4)} for k, tid in enumerate(out.tubes.track_ids.tolist())]  # fmt: skip
     return make_grid(torch.stack(drawn), nrow=len(drawn), padding=2), tracks
@@ -105,7 +111,7 @@ def _draw_clip(model: Any, head: Any, frames: torch.Tensor, valid: torch.Tensor 
 def figure6(
     params: Any,
     clips: int = 3,
-    frames_shown: int = 4,
+    frames_shown: int = 3,
     real_videos: Sequence[str | Path] = (),
     progress: bool = True,
 ) -> list[ClipFigure]:
