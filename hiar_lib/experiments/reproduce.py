@@ -168,7 +168,7 @@ def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[s
     """The heads (one per seed: run folder or row, and seed) the notebook ``name`` would
     train that are not trained yet, and the feature caches it would extract first."""
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
-    from hiar_lib.experiments.tables import row_head_options, table_spec
+    from hiar_lib.experiments.tables import row_head_options, table2_start, table_spec
 
     if name not in _TABLES:
         return set(), []
@@ -188,9 +188,8 @@ def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[s
                 continue
             init = None
             if table == 2 and protocol != "cs" and params.dataset == "synthetic":  # tables.table2's starting heads
-                cs = replace(params, protocol="cs")
-                if (feature_cache_dir(cs) / "cache.json").is_file():
-                    init = str(head_run_dir(cs, feature_cache_dir(cs), row.head, row.clip, row_head_options(row, cs)) / "seed{seed}")
+                if (feature_cache_dir(replace(params, protocol="cs")) / "cache.json").is_file():
+                    init = table2_start(params, row)
             run = head_run_dir(p, cache, row.head, row.clip, options, init)
             done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
             heads |= {(str(run), str(seed)) for seed in set(p.seeds) - done}

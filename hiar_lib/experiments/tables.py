@@ -35,7 +35,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
-    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "row_head_options", "seed_spread", "table1", "table2", "table_rows",
+    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "row_head_options", "seed_spread", "table1", "table2", "table2_start",
+    "table_rows",
     "table_spec",
 ]  # fmt: skip
 
@@ -324,10 +325,8 @@ def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
         cs_cache = feature_cache(cs, progress=progress)
 
         def from_cross_subject(row: TableRow) -> str:
-            options = row_head_options(row, cs)
-            record = head_runs(cs, cs_cache, row.head, clip=row.clip, head_options=options, progress=progress)
-            assert record.path is not None
-            return str(record.path.parent / "seed{seed}")
+            head_runs(cs, cs_cache, row.head, clip=row.clip, head_options=row_head_options(row, cs), progress=progress)
+            return table2_start(params, row)
 
     merged = _merge_protocols(2, params, progress, from_cross_subject)
     protocols = TABLE2_PROTOCOLS
@@ -337,6 +336,19 @@ def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
     merged["difference_avg"] = merged["top1_avg"] - merged["paper_avg"]
     merged.to_csv(params.results_dir / f"table2_nucla_{params.profile}.csv", index=False)
     return merged
+
+
+def table2_start(params: SuiteParams, row: TableRow) -> str:
+    """Where :func:`table2` fine-tunes ``row``'s heads from on the synthetic benchmark: the
+    run folder of the same row's cross-subject head, ``{seed}`` standing for each seed
+    (``.../seed{seed}``), whether or not it is trained yet."""
+    from dataclasses import replace
+
+    from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
+
+    cs = replace(params, protocol="cs")
+    run = head_run_dir(cs, feature_cache_dir(cs), row.head, row.clip, row_head_options(row, cs))
+    return str(run / "seed{seed}")
 
 
 def _merge_protocols(
