@@ -110,3 +110,20 @@ def test_the_results_page_shows_each_record_of_the_profile_with_its_provenance(t
     assert page.count("## table3_action_region") == 1  # the smoke record is another profile's
     assert "profile quick; seeds 0;" in page and "wall time 2.0 min" in page
     assert "![fig5_confusion_quick](figures/fig5_confusion_quick.png)" in page
+
+
+def test_a_heads_time_is_its_iterations_at_the_logged_rate_of_the_heads_trained_here(tmp_path: Path) -> None:
+    """Seconds per iteration come from the training logs (a resumed run's restarted clock
+    is not counted as time going backwards); the profile's 400 iterations at that rate."""
+    from hiar_lib.experiments.reproduce import _head_seconds, _seconds_per_iteration
+
+    log = tmp_path / "cache" / "runs" / "quick-cs-crops_cs_tahnet_v1_quick_T8" / "seed0" / "train_log.jsonl"
+    log.parent.mkdir(parents=True)
+    entries = [(10, 5.0), (20, 10.0), (30, 1.0), (40, 6.0)]  # resumed after iteration 20
+    log.write_text("".join(json.dumps({"iteration": i, "loss": 1.0, "elapsed_s": t}) + "\n" for i, t in entries))
+    assert _seconds_per_iteration(log) == (0.5, 20)
+    params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    seconds, source = _head_seconds(params, tmp_path / "results")
+    assert seconds == pytest.approx(400 * 0.5) and source.startswith("400 iterations at the median rate of 1 heads")
+    smoke = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    assert _head_seconds(smoke, tmp_path / "results") == (None, "")  # no smoke head logged, no smoke record

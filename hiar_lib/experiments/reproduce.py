@@ -11,8 +11,9 @@ themselves, so a notebook stopped mid-way loses only its unfinished head).
 
 Before it starts, :func:`estimate` says what is left, from measured times only: a
 notebook run before takes what it took then; otherwise its missing stages take what they
-took when last measured (the detector's training from its record, each head from the
-median of the heads trained here at this profile, else the committed reference record);
+took when last measured (the detector's training from its record, each head its
+iterations at the median seconds per iteration that the heads trained here at this
+profile logged, else the committed reference record's time per seed);
 a stage never measured is said to be so, never guessed.
 """
 
@@ -143,19 +144,41 @@ def _record_seconds(path: Path) -> float | None:
         return None
 
 
-def _head_seconds(params: Any, repo_results: Path) -> tuple[float | None, str]:
-    """Seconds per head and seed at ``params.profile``: the median of the heads trained
-    under ``cache_dir/runs``, else the committed reference record's."""
-    per_seed = []
-    for p in sorted((params.cache_dir / "runs").glob("*/results.json")):
+def _seconds_per_iteration(log: Path) -> tuple[float, int] | None:
+    """Seconds per training iteration measured in a head's ``train_log.jsonl`` (between
+    consecutive lines of one process: a resumed run restarts its clock), and iterations."""
+    seconds, iterations, last = 0.0, 0, None
+    try:
+        lines = log.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
         try:
-            prov = json.loads(p.read_text())["provenance"]
-        except (OSError, KeyError, json.JSONDecodeError):
+            entry = json.loads(line)
+            now = (int(entry["iteration"]), float(entry["elapsed_s"]))
+        except (ValueError, KeyError, TypeError):
             continue
-        if prov.get("profile") == params.profile and prov.get("seeds") and not prov.get("reused"):
-            per_seed.append(float(prov["wall_time_s"]) / len(prov["seeds"]))
-    if per_seed:
-        return statistics.median(per_seed), f"median of {len(per_seed)} heads trained here"
+        if last is not None and now[0] > last[0] and now[1] >= last[1]:
+            iterations += now[0] - last[0]
+            seconds += now[1] - last[1]
+        last = now
+    return (seconds / iterations, iterations) if iterations else None
+
+
+def _head_seconds(params: Any, repo_results: Path) -> tuple[float | None, str]:
+    """Seconds to train one head at ``params.profile``: its iterations times the median
+    seconds per iteration logged by the heads trained under ``cache_dir/runs`` at this
+    profile, else the committed reference record's wall time per seed."""
+    from hiar_lib.profiles import get_profile
+
+    iterations = int(get_profile(params.profile).heads["default"]["iterations"])
+    rates = []
+    for log in sorted((params.cache_dir / "runs").glob(f"*_{params.profile}_*/seed*/train_log.jsonl")):
+        measured = _seconds_per_iteration(log)
+        if measured is not None and measured[1] >= 10:
+            rates.append(measured[0])
+    if rates:
+        return iterations * statistics.median(rates), f"{iterations} iterations at the median rate of {len(rates)} heads trained here"
     ref = repo_results / f"{params.profile}_tahnet_v1_cs.json"
     seconds = _record_seconds(ref)
     if seconds is not None:
