@@ -225,6 +225,9 @@ def test_cli_generates_the_quick_profile_with_summary_and_contact_sheet(tmp_path
 
     img = decode_png(read_file(str(sheet)))
     assert img.shape[0] in (3, 4) and img.shape[1] > 1000 and img.shape[2] > 400
+    again = tmp_path / "again.png"
+    assert main(["synth-sheet", str(out), "--out", str(again)]) == 0
+    assert again.read_bytes() == sheet.read_bytes() and b"Matplotlib" not in sheet.read_bytes()  # byte-stable
 
 
 def test_cli_sheet_on_a_folder_that_is_no_benchmark_fails_in_one_line(tmp_path: Path, capsys) -> None:

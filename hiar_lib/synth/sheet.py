@@ -92,6 +92,6 @@ def make_contact_sheet(
     fig.tight_layout()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, metadata={"Software": None})  # no library version in the file: the same bytes anywhere
     plt.close(fig)
     return out
