@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -456,6 +457,8 @@ def extract_features(
 
     Returns:
         ``{"done": videos extracted now, "skipped": already cached, "failed": 0}`` for this rank.
+        A single process also adds what it extracted and the seconds it took to
+        ``cache.json``'s ``extraction_time`` (what estimates of other caches go by).
     """
     d = open_cache(cache_dir, config, classes=classes)
     _remove_stale_temporaries(d)
@@ -463,6 +466,7 @@ def extract_features(
     todo = [(split, s) for split in ("train", "test") for s in samples.get(split, [])]
     mine = todo[rank::world]
     done = skipped = 0
+    started = time.perf_counter()
     bar = tqdm(mine, unit="video", desc=f"extract (rank {rank}/{world})" if world > 1 else "extract", disable=not progress)
     for split, sample in bar:
         if cached_video_path(d, sample.name).is_file():
@@ -486,4 +490,16 @@ def extract_features(
             save_cached_video(d, extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt))
         done += 1
     bar.close()
+    if done and world == 1:  # how long a video takes, for estimates of caches not made yet
+        _add_extraction_time(d, done, time.perf_counter() - started)
     return {"done": done, "skipped": skipped, "rank": rank, "world": world}
+
+
+def _add_extraction_time(cache_dir: Path, videos: int, seconds: float) -> None:
+    """Add ``videos`` extracted in ``seconds`` to ``cache.json``'s ``extraction_time``
+    (``{"videos", "seconds"}``, summed over the runs that filled the cache)."""
+    meta = cache_dir / "cache.json"
+    have = json.loads(meta.read_text())
+    so_far = have.get("extraction_time") or {"videos": 0, "seconds": 0.0}
+    have["extraction_time"] = {"videos": so_far["videos"] + videos, "seconds": round(so_far["seconds"] + seconds, 2)}
+    atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(have, indent=1)))

@@ -22,8 +22,9 @@ def test_a_cache_extracted_from_a_relative_folder_is_reused_from_its_absolute_pa
                         cache=cache, progress=False)  # fmt: skip
     finally:
         os.chdir(here)
-    recorded = json.loads((cache / "cache.json").read_text())["config"]["data_root"]
-    assert recorded == str(synthetic_tiny.resolve())
+    meta = json.loads((cache / "cache.json").read_text())
+    assert meta["config"]["data_root"] == str(synthetic_tiny.resolve())
+    assert meta["extraction_time"]["videos"] == 2 and meta["extraction_time"]["seconds"] > 0  # for estimates
     os.chdir(tmp_path)  # elsewhere, as papermill runs a notebook from notebooks/
     try:
         folder, stats = extract_dataset("synthetic", synthetic_tiny.resolve(), "cs", profile="smoke", random_init=True,
@@ -31,3 +32,4 @@ def test_a_cache_extracted_from_a_relative_folder_is_reused_from_its_absolute_pa
     finally:
         os.chdir(here)
     assert folder == cache and stats["done"] == 0 and stats["skipped"] == 2  # nothing extracted again
+    assert json.loads((cache / "cache.json").read_text())["extraction_time"] == meta["extraction_time"]

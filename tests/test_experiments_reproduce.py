@@ -127,3 +127,20 @@ def test_a_heads_time_is_its_iterations_at_the_logged_rate_of_the_heads_trained_
     assert seconds == pytest.approx(400 * 0.5) and source.startswith("400 iterations at the median rate of 1 heads")
     smoke = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
     assert _head_seconds(smoke, tmp_path / "results") == (None, "")  # no smoke head logged, no smoke record
+
+
+def test_a_missing_cache_is_estimated_from_the_seconds_per_video_other_caches_recorded(tmp_path: Path) -> None:
+    from hiar_lib.experiments.reproduce import _cache_seconds
+
+    params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    assert _cache_seconds(params) is None  # nothing timed yet
+    made = tmp_path / "cache" / "features" / "quick-cs-crops"
+    made.mkdir(parents=True)
+    (made / "cache.json").write_text(json.dumps({"format": 2, "config": {}, "extraction_time": {"videos": 4, "seconds": 10.0}}))
+    assert _cache_seconds(params) is None  # the benchmark, which says how many videos, is not there
+    bench = tmp_path / "cache" / "synthetic" / "quick"
+    bench.mkdir(parents=True)
+    (bench / "manifest.json").write_text(json.dumps({"classes": ["a"], "clips": [{"name": str(i)} for i in range(216)]}))
+    assert _cache_seconds(params) == pytest.approx(216 * 2.5)
+    smoke = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    assert _cache_seconds(smoke) is None  # another profile's caches do not count

@@ -11,7 +11,8 @@ themselves, so a notebook stopped mid-way loses only its unfinished head).
 
 Before it starts, :func:`estimate` says what is left, from measured times only: a
 notebook run before takes what it took then; otherwise its missing stages take what they
-took when last measured (the detector's training from its record, each head its
+took when last measured (the detector's training from its record, a feature cache the
+benchmark's videos at the seconds per video the caches here recorded, each head its
 iterations at the median seconds per iteration that the heads trained here at this
 profile logged, else the committed reference record's time per seed);
 a stage never measured is said to be so, never guessed.
@@ -187,6 +188,34 @@ def _head_seconds(params: Any, repo_results: Path) -> tuple[float | None, str]:
     return None, ""
 
 
+def _cache_seconds(params: Any) -> float | None:
+    """Seconds to extract one more feature cache of ``params``' synthetic benchmark: its
+    videos at the seconds per video that the caches of this profile recorded
+    (``cache.json``'s ``extraction_time``); ``None`` where none did or the benchmark is
+    not made yet."""
+    from hiar_lib.data.synthetic import load_manifest
+    from hiar_lib.errors import DatasetError
+
+    videos = seconds = 0.0
+    for meta in sorted((params.cache_dir / "features").glob(f"{params.profile}-*/cache.json")):
+        try:
+            timed = json.loads(meta.read_text()).get("extraction_time") or {}
+        except (OSError, json.JSONDecodeError):
+            continue
+        videos += float(timed.get("videos", 0))
+        seconds += float(timed.get("seconds", 0.0))
+    if not videos or params.dataset != "synthetic":
+        return None
+    try:
+        clips = len(load_manifest(params.cache_dir / "synthetic" / params.profile)["clips"])
+    except DatasetError:
+        return None
+    from hiar_lib.experiments.extraction import extraction_settings
+
+    limit = extraction_settings(params.profile).videos_per_split
+    return seconds / videos * (clips if limit is None else min(clips, 2 * limit))
+
+
 def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[str]]:
     """The heads (one per seed: run folder or row, and seed) the notebook ``name`` would
     train that are not trained yet, and the feature caches it would extract first."""
@@ -245,6 +274,7 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
                 est.seconds += seconds
                 est.lines.append(f"detector training: {_duration(seconds)} (its record {name})")
     per_head, source = _head_seconds(params, repo_results)
+    per_cache = _cache_seconds(params)
     seen_caches: set[str] = set()
     seen_heads: set[tuple[str, ...]] = set()
     for step in pending:
@@ -258,8 +288,10 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         seen_heads |= keys
         new_caches = [c for c in caches if c not in seen_caches]
         seen_caches.update(caches)
-        if new_caches:
+        if new_caches and per_cache is None:
             est.unmeasured.append("feature extraction")
+        elif new_caches:
+            est.seconds += len(new_caches) * per_cache
         line = f"{step.name}: {heads} head{'s' if heads != 1 else ''} to train"
         if heads and per_head is not None:
             est.seconds += heads * per_head
@@ -268,6 +300,8 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
             est.unmeasured.append("head training")
         if new_caches:
             line += f", feature caches {', '.join(new_caches)} to extract"
+            if per_cache is not None:
+                line += f" x {_duration(per_cache)} (the benchmark's videos at the rate logged in the caches here)"
         est.lines.append(line)
     return est
 
