@@ -104,7 +104,11 @@ def test_the_results_page_shows_each_record_of_the_profile_with_its_provenance(t
                  provenance(profile="smoke", seeds=[0], wall_time_s=1.0))  # fmt: skip
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "fig5_confusion_quick.png").write_bytes(b"")
+    clips = [{"name": "A03_P003_T0016_C1", "truth": "falling", "tracks": [{"track": 0, "action": "falling"}]}]
+    write_record(tmp_path / "fig6_multiperson_quick.json", "figure6_multiperson", {}, {"clips": clips, "figure": "figures/x.png"},
+                 provenance(profile="quick", seeds=[0], wall_time_s=1.0))  # fmt: skip
     page = results_page(tmp_path, "quick")
+    assert "| name | truth |\n|---|---|\n| A03_P003_T0016_C1 | falling |" in page  # each track is in the record
     assert "| row | top1 | paper | difference |" in page
     assert "| outermost | 47.50 | 86.17 | -38.67 |" in page and "| basic | 41.25 | 83.89 | -42.64 |" in page
     assert page.count("## table3_action_region") == 1  # the smoke record is another profile's

@@ -182,7 +182,7 @@ def figure6(
         rows = [torch.nn.functional.pad(r, (0, 0, 0, tall - r.shape[-2])) for r in rows]
     out = save_png(make_grid(torch.stack(rows), nrow=1, padding=4), params.results_dir / "figures" / f"fig6_multiperson_{params.profile}.png")
     metrics = {"clips": [{"name": f.name, "truth": f.truth, "detector": f.detector, "tracks": f.tracks} for f in figures],
-               "figure": str(out)}  # fmt: skip
+               "figure": str(out.relative_to(params.results_dir))}  # fmt: skip
     parameters = {"head": "tahnet_v1 (Table 3's outermost row)", "checkpoint": str(checkpoint), "clip_len": clip_len,
                   "stride": stride, "settings": json.loads(json.dumps(settings, default=list)),
                   "frames_shown": frames_shown, "real_videos": [str(v) for v in real_videos]}  # fmt: skip

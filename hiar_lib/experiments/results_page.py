@@ -2,7 +2,7 @@
 
 :func:`write_results_page` reads the results records (``results_dir/*.json``, see
 :mod:`hiar_lib.experiments.records`) of one profile and writes them as Markdown: per
-record its rows or runs (a table's rows keep the ``paper`` and ``difference`` columns the record
+record its rows, runs or clips (a table's rows keep the ``paper`` and ``difference`` columns the record
 has; the paper's numbers there were read from ``paper_tables/`` when the record was
 made), its scalar metrics otherwise, and under each its provenance (commit, profile,
 seeds, device, date, wall time). Then the figures under ``results_dir/figures`` and the
@@ -37,10 +37,15 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "/").replace("\n", " ")
 
 
+def _nested(value: Any) -> bool:
+    """A dict, or a list holding dicts: shown in the record, not in a table cell."""
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
+
+
 def _table(rows: list[dict[str, Any]]) -> list[str]:
     keys: list[str] = []
     for row in rows:
-        keys += [k for k, v in row.items() if k not in keys and k not in _HIDDEN_ROW_KEYS and not isinstance(v, dict)]
+        keys += [k for k, v in row.items() if k not in keys and k not in _HIDDEN_ROW_KEYS and not _nested(v)]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(_cell(row.get(k)) for k in keys) + " |" for row in rows]
     return lines
@@ -88,7 +93,7 @@ def results_page(results_dir: str | Path, profile: str) -> str:
     for name, data in _records(results_dir, profile):
         metrics = data["metrics"]
         out += [f"## {data['artefact']} (`{name}`)", ""]
-        rows = metrics.get("rows", metrics.get("runs"))
+        rows = next((metrics[k] for k in ("rows", "runs", "clips") if isinstance(metrics.get(k), list)), None)
         if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
             out += _table(rows)
         else:
