@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=8, help="frames per detector timing")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--commit", default=None, help="the code's commit where the copy has no git folder")
+    parser.add_argument("--sizes", nargs="*", default=list(PAPER_SIZES), choices=list(PAPER_SIZES),
+                        help="the paper's frame sizes the detector is timed at (default both; none: skip)")
+    parser.add_argument("--heads", nargs="+", default=list(HEAD_PRESETS), choices=list(HEAD_PRESETS))
     args = parser.parse_args(argv)
     if args.data is not None:
         if args.clip is not None:
@@ -82,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or REPO / "results" / "bench" / f"timing_{torch.device(args.device).type}.json"
     t0 = time.perf_counter()
     rows: list[dict] = []
-    for dataset, size in PAPER_SIZES.items():
+    for dataset in args.sizes:
+        size = PAPER_SIZES[dataset]
         d = detector_speed(size, frames=args.frames, repeats=args.repeats, device=args.device)
         rows.append({"component": "detector", "dataset": dataset, **d, "paper_fps": paper_timing_fps("detector", dataset)})
         print(f"detector {d['preset']} ({d['weights']}) {size[0]}x{size[1]}: {d['fps']:.2f} fps", flush=True)
@@ -92,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         d = detector_speed(size, frames=args.frames, repeats=args.repeats, device=args.device, weights=args.weights, preset="synthetic")
         rows.append({"component": "detector", "dataset": "synthetic", **d, "paper_fps": None})
         print(f"detector synthetic {size[0]}x{size[1]}: {d['fps']:.2f} fps", flush=True)
-    track = tracker_speed(num_frames=1000, repeats=args.repeats, people=(2, 5), methods=("greedy",))
+    track = tracker_speed(num_frames=1000, repeats=args.repeats, people=(2, 5), methods=("greedy",), log=None)
     rows += [{"component": "tracker", "dataset": "random walk", **r, "paper_fps": paper_timing_fps("tracker", "ntu")} for r in track]
-    for r in head_speed(HEAD_PRESETS, batches=(1, 8), repeats=args.repeats, device=args.device):
+    for r in head_speed(args.heads, batches=(1, 8), repeats=args.repeats, device=args.device):
         paper = {"tahnet_v4": paper_timing_fps("head", "ntu"), "tahnet_v3": paper_timing_fps("head", "nucla")}.get(r["head"])
         rows.append({"component": "head", "dataset": None, **r, "frames_per_s": r["clips_per_s"] * CLIP_LEN,
                      "paper_fps": paper if r["batch"] == 1 else None})  # fmt: skip

@@ -111,3 +111,34 @@ def test_table_rows_benchmark_times_rows_from_one_crop_cache_against_re_extracti
     tubes = sum(x["tubes"]["extract_s"] + x["tubes"]["read_s"] for x in r.metrics["rows"].values())
     assert r.metrics["ratio_tubes"] == round(tubes / sum(x["crops"]["read_s"] for x in r.metrics["rows"].values()), 1)
     assert r.metrics["crops_cache_mb"] > 0 and r.parameters["crops_settings"]["kind"] == "crops"
+
+
+def test_timing_benchmark_records_each_stage_and_the_table_reads_it_back(synthetic_tiny: Path, tmp_path: Path) -> None:
+    """`make bench`'s Section 4.4 record: our detector at the clip's size, the tracker, a
+    head, the whole pipeline on the benchmark's most crowded test clip; the notebook's
+    table shows the record with its device."""
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.detection.weights import save_detector
+    from hiar_lib.experiments.timing import bench_timing_table
+
+    weights = save_detector(build_detector("synthetic", random_init=True, seed=0), tmp_path / "det.pt")
+    out = tmp_path / "bench" / "timing_cpu.json"
+    _run("bench_timing.py", "--weights", str(weights), "--data", str(synthetic_tiny), "--frames", "1", "--repeats", "1",
+         "--sizes", "--heads", "tahnet_v4", "--out", str(out))  # fmt: skip
+    rows = read_record(out).metrics["rows"]
+    assert [r["component"] for r in rows] == ["detector", "tracker", "tracker", "head", "head", "end_to_end"]
+    assert rows[0]["preset"] == "synthetic" and rows[3]["paper_fps"] == 13.25 and rows[4]["paper_fps"] is None
+    assert rows[5]["frames"] == 8 and set(rows[5]["seconds"]) == {"detect", "track", "pool", "head"}
+    table = bench_timing_table(out.parent)
+    assert list(table.columns)[-1] == "paper_fps" and len(table) == 6
+    assert table.loc[("end_to_end", f"synthetic {rows[5]['size'][0]} x {rows[5]['size'][1]} (synthetic)")].iloc[0] == rows[5]["fps"]
+
+
+def test_head_training_benchmark_times_every_head_at_the_profiles_widths(tmp_path: Path) -> None:
+    out = tmp_path / "head_training.json"
+    _run("bench_head_training.py", "--profile", "smoke", "--iterations", "1", "--out", str(out))
+    rows = read_record(out).metrics["rows"]
+    assert [r["head"] for r in rows] == ["tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4"]
+    assert all(r["batch"] == 4 and r["iterations_per_head"] == 5 for r in rows)  # the smoke budget
+    assert all(r["seconds_per_head"] == pytest.approx(5 * r["seconds_per_iteration"]) for r in rows)
+    assert rows[0]["widths"] == {"dim_conv": 16, "dim_fc": 32}  # smoke: widths / 64 and / 32
