@@ -23,7 +23,11 @@ def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
         ("tahnet_v4", {"clip_len": 8, "output_size": 28}), ("tahnet_v4", {"clip_len": 16, "output_size": 28}),
     ]  # fmt: skip
     assert t1.paper_columns == {"cs": "cs", "cv": "cv"} and t1.results_name("cv", "quick") == "table1_ntu_cv_quick"
-    assert table_spec(3).results_name("cv", "quick") == "table3_action_region_quick"
+    assert table_spec(3).results_name("cs", "quick") == "table3_action_region_quick"
+    assert table_spec(3).results_name("v12_3", "quick") == "table3_action_region_v12_3_quick"  # protocols do not overwrite
+    # Tables 3-7's N-UCLA column stands beside our synthetic V(1,2)->3; the paper's Table 3 used TAHNet-v2 there.
+    assert all(table_spec(t).paper_columns == {"cs": "ntu_cs", "v12_3": "nucla_v12_3_mean"} for t in (3, 4, 5, 6, 7))
+    assert {r.head for r in table_spec(3, "v12_3").rows} == {"tahnet_v2"} and {r.head for r in table_spec(3, "cs").rows} == {"tahnet_v1"}
     # Named models are their presets (shared with other tables); unnamed rows carry their widths.
     named = {r.name: r for t in (5, 6, 7) for r in table_spec(t).rows if "TAHNet" in r.name}
     assert all(r.head.startswith("tahnet_v") and r.widths is None for r in named.values()) and len(named) == 6

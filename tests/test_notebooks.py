@@ -54,11 +54,11 @@ def test_papermill_runs_a_notebook_with_injected_parameters_and_the_results_land
         str(source), str(out), cwd=str(source.parent), progress_bar=False, kernel_name="python3",
         parameters={"profile": "smoke", "protocol": "cross-view", "results_dir": str(results), "cache_dir": str(cache_dir)},
     )  # fmt: skip
-    record = json.loads((results / "table3_action_region_smoke.json").read_text())
+    record = json.loads((results / "table3_action_region_cv_smoke.json").read_text())
     assert record["parameters"]["protocol"] == "cv" and record["provenance"]["profile"] == "smoke"
     assert record["parameters"]["extraction"]["protocol"] == "cv"
     assert [r["row"] for r in record["metrics"]["rows"]] == ["basic", "outermost"]
-    assert (results / "table3_action_region_smoke.csv").read_text().startswith(
+    assert (results / "table3_action_region_cv_smoke.csv").read_text().startswith(
         "row,head,head_options,gmacs_trained,gmacs_paper_widths,top1,top1_std,seeds,paper,difference\n"
     )
     # The paper's Table 3 has no cross-view column: ours stands alone there.

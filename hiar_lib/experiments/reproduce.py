@@ -225,11 +225,11 @@ def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[s
     if name not in _TABLES:
         return set(), []
     table, protocols = _TABLES[name]
-    spec = table_spec(table)
-    rows = spec.rows if not name.startswith("fig") else tuple(r for r in spec.rows if r.name == "outermost")
     heads: set[tuple[str, ...]] = set()
     caches = []
     for protocol in protocols or (params.protocol,):
+        spec = table_spec(table, protocol)
+        rows = spec.rows if not name.startswith("fig") else tuple(r for r in spec.rows if r.name == "outermost")
         p = replace(params, protocol=protocol)
         cache = feature_cache_dir(p)
         for row in rows:

@@ -6,7 +6,9 @@ config, clip settings and seed, so a rerun trains nothing and a head two tables 
 is trained once), scored on the cache's test split, and put beside the number the paper
 printed for that row (``paper_tables/``; never copied into our columns). On the
 synthetic benchmark our cross-subject column stands beside the paper's NTU RGB+D
-cross-subject one.
+cross-subject one, and on ``v12_3`` (cameras 1 and 2 train, camera 3 tests) beside the
+paper's N-UCLA V(1,2)->3 column (Tables 3-7; each protocol's record is named by it
+unless it is ``cs``).
 
 Tables 1, 2 and 4-7 are the authors' heads as
 :func:`hiar_lib.experiments.paper_heads.paper_rows` builds them (a row naming a model,
@@ -73,16 +75,19 @@ class TableRow:
 class TableSpec:
     """A table: its artefact name, its rows, and per protocol of ours the paper's column
     it stands beside (Table 1 has NTU RGB+D cross-subject and cross-view columns, Table 2
-    N-UCLA's three cross-view protocols; Tables 3-7 cross-subject only)."""
+    N-UCLA's three cross-view protocols; Tables 3-7 NTU RGB+D cross-subject and N-UCLA
+    V(1,2)->3, whose synthetic analogue is ``v12_3``). ``default_protocol``: the protocol
+    whose record is named without it (``None``: every record names its protocol)."""
 
     table: int
     artefact: str
     paper_columns: dict[str, str]
     rows: tuple[TableRow, ...]
+    default_protocol: str | None = None
 
     def results_name(self, protocol: str, profile: str) -> str:
-        """``<artefact>[_<protocol>]_<profile>``: the protocol is named when the table has several."""
-        return f"{self.artefact}_{protocol}_{profile}" if len(self.paper_columns) > 1 else f"{self.artefact}_{profile}"
+        """``<artefact>[_<protocol>]_<profile>``: the protocol is named unless it is the default."""
+        return f"{self.artefact}_{profile}" if protocol == self.default_protocol else f"{self.artefact}_{protocol}_{profile}"
 
 
 TABLE2_PROTOCOLS: tuple[str, ...] = ("v12_3", "v31_2", "v23_1")
@@ -127,25 +132,30 @@ def _same_head(a: Any, b: Any) -> bool:
     return {k: v for k, v in asdict(a).items() if k not in skip} == {k: v for k, v in asdict(b).items() if k not in skip}
 
 
-def table_spec(table: int) -> TableSpec:
-    """The rows of a measured table (one of :data:`MEASURED_TABLES`).
+def table_spec(table: int, protocol: str | None = None) -> TableSpec:
+    """The rows of a measured table (one of :data:`MEASURED_TABLES`) on ``protocol``.
+
+    Table 3's rows are TAHNet-v1 over each region on NTU RGB+D's protocols and TAHNet-v2
+    on N-UCLA's (``v12_3``), as the paper's were.
 
     Raises:
         HiarError: a table that is not measured here.
     """
     if table not in MEASURED_TABLES:
         raise HiarError(f"table {table} is not measured here; tables: {', '.join(map(str, MEASURED_TABLES))}")
-    if table == 3:  # the paper's NTU RGB+D column used TAHNet-v1
-        rows = (TableRow("basic", "tahnet_v1", 1, {"box": "basic"}), TableRow("outermost", "tahnet_v1", 2, {"box": "outermost"}))
+    if table == 3:  # the paper's NTU RGB+D column used TAHNet-v1, its N-UCLA column TAHNet-v2
+        head = "tahnet_v2" if protocol in TABLE2_PROTOCOLS else "tahnet_v1"
+        rows = (TableRow("basic", head, 1, {"box": "basic"}), TableRow("outermost", head, 2, {"box": "outermost"}))
     else:
         rows = _paper_head_rows(table)
+    default: str | None = "cs"
     if table == 1:
-        columns = {"cs": "cs", "cv": "cv"}
+        columns, default = {"cs": "cs", "cv": "cv"}, None
     elif table == 2:
-        columns = {p: f"{p}_mean" for p in TABLE2_PROTOCOLS}
+        columns, default = {p: f"{p}_mean" for p in TABLE2_PROTOCOLS}, None
     else:
-        columns = {"cs": "ntu_cs"}
-    return TableSpec(table, _ARTEFACTS[table], columns, rows)
+        columns = {"cs": "ntu_cs", "v12_3": "nucla_v12_3_mean"}
+    return TableSpec(table, _ARTEFACTS[table], columns, rows, default)
 
 
 def row_head_options(row: TableRow, params: SuiteParams) -> dict[str, Any]:
@@ -223,7 +233,7 @@ def table_rows(
     from hiar_lib.experiments.records import write_record
     from hiar_lib.profiles import get_profile
 
-    spec = table_spec(table)
+    spec = table_spec(table, params.protocol)
     started = time.perf_counter()
     paper = paper_table(_PAPER_CSV.get(table, spec.artefact)).set_index("row")
     info = read_cache_info(cache)
