@@ -228,8 +228,10 @@ def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[s
     heads: set[tuple[str, ...]] = set()
     caches = []
     for protocol in protocols or (params.protocol,):
-        spec = table_spec(table, protocol)
-        rows = spec.rows if not name.startswith("fig") else tuple(r for r in spec.rows if r.name == "outermost")
+        if name.startswith("fig"):  # Figures 5 and 6 read TAHNet-v1's outermost head on any protocol
+            rows = tuple(r for r in table_spec(3, "cs").rows if r.name == "outermost")
+        else:
+            rows = table_spec(table, protocol).rows
         p = replace(params, protocol=protocol)
         cache = feature_cache_dir(p)
         for row in rows:
