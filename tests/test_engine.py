@@ -697,6 +697,7 @@ def test_cli_train_with_two_seeds_writes_results_with_provenance(toy_cache: Path
     again = train_heads(toy_cache, "cs", head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, iterations=30,
                         lr=0.05, seeds=[0], out=tmp_path / "runs", progress=False, log=lines.append)  # fmt: skip
     assert again.metrics["runs"][0]["accuracy"] == data["runs"][0]["accuracy"]
-    assert again.path == tmp_path / "runs" / "results.json" and len(lines) == 2 and lines[0].startswith("seed 0: top-1 ")
+    assert again.path == tmp_path / "runs" / "results_seeds-0.json" and len(lines) == 2 and lines[0].startswith("seed 0: top-1 ")
+    assert read_record(tmp_path / "runs" / "results.json").provenance["seeds"] == [0, 1]  # the two-seed record is kept
     with pytest.raises(HiarError, match="unknown test-instance rule 'largest'"):
         train_heads(toy_cache, "cs", seeds=[0], rule="largest", out=tmp_path / "y")

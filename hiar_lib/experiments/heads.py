@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hiar_lib.errors import HiarError
-from hiar_lib.experiments.records import ResultsRecord, read_record, write_record
+from hiar_lib.experiments.records import RecordError, ResultsRecord, read_record, write_record
 from hiar_lib.profiles import get_profile
 
 __all__ = ["CLIP_FIELDS", "TEST_RULES", "clip_name", "clip_settings", "default_run_dir", "evaluate_checkpoints", "test_rule",
@@ -126,6 +126,21 @@ def _evaluation_record(kind: str, info: Any, rule: str, runs: list[dict[str, Any
     return params, metrics, prov
 
 
+def _record_name(out: Path, seeds: Sequence[int]) -> str:
+    """``results.json``, unless the record there covers more seeds than these (a run
+    trained with seeds 0-2 asked again for seed 0): then ``results_seeds-0.json`` beside
+    it, so the wider record is kept."""
+    existing = out / "results.json"
+    if existing.is_file():
+        try:
+            have = set(read_record(existing).provenance.get("seeds") or [])
+        except RecordError:
+            have = set()
+        if have > set(seeds):
+            return f"results_seeds-{'-'.join(map(str, seeds))}.json"
+    return "results.json"
+
+
 def train_heads(
     cache: str | os.PathLike,
     protocol: str,
@@ -157,7 +172,8 @@ def train_heads(
             :data:`CLIP_FIELDS` changed from the profile's (``{"box": "basic"}``,
             ``{"levels": ("P4",)}``, ``{"clip_len": 16}``); :func:`clip_settings`.
         out: run folder (default :func:`default_run_dir`); checkpoints go to ``OUT/seed<N>/``
-            and the record to ``OUT/results.json``.
+            and the record to ``OUT/results.json`` (to ``OUT/results_seeds-<seeds>.json``
+            when ``results.json`` covers more seeds than asked now: it is kept).
         results: also write the record here.
         device, num_workers: where the heads train and the DataLoader workers per rank.
         resume: continue from a run folder's checkpoints (``False`` starts over).
@@ -222,7 +238,7 @@ def train_heads(
             "world_size": dist_info.world_size,
         }
         params, metrics, prov = _evaluation_record("train", info, rule, runs, parameters, profile, seeds, device, started)
-        path = write_record(out / "results.json", "train", params, metrics, prov)
+        path = write_record(out / _record_name(out, seeds), "train", params, metrics, prov)
         if results is not None:
             write_record(results, "train", params, metrics, prov)
         if log is not None:
