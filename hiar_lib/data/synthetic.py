@@ -218,8 +218,7 @@ def crowded_test_clips(root: str | os.PathLike, count: int = 1, protocol: str = 
     """
     manifest = load_manifest(root)
     proto = synthetic_protocols(manifest)[protocol]
-    key = {"subject": "subject", "view": "view"}[proto.by]
-    test = [c for c in manifest["clips"] if (c[key] not in proto.train if proto.test is None else c[key] in proto.test)]
+    test = [c for c in manifest["clips"] if proto.split_of_value(c[proto.by]) == "test"]
     ranked = sorted(test, key=lambda c: (-c["num_persons"], c["name"]))
     chosen: list[dict] = []
     for c in ranked:  # other actions first
