@@ -41,7 +41,7 @@ test: install
 DATA := $(CACHE)/synthetic/$(PROFILE)
 DETECTOR_DATA := $(CACHE)/synthetic/$(PROFILE)-detector
 DETECTOR := $(CACHE)/detectors/synthetic-$(PROFILE).pt
-FEATURES := $(CACHE)/features/$(PROFILE)-cs-crops
+FEATURES := $(CACHE)/features/$(PROFILE)-crops
 DATASET ?= synthetic
 DATA_ROOT ?=
 REPRODUCE := $(HIAR) reproduce --profile $(PROFILE) --dataset $(DATASET) --cache-dir $(abspath $(CACHE)) --results-dir $(abspath results) \

@@ -23,7 +23,11 @@ A cache is of one of two kinds (``ExtractionConfig.kind``):
   boxes (:mod:`hiar_lib.crops`). Any clip (start, ``T``) is pooled from them when a head
   trains or is tested, with any pooler setting over the stored levels: training draws a
   fresh random clip of a video every time it draws the video (Section 4.2), and every
-  table row (region, levels, ``S``, ``T``) comes from one extraction.
+  table row (region, levels, ``S``, ``T``) comes from one extraction. A video's crops
+  do not depend on the split it is in, so one crops cache serves every protocol of its
+  dataset: it holds the videos of all of them, its key leaves the protocol out, and
+  ``cache.json`` records each protocol's splits (``"splits"``: ``{protocol: {"train":
+  [names], "test": [names]}}``), which training and evaluation read.
 - ``"tubes"`` (the paper profile, where per-frame crops of 1280 x 720 NTU RGB+D frames
   would not fit on a disk): the pooled tubes of fixed clips, decided at extraction. A
   training video keeps ``train_clips`` clips at random starts, a test video one centred
@@ -77,7 +81,7 @@ __all__ = [
 FORMAT_VERSION = 2
 # Fields of ExtractionConfig that only one kind uses; the other kind leaves them out of
 # its settings (and so out of its key).
-_TUBES_ONLY = ("pooler", "clip_len", "train_clips")
+_TUBES_ONLY = ("protocol", "pooler", "clip_len", "train_clips")
 _CROPS_ONLY = ("levels", "max_clip_len")
 
 
@@ -93,7 +97,9 @@ class ExtractionConfig:
         kind: ``"tubes"`` or ``"crops"`` (the module docstring).
         dataset: dataset name (``"synthetic"``, ``"ntu60"``, ``"nucla"``, ``"generic"``).
         data_root: the dataset root, as given.
-        protocol: the protocol whose splits decide train (random clips) and test videos.
+        protocol: (tubes) the protocol whose splits decide train (random clips) and test
+            videos; a crops cache records every protocol's splits instead (the module
+            docstring), so its key leaves this out.
         detector: the detector's identity (preset and weights file hash).
         pooler: (tubes) :class:`~hiar_lib.pool_config.PoolerConfig`.
         tracker: :class:`~hiar_lib.track_config.TrackerConfig`.
@@ -262,6 +268,7 @@ def open_cache(
     config: ExtractionConfig,
     create: bool = True,
     classes: Sequence[str] | None = None,
+    splits: dict[str, dict[str, list[str]]] | None = None,
 ) -> Path:
     """Check (or create) a cache folder for ``config``.
 
@@ -269,6 +276,9 @@ def open_cache(
         classes: the dataset's class names (``classes[label]``), recorded in
             ``cache.json`` so that a head trained on another label space is refused;
             checked against the cache's record when both are known.
+        splits: (crops) every protocol's video names per split, recorded in
+            ``cache.json`` (replacing what it held: the videos an extraction asks for
+            decide).
 
     Raises:
         CacheError: the folder holds a cache made with other settings (the message lists
@@ -300,11 +310,18 @@ def open_cache(
                 f"dataset now has {len(want['classes'])} ({shown_names(want['classes'])}); refusing to mix label spaces "
                 f"(use another --cache folder)"
             )
+        update = {}
         if classes is not None and have.get("classes") is None:  # a cache made before classes were recorded
-            atomic_write(meta, lambda tmp: tmp.write_text(json.dumps({**have, "classes": want["classes"]}, indent=1)))
+            update["classes"] = want["classes"]
+        if splits is not None and have.get("splits") != splits:
+            update["splits"] = splits
+        if update:
+            atomic_write(meta, lambda tmp: tmp.write_text(json.dumps({**have, **update}, indent=1)))
         return d
     if not create:
         raise CacheError(f"no feature cache at {d} (run `hiar extract` first)")
+    if splits is not None:
+        want["splits"] = splits
     d.mkdir(parents=True, exist_ok=True)
     atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(want, indent=1)))
     return d
@@ -445,6 +462,7 @@ def extract_features(
     ground_truth_root: str | os.PathLike | None = None,
     progress: bool = True,
     classes: Sequence[str] | None = None,
+    splits: dict[str, dict[str, list[str]]] | None = None,
 ) -> dict[str, int]:
     """Extract every video of ``samples`` (``{"train": [...], "test": [...]}``) into the cache.
 
@@ -454,13 +472,15 @@ def extract_features(
     Args:
         ground_truth_root: a synthetic benchmark root, to record per-track person labels.
         classes: the dataset's class names, recorded in the cache (see :func:`open_cache`).
+        splits: (crops) every protocol's splits by video name, recorded in the cache
+            (see :func:`open_cache`); ``samples`` then holds the videos of all of them.
 
     Returns:
         ``{"done": videos extracted now, "skipped": already cached, "failed": 0}`` for this rank.
         A single process also adds what it extracted and the seconds it took to
         ``cache.json``'s ``extraction_time`` (what estimates of other caches go by).
     """
-    d = open_cache(cache_dir, config, classes=classes)
+    d = open_cache(cache_dir, config, classes=classes, splits=splits)
     _remove_stale_temporaries(d)
     rank, world = _rank_world()
     todo = [(split, s) for split in ("train", "test") for s in samples.get(split, [])]

@@ -377,7 +377,7 @@ def test_training_clips_are_drawn_among_clips_with_a_track_or_with_an_actor_trac
 
 def test_training_on_a_crop_cache_draws_a_fresh_clip_of_a_video_each_epoch(crops_cache: Path) -> None:
     clip = ClipSettings(4, PoolerConfig(output_size=7))
-    data = TrainTubes(crops_cache, split_names(crops_cache, "train"), seed=0, clip=clip)
+    data = TrainTubes(crops_cache, split_names(crops_cache, "train", protocol="cs"), seed=0, clip=clip)
     assert data.tube_shape == (data.videos[0].channels, 4, 7, 7)
     meta = data.videos[0]
     payload = torch.load(meta.path, weights_only=True)
@@ -394,13 +394,13 @@ def test_training_on_a_crop_cache_draws_a_fresh_clip_of_a_video_each_epoch(crops
     again = data[0]
     data.set_epoch(3)
     assert again.clip == data[0].clip  # one draw per (seed, epoch, video): the same on every rank and rerun
-    other = TrainTubes(crops_cache, split_names(crops_cache, "train"), seed=1, clip=clip)
+    other = TrainTubes(crops_cache, split_names(crops_cache, "train", protocol="cs"), seed=1, clip=clip)
     assert [(other.set_epoch(e), other[0].clip)[1] for e in range(10)] != [(data.set_epoch(e), data[0].clip)[1] for e in range(10)]
 
 
 def test_testing_on_a_crop_cache_pools_the_centred_clip(crops_cache: Path) -> None:
     clip = ClipSettings(4, PoolerConfig(box="basic", levels=("P3",), output_size=7))
-    data = TestTubes(crops_cache, split_names(crops_cache, "test"), rule="area", clip=clip)
+    data = TestTubes(crops_cache, split_names(crops_cache, "test", protocol="cs"), rule="area", clip=clip)
     for i, meta in enumerate(data.videos):
         item = data[i]
         centred = crop_window(torch.load(meta.path, weights_only=True), 4, 4, clip.pooler)  # start (16 - 7) // 2
@@ -410,7 +410,7 @@ def test_testing_on_a_crop_cache_pools_the_centred_clip(crops_cache: Path) -> No
         row = int(torch.nan_to_num(centred["areas"], nan=-1).argmax())
         assert item.selected == row and torch.equal(item.tubes, centred["tubes"][row : row + 1])
     with pytest.raises(EngineError, match="holds track crops: say which clips"):
-        TestTubes(crops_cache, split_names(crops_cache, "test"))
+        TestTubes(crops_cache, split_names(crops_cache, "test", protocol="cs"))
     with pytest.raises(EngineError, match="clip settings apply to a cache of track crops only"):
         TrainTubes(toy_cache_dir_of(crops_cache), ["v"], clip=clip)
 
@@ -701,3 +701,27 @@ def test_cli_train_with_two_seeds_writes_results_with_provenance(toy_cache: Path
     assert read_record(tmp_path / "runs" / "results.json").provenance["seeds"] == [0, 1]  # the two-seed record is kept
     with pytest.raises(HiarError, match="unknown test-instance rule 'largest'"):
         train_heads(toy_cache, "cs", seeds=[0], rule="largest", out=tmp_path / "y")
+
+
+def test_a_crops_cache_serves_every_protocol_of_its_dataset_from_one_extraction(crops_cache: Path) -> None:
+    """``hiar extract --protocol cs --limit 3`` on the synthetic benchmark: the first 3
+    videos of each cross-subject split, and every other protocol's splits over them."""
+    info = read_cache_info(crops_cache)
+    assert "protocol" not in info.config  # not in the key either: one cache for all
+    assert set(info.splits) == {"cs", "cv", "v12_3", "v31_2", "v23_1"}
+    cached = sorted(p.stem for p in crops_cache.glob("*.pt"))
+    assert len(info.splits["cs"]["train"]) == len(info.splits["cs"]["test"]) == 3 and len(cached) == 6
+    for name, splits in info.splits.items():
+        train, test = set(splits["train"]), set(splits["test"])
+        assert not train & test and train | test <= set(cached), name
+    assert sorted(info.splits["cs"]["train"] + info.splits["cs"]["test"]) == cached
+    # The camera decides a cross-view protocol: view 3 tests under V(1,2)->3, views 1 and 2 train.
+    test = split_names(crops_cache, "test", protocol="V(1,2)->3")
+    assert test == sorted(info.splits["v12_3"]["test"]) and all(n.endswith("_C3") for n in test)
+    assert all(not n.endswith("_C3") for n in split_names(crops_cache, "train", protocol="v12_3"))
+    assert split_names(crops_cache, "train", protocol="xsub") == sorted(info.splits["cs"]["train"])
+    with pytest.raises(EngineError, match="say which one"):
+        split_names(crops_cache, "train")
+    assert check_protocol(crops_cache, "cross-view").path == crops_cache  # an alias of cv
+    with pytest.raises(EngineError, match="holds the splits of protocol.*'cs'.*not 'v99_1'"):
+        check_protocol(crops_cache, "v99_1")

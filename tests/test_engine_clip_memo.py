@@ -80,7 +80,8 @@ def test_a_bad_memo_budget_in_the_environment_is_refused_by_name() -> None:
 
 def test_training_and_evaluation_from_crops_give_the_same_numbers_with_or_without_the_memo(crops_cache: Path, tmp_path: Path) -> None:
     clip = ClipSettings(4, PoolerConfig(output_size=7))
-    names = split_names(crops_cache, "train")
+    names = split_names(crops_cache, "train", protocol="cs")
+    test_names = split_names(crops_cache, "test", protocol="cs")
     head = {"head": "Conv3Dx1+GAP+FC", "head_options": {"dim_conv": 8, "dim_fc": 16}}
     cfg = TrainConfig(**head, lr=0.05, batch_size=2, iterations=12, checkpoint_every=12, log_every=4, clip=clip)
     budget = CLIP_MEMO.max_bytes
@@ -88,17 +89,17 @@ def test_training_and_evaluation_from_crops_give_the_same_numbers_with_or_withou
         set_clip_memo_budget(0)
         CLIP_MEMO.clear()
         off = train_head(cfg, crops_cache, names, tmp_path / "off", progress=False)
-        off_eval = evaluate_head(off, crops_cache, progress=False)
+        off_eval = evaluate_head(off, crops_cache, test_names, progress=False)
         assert (len(CLIP_MEMO), CLIP_MEMO.hits) == (0, 0)
         set_clip_memo_budget(1.0)
         CLIP_MEMO.clear()
         on = train_head(cfg, crops_cache, names, tmp_path / "on", progress=False)
         # 12 iterations of 2 of the 3 training videos: 8 epochs, so some clip is drawn twice.
         assert CLIP_MEMO.hits > 0 and len(CLIP_MEMO) == CLIP_MEMO.misses
-        on_eval = evaluate_head(on, crops_cache, progress=False)
+        on_eval = evaluate_head(on, crops_cache, test_names, progress=False)
         hits = CLIP_MEMO.hits
-        assert evaluate_head(on, crops_cache, progress=False)["predictions"] == on_eval["predictions"]
-        assert CLIP_MEMO.hits >= hits + len(split_names(crops_cache, "test")) - len(on_eval["without_track"])
+        assert evaluate_head(on, crops_cache, test_names, progress=False)["predictions"] == on_eval["predictions"]
+        assert CLIP_MEMO.hits >= hits + len(split_names(crops_cache, "test", protocol="cs")) - len(on_eval["without_track"])
     finally:
         CLIP_MEMO.clear()
         CLIP_MEMO.resize(budget)
@@ -106,11 +107,11 @@ def test_training_and_evaluation_from_crops_give_the_same_numbers_with_or_withou
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert off_eval["predictions"] == on_eval["predictions"] and off_eval["accuracy"] == on_eval["accuracy"]
     # What the datasets serve from the memo is what pooling the clip gives.
-    test = TestTubes(crops_cache, split_names(crops_cache, "test"), clip=clip)
+    test = TestTubes(crops_cache, split_names(crops_cache, "test", protocol="cs"), clip=clip)
     train = TrainTubes(crops_cache, names, clip=clip)
     item = train[0]
     want = crop_window(torch.load(train.videos[0].path, weights_only=True), item.clip, 4, clip.pooler)
-    assert torch.equal(train[0].tubes, want["tubes"]) and len(test) == len(split_names(crops_cache, "test"))
+    assert torch.equal(train[0].tubes, want["tubes"]) and len(test) == len(split_names(crops_cache, "test", protocol="cs"))
 
 
 def test_a_cached_video_is_opened_once_while_its_file_is_unchanged(crops_cache: Path, tmp_path: Path) -> None:

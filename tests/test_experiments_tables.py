@@ -58,7 +58,7 @@ def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(
     quick = suite_params(profile="quick", cache_dir=tmp_path, results_dir=tmp_path)
     rows = table_spec(7).rows
     wide, narrow = row_head_options(rows[0], quick), row_head_options(rows[4], quick)  # same spec, DIM 1024 vs 512
-    assert rows[0].head == rows[4].head and wide["dim_conv"] == 2 * narrow["dim_conv"] == 64
+    assert rows[0].head == rows[4].head and wide["dim_conv"] == 2 * narrow["dim_conv"] == 32
     assert run_name("base", wide) != run_name("base", narrow) and run_name("base", {}) == "base"
     assert run_name("base", wide) == run_name("base", dict(reversed(list(wide.items()))))  # order does not matter
     assert row_head_options(table_spec(3).rows[0], quick) == {}  # a preset: the profile shrinks it itself

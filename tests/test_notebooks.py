@@ -38,9 +38,9 @@ def test_a_notebook_is_committed_without_outputs_and_with_one_checked_parameters
 
 @pytest.mark.slow
 def test_papermill_runs_a_notebook_with_injected_parameters_and_the_results_land_where_they_say(tmp_path: Path) -> None:
-    """Table 3 at the smoke profile on the cross-view protocol, results in a folder of the
-    test's own; the stages under it (benchmark, detector, cache) are shared with the nbval
-    run of `make test` through ``HIAR_CACHE_DIR`` when it is set."""
+    """Table 3 at the smoke profile on the N-UCLA analogue V(1,2)->3, results in a folder
+    of the test's own; the stages under it (benchmark, detector, cache) are shared with
+    the nbval run of `make test` through ``HIAR_CACHE_DIR`` when it is set."""
     import json
     import os
 
@@ -52,19 +52,25 @@ def test_papermill_runs_a_notebook_with_injected_parameters_and_the_results_land
     source = next(p for p in NOTEBOOKS if p.name == "table3_action_region.ipynb")
     papermill.execute_notebook(
         str(source), str(out), cwd=str(source.parent), progress_bar=False, kernel_name="python3",
-        parameters={"profile": "smoke", "protocol": "cross-view", "results_dir": str(results), "cache_dir": str(cache_dir)},
+        parameters={"profile": "smoke", "protocol": "V(1,2)->3", "results_dir": str(results), "cache_dir": str(cache_dir)},
     )  # fmt: skip
-    record = json.loads((results / "table3_action_region_cv_smoke.json").read_text())
-    assert record["parameters"]["protocol"] == "cv" and record["provenance"]["profile"] == "smoke"
-    assert record["parameters"]["extraction"]["protocol"] == "cv"
-    assert [r["row"] for r in record["metrics"]["rows"]] == ["basic", "outermost"]
-    assert (results / "table3_action_region_cv_smoke.csv").read_text().startswith(
+    record = json.loads((results / "table3_action_region_v12_3_smoke.json").read_text())
+    assert record["parameters"]["protocol"] == "v12_3" and record["provenance"]["profile"] == "smoke"
+    rows = record["metrics"]["rows"]
+    assert [r["row"] for r in rows] == ["basic", "outermost"] and {r["head"] for r in rows} == {"tahnet_v2"}
+    assert (results / "table3_action_region_v12_3_smoke.csv").read_text().startswith(
         "row,head,head_options,gmacs_trained,gmacs_paper_widths,top1,top1_std,seeds,paper,difference\n"
     )
-    # The paper's Table 3 has no cross-view column: ours stands alone there.
-    assert [r["paper"] for r in record["metrics"]["rows"]] == [None, None] and record["parameters"]["paper_column"] is None
+    # Beside the paper's N-UCLA column, each head fine-tuned from its cross-subject twin.
+    assert record["parameters"]["paper_column"] == "nucla_v12_3_mean" and all(r["paper"] is not None for r in rows)
+    for run in record["metrics"]["runs"]:
+        assert "_cs_tahnet_v2_" in Path(run["init_from"]).parent.name and run["init_from"].endswith("seed{seed}")
+        assert Path(run["run"]).parent.name.startswith(Path(run["init_from"]).parent.name.replace("_cs_", "_v12_3_"))
+    # One crops cache serves every protocol: it records their splits.
     cache = Path(record["parameters"]["cache"])
-    assert cache == cache_dir / "features" / "smoke-cv-crops"
-    assert len(list(cache.glob("*.pt"))) == 16  # the smoke profile's 8 videos per split
+    assert cache == cache_dir / "features" / "smoke-crops"
+    splits = json.loads((cache / "cache.json").read_text())["splits"]
+    assert set(splits) == {"cs", "cv", "v12_3", "v31_2", "v23_1"} and splits["v12_3"]["test"]
+    assert len(list(cache.glob("*.pt"))) == 16  # the smoke profile's 8 videos per split of cs
     executed = nbformat.read(out, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)

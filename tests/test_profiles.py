@@ -67,14 +67,23 @@ def test_unknown_profile_is_refused_with_the_list():
 
 def test_head_config_applies_the_profile_then_the_overrides():
     quick = get_profile("quick").head_config(head="tahnet_v3", seed=2)
-    assert (quick.iterations, quick.lr, quick.batch_size, quick.milestones) == (400, 0.01, 16, (300,))
-    # TAHNet-v3's 512-wide convolutions under quick's rule (/16), not v1's 64.
-    assert quick.head == "tahnet_v3" and quick.seed == 2 and quick.head_options == {"dim_conv": 32, "dim_fc": 128}
+    assert (quick.iterations, quick.lr, quick.batch_size, quick.milestones) == (400, 0.05, 8, (300,))
+    # TAHNet-v3's 512-wide convolutions under quick's rule (/32), not v1's 32.
+    assert quick.head == "tahnet_v3" and quick.seed == 2 and quick.head_options == {"dim_conv": 16, "dim_fc": 64}
     # head options merge; a shorter budget drops the milestones past it
-    short = get_profile("quick").head_config(iterations=200, head_options={"dim_conv": 32})
-    assert short.milestones == () and short.head_options == {"dim_conv": 32, "dim_fc": 128}
+    short = get_profile("quick").head_config(iterations=200, head_options={"dim_conv": 8})
+    assert short.milestones == () and short.head_options == {"dim_conv": 8, "dim_fc": 64}
     kept = get_profile("quick").head_config(iterations=200, milestones=(100,))
     assert kept.milestones == (100,)
+
+
+def test_a_fine_tuned_head_takes_the_profiles_fine_tuning_budget_where_it_has_one():
+    """The synthetic N-UCLA analogues fine-tune cross-subject heads: a quarter of quick's
+    iterations at a constant rate; the paper profile fine-tunes N-UCLA by its own entry."""
+    tuned = get_profile("quick").head_config(finetune=True, head="tahnet_v1")
+    assert (tuned.iterations, tuned.lr, tuned.batch_size, tuned.milestones) == (100, 0.01, 8, ())
+    assert tuned.head_options == get_profile("quick").head_config(head="tahnet_v1").head_options  # the same widths
+    assert get_profile("paper").head_config("nucla", finetune=True) == get_profile("paper").head_config("nucla")
 
 
 def test_paper_head_schedule_follows_section_4_2_per_dataset():

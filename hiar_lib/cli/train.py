@@ -53,10 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("--cache", required=True, type=Path, help="feature cache folder (from `hiar extract`)")
-    p.add_argument("--protocol", required=True, help="the protocol the cache was extracted for (e.g. cs, cv, v12_3)")
+    p.add_argument("--protocol", required=True,
+                   help="the protocol whose splits train and test (e.g. cs, cv, v12_3; a crops cache holds every "
+                        "protocol of its dataset, a tubes cache the one it was extracted for)")  # fmt: skip
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILE_NAMES,
-                   help="training budget (paper: 120k iterations on NTU, 10k on N-UCLA; quick: 400 iterations of 16 "
-                        "videos, minutes on CPU; smoke: 5 iterations, for checks)")  # fmt: skip
+                   help="training budget (paper: 120k iterations on NTU, 10k on N-UCLA; quick: 400 iterations of 8 "
+                        "videos, minutes on CPU, 100 when fine-tuning; smoke: 5 iterations, for checks)")  # fmt: skip
     p.add_argument("--head", default="tahnet_v1", help="a preset (tahnet_v1..v4, tahnet_v2_wo_cb) or a spec such as CB+Conv3Dx4+GAP+FC")
     p.add_argument("--head-option", dest="head_options", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="a TAHNetConfig field, repeatable (e.g. dim_conv=512, input_size=8,28,28)")

@@ -2,7 +2,7 @@
 
 Training from a crop cache pools each drawn clip anew (:func:`hiar_lib.crops.crop_window`,
 about 0.2 s per video on 2 CPU cores at the quick profile), while a quick run draws
-each of its ~970 distinct training clips about 6-7 times (400 iterations of 16 videos)
+each of its ~970 distinct training clips about 3 times (400 iterations of 8 videos)
 and every evaluation pools the same centred test clips again. The memo keeps pooled
 clips in memory, keyed by the file (path, size, modification time), the clip's start,
 ``T`` and the pooler, so a clip is pooled once per process. The values it returns are

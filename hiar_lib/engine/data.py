@@ -77,6 +77,7 @@ __all__ = [
     "check_protocol",
     "collate_instances",
     "read_cache_info",
+    "recorded_protocol",
     "scan_cache",
     "split_names",
 ]
@@ -106,6 +107,9 @@ class CacheInfo:
             for caches written before the protocol was recorded.
         classes: the dataset's class names recorded at extraction, or ``None`` for
             caches written before classes were recorded.
+        splits: a crops cache's splits of every protocol (``{protocol: {"train":
+            [names], "test": [names]}}``), or ``None`` (a tubes cache, or one made
+            before they were recorded: its videos' ``split`` fields decide).
     """
 
     path: Path
@@ -114,6 +118,7 @@ class CacheInfo:
     dataset: str | None
     protocol: str | None
     classes: list[str] | None = None
+    splits: dict[str, dict[str, list[str]]] | None = None
 
 
 def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
@@ -137,9 +142,11 @@ def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
         raise CacheError(f"{meta} is not a hiar feature cache of format {FORMAT_VERSION}")
     config = have.get("config") or {}
     classes = have.get("classes")
+    splits = have.get("splits")
     return CacheInfo(
         path=d, key=have.get("key"), config=config, dataset=config.get("dataset"), protocol=config.get("protocol"),
         classes=[str(c) for c in classes] if isinstance(classes, list) else None,
+        splits=splits if isinstance(splits, dict) and splits else None,
     )  # fmt: skip
 
 
@@ -147,31 +154,60 @@ def _protocol_key(name: str) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def check_protocol(cache_dir: str | os.PathLike, protocol: str | None) -> CacheInfo:
-    """Check that the cache was extracted for ``protocol`` (the splits depend on it).
-
-    Names match as the dataset indexes match them (any alias of the recorded protocol,
-    e.g. ``"xsub"`` for ``"cs"``; case and punctuation ignored). A cache that records no
-    protocol is trusted: its videos' ``split`` fields decide. ``protocol=None`` checks
-    nothing.
-
-    Raises:
-        CacheError: no cache at ``cache_dir``.
-        EngineError: the cache was extracted for another protocol.
-    """
-    info = read_cache_info(cache_dir)
-    if protocol is None or info.protocol is None:
-        return info
-    if _protocol_key(protocol) == _protocol_key(info.protocol):
-        return info
+def _same_protocol(recorded: str, asked: str) -> bool:
+    """Whether ``asked`` names the protocol recorded as ``recorded`` (its name or an
+    alias; case and punctuation ignored)."""
+    if _protocol_key(asked) == _protocol_key(recorded):
+        return True
     from hiar_lib.data.generic import GENERIC_PROTOCOLS
     from hiar_lib.data.ntu import NTU60_PROTOCOLS
     from hiar_lib.data.nucla import NUCLA_PROTOCOLS
 
     for table in (NTU60_PROTOCOLS, NUCLA_PROTOCOLS, GENERIC_PROTOCOLS):
-        p = table.get(info.protocol)
-        if p is not None and p.matches(protocol):
-            return info
+        p = table.get(recorded)
+        if p is not None and p.matches(asked):
+            return True
+    return False
+
+
+def recorded_protocol(info: CacheInfo, protocol: str) -> str:
+    """The name under which a crops cache (``info.splits``) records ``protocol``'s splits.
+
+    Raises:
+        EngineError: the cache records no such protocol (the message lists those it has).
+    """
+    assert info.splits is not None
+    for name in info.splits:
+        if _same_protocol(name, protocol):
+            return name
+    raise EngineError(
+        f"the feature cache at {info.path} (dataset {info.dataset!r}) holds the splits of protocol(s) "
+        f"{', '.join(repr(n) for n in info.splits)}, not {protocol!r}"
+    )
+
+
+def check_protocol(cache_dir: str | os.PathLike, protocol: str | None) -> CacheInfo:
+    """Check that the cache serves ``protocol`` (the splits depend on it).
+
+    A crops cache records the splits of every protocol of its dataset
+    (:attr:`CacheInfo.splits`): ``protocol`` must be one of them. A tubes cache was
+    extracted for one protocol: ``protocol`` must name it. Names match as the dataset
+    indexes match them (any alias, e.g. ``"xsub"`` for ``"cs"``; case and punctuation
+    ignored). A cache that records no protocol is trusted: its videos' ``split`` fields
+    decide. ``protocol=None`` checks nothing.
+
+    Raises:
+        CacheError: no cache at ``cache_dir``.
+        EngineError: the cache does not serve that protocol.
+    """
+    info = read_cache_info(cache_dir)
+    if protocol is None:
+        return info
+    if info.splits is not None:
+        recorded_protocol(info, protocol)
+        return info
+    if info.protocol is None or _same_protocol(info.protocol, protocol):
+        return info
     raise EngineError(
         f"the feature cache at {info.path} was extracted for protocol {info.protocol!r} "
         f"(dataset {info.dataset!r}), not {protocol!r}: its train/test splits belong to "
@@ -350,14 +386,31 @@ def scan_cache(
     return metas
 
 
-def split_names(cache_dir: str | os.PathLike, split: str, progress: bool = False) -> list[str]:
-    """Names of the cached videos whose recorded split is ``split``, sorted.
+def split_names(cache_dir: str | os.PathLike, split: str, progress: bool = False, protocol: str | None = None) -> list[str]:
+    """Names of the cached videos in ``split`` (``"train"`` or ``"test"``), sorted.
+
+    A crops cache records every protocol's splits: ``protocol`` picks one (it may be
+    left out when the cache records only one). Any other cache has one split per video,
+    recorded at extraction.
 
     Raises:
-        EngineError: no video of the cache is in that split.
+        EngineError: no video of the cache is in that split; a crops cache of several
+            protocols without ``protocol``, or without that one.
     """
     if split not in ("train", "test"):
         raise EngineError(f"split must be 'train' or 'test', got {split!r}")
+    info = read_cache_info(cache_dir)
+    if info.splits is not None:
+        if protocol is None and len(info.splits) > 1:
+            raise EngineError(
+                f"the feature cache at {cache_dir} holds the splits of protocols {', '.join(repr(n) for n in info.splits)}: "
+                "say which one (protocol=...)"
+            )
+        name = next(iter(info.splits)) if protocol is None else recorded_protocol(info, protocol)
+        names = sorted(info.splits[name].get(split, []))
+        if not names:
+            raise EngineError(f"the feature cache at {cache_dir} has no {split!r} video under protocol {name!r}")
+        return names
     metas = scan_cache(cache_dir, split=split, progress=progress)
     if not metas:
         raise EngineError(f"the feature cache at {cache_dir} has no {split!r} video (was extraction of that split run?)")

@@ -81,6 +81,10 @@ def extract_dataset(
 ) -> tuple[Path, dict[str, Any]]:
     """Detect, track and pool every video of ``protocol``'s train and test splits.
 
+    A ``crops`` cache (the synthetic profiles) takes the videos of every protocol of the
+    dataset and records each protocol's splits, so that one extraction serves them all
+    (:mod:`hiar_lib.features`); ``protocol`` then only orders the work.
+
     Args:
         dataset: ``"synthetic"``, ``"ntu60"``, ``"nucla"`` or ``"generic"``.
         data: the dataset's root folder.
@@ -112,10 +116,11 @@ def extract_dataset(
     settings = settings or extraction_settings(profile)
     preset, weights = resolve_detector(detector, weights, random_init)
     index = index_dataset(dataset, data, protocol=protocol, probe=False, progress=False)
-    splits = index.split(protocol)
     limit = limit if limit is not None else settings.videos_per_split
-    if limit is not None:
-        splits = {k: v[:limit] for k, v in splits.items()}
+    splits = _limited(index.split(protocol), limit)
+    recorded = None
+    if settings.kind == "crops":  # one cache for every protocol: their videos, their splits recorded
+        splits, recorded = _every_protocol(index, protocol, limit)
     detector_size = settings.detector_size.get(index.dataset)
     lo, hi = detector_size or (None, None)
     model = build_detector(preset, weights=weights, random_init=random_init, device=device,
@@ -143,5 +148,45 @@ def extract_dataset(
     stats = extract_features(
         model, splits, config, folder, device=device, amp=amp,
         ground_truth_root=data if index.dataset == "synthetic" else None, progress=progress, classes=index.classes,
+        splits=recorded,
     )  # fmt: skip
     return folder, stats
+
+
+def _limited(splits: dict[str, list[Any]], limit: int | None) -> dict[str, list[Any]]:
+    """The first ``limit`` samples of each split (all when ``limit`` is ``None``)."""
+    return splits if limit is None else {k: v[:limit] for k, v in splits.items()}
+
+
+def _every_protocol(index: Any, protocol: str, limit: int | None) -> tuple[dict[str, list[Any]], dict[str, dict[str, list[str]]]]:
+    """The videos a crops cache holds and each protocol's splits by name.
+
+    Without ``limit``: the videos of every protocol of ``index``, each listed once
+    (under its split in ``protocol``, else in the first protocol that has it). With
+    ``limit``: the first ``limit`` videos of each of ``protocol``'s splits, and every
+    other protocol's splits over those videos only (a small cache for checks). A
+    protocol the dataset cannot split (a ``generic`` CSV without a split column) is left
+    out, unless it is ``protocol`` itself.
+    """
+    from hiar_lib.errors import DatasetError
+
+    asked = index.get_protocol(protocol).name
+    first = _limited(index.split(asked), limit)
+    kept = None if limit is None else {s.name for v in first.values() for s in v}
+    recorded: dict[str, dict[str, list[str]]] = {}
+    union: dict[str, list[Any]] = {"train": [], "test": []}
+    seen: set[str] = set()
+    for name in [asked, *(n for n in index.protocols if n != asked)]:
+        try:
+            splits = first if name == asked else index.split(name)
+        except DatasetError:
+            continue
+        if kept is not None:
+            splits = {k: [s for s in v if s.name in kept] for k, v in splits.items()}
+        recorded[name] = {k: [s.name for s in v] for k, v in splits.items()}
+        for split, samples in splits.items():
+            for s in samples:
+                if s.name not in seen:
+                    seen.add(s.name)
+                    union[split].append(s)
+    return union, recorded

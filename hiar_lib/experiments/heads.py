@@ -196,6 +196,7 @@ def train_heads(
         check_protocol, evaluate_head, format_summary, init_distributed, load_checkpoint, split_names,
         train_head,
     )  # fmt: skip
+    from hiar_lib.engine.data import recorded_protocol
 
     seeds = [int(s) for s in seeds]
     if not seeds:
@@ -206,11 +207,13 @@ def train_heads(
     clips = clip_settings(info.config, profile, clip)
     fields = {"head": head, "device": device, "num_workers": num_workers, "clip": clips, **overrides}
     budget = get_profile(profile)
-    base = budget.head_config(info.dataset or "synthetic", **fields)
+    finetune = overrides.get("init_from") is not None  # the profile's fine-tuning budget, where it has one
+    base = budget.head_config(info.dataset or "synthetic", finetune=finetune, **fields)
     instances = str(overrides.get("instances", "all"))
-    out = Path(out) if out is not None else default_run_dir(info.path, info.protocol or protocol, head, profile, clips, instances)
-    train_names = split_names(cache, "train")
-    test_names = split_names(cache, "test")
+    name = recorded_protocol(info, protocol) if info.splits is not None else info.protocol or protocol
+    out = Path(out) if out is not None else default_run_dir(info.path, name, head, profile, clips, instances)
+    train_names = split_names(cache, "train", protocol=protocol)
+    test_names = split_names(cache, "test", protocol=protocol)
     dist_info = init_distributed(device)
     try:
         runs: list[dict[str, Any]] = []
@@ -218,7 +221,7 @@ def train_heads(
             seed_fields = {**fields, "seed": seed}
             if isinstance(fields.get("init_from"), str):  # one checkpoint per seed: "runs/x/seed{seed}"
                 seed_fields["init_from"] = fields["init_from"].replace("{seed}", str(seed))
-            config = budget.head_config(info.dataset or "synthetic", **seed_fields)
+            config = budget.head_config(info.dataset or "synthetic", finetune=finetune, **seed_fields)
             ckpt = train_head(config, cache, train_names, out / f"seed{seed}", resume=resume, progress=progress)
             if not dist_info.is_main:
                 continue
@@ -276,7 +279,7 @@ def evaluate_checkpoints(
     started = time.perf_counter()
     info = check_protocol(cache, protocol)
     rule = test_rule(rule, info.dataset)
-    test_names = split_names(cache, "test")
+    test_names = split_names(cache, "test", protocol=protocol)
     runs = []
     for ckpt in map(Path, checkpoints):
         if not ckpt.exists():

@@ -218,8 +218,12 @@ def feature_cache_dir(params: SuiteParams) -> Path:
     from hiar_lib.experiments.extraction import extraction_settings
 
     kind = extraction_settings(params.profile).kind
-    stem = params.protocol if params.dataset == "synthetic" and params.data_root is None else f"{params.dataset}-{params.protocol}"
-    return params.cache_dir / "features" / f"{params.profile}-{stem}-{kind}"
+    parts = [params.profile]
+    if not (params.dataset == "synthetic" and params.data_root is None):
+        parts.append(params.dataset)
+    if kind != "crops":  # a crops cache serves every protocol of its dataset
+        parts.append(params.protocol)
+    return params.cache_dir / "features" / "-".join([*parts, kind])
 
 
 def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
@@ -227,7 +231,9 @@ def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
     extracted when absent (a cache left half-done is completed).
 
     ``cache_dir/features/<profile>-<protocol>-<kind>`` on the synthetic benchmark (the
-    folder ``make reproduce`` fills), ``<profile>-<dataset>-<protocol>-<kind>`` otherwise.
+    folder ``make reproduce`` fills), ``<profile>-<dataset>-<protocol>-<kind>`` otherwise;
+    a crops cache serves every protocol of its dataset, so its name has none
+    (``<profile>-crops``, ``<profile>-<dataset>-crops``).
     """
     from hiar_lib.experiments.extraction import extract_dataset, extraction_settings
 

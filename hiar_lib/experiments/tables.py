@@ -37,9 +37,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
-    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "row_head_options", "seed_spread", "table1", "table2", "table2_start",
-    "table_rows",
-    "table_spec",
+    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "row_head_options",
+    "seed_spread", "table1", "table2", "table2_start", "table_rows", "table_spec",
 ]  # fmt: skip
 
 MEASURED_TABLES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
@@ -211,8 +210,8 @@ def table_rows(
         params: the notebook's parameters (profile, protocol, seeds, device, folders).
         cache: the feature cache (:func:`hiar_lib.experiments.suite.feature_cache`).
         init_from: per row, the checkpoints its head is fine-tuned from (``{seed}`` for
-            each seed's; Table 2: the cross-subject head of the same row); ``None``: every
-            head from scratch.
+            each seed's); ``None``: :func:`cross_subject_start` (on the synthetic
+            cross-view protocols the same row's cross-subject head, else from scratch).
 
     Returns:
         One line per row: ``row``, ``head``, ``head_options`` (the widths trained),
@@ -235,6 +234,8 @@ def table_rows(
 
     spec = table_spec(table, params.protocol)
     started = time.perf_counter()
+    if init_from is None:
+        init_from = cross_subject_start(params, progress)
     paper = paper_table(_PAPER_CSV.get(table, spec.artefact)).set_index("row")
     info = read_cache_info(cache)
     column = spec.paper_columns.get(params.protocol)  # None: the paper has no such column
@@ -324,21 +325,9 @@ def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
         (with each head's starting checkpoints), the whole table to
         ``table2_nucla_<profile>.csv``.
     """
-    from dataclasses import replace
-
     from hiar_lib.experiments.paper import paper_table
-    from hiar_lib.experiments.suite import feature_cache, head_runs
 
-    from_cross_subject = None
-    if params.dataset == "synthetic":
-        cs = replace(params, protocol="cs")
-        cs_cache = feature_cache(cs, progress=progress)
-
-        def from_cross_subject(row: TableRow) -> str:
-            head_runs(cs, cs_cache, row.head, clip=row.clip, head_options=row_head_options(row, cs), progress=progress)
-            return table2_start(params, row)
-
-    merged = _merge_protocols(2, params, progress, from_cross_subject)
+    merged = _merge_protocols(2, params, progress)
     protocols = TABLE2_PROTOCOLS
     merged["top1_avg"] = merged[[f"top1_{p}" for p in protocols]].mean(axis=1)
     paper = paper_table("table2_nucla_sota").set_index("row")["avg"]
@@ -346,6 +335,27 @@ def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
     merged["difference_avg"] = merged["top1_avg"] - merged["paper_avg"]
     merged.to_csv(params.results_dir / f"table2_nucla_{params.profile}.csv", index=False)
     return merged
+
+
+def cross_subject_start(params: SuiteParams, progress: bool = True) -> Callable[[TableRow], str] | None:
+    """Where a row's head on ``params.protocol`` starts from: on the synthetic benchmark's
+    cross-view protocols (the N-UCLA analogues, :data:`TABLE2_PROTOCOLS`), the same row's
+    cross-subject head, trained first when it is not yet (as the paper's N-UCLA heads
+    start from its NTU RGB+D ones, Section 4.2); ``None`` (from scratch) otherwise."""
+    from dataclasses import replace
+
+    from hiar_lib.experiments.suite import feature_cache, head_runs
+
+    if params.dataset != "synthetic" or params.protocol not in TABLE2_PROTOCOLS:
+        return None
+    cs = replace(params, protocol="cs")
+
+    def start(row: TableRow) -> str:
+        head_runs(cs, feature_cache(cs, progress=progress), row.head, clip=row.clip,
+                  head_options=row_head_options(row, cs), progress=progress)  # fmt: skip
+        return table2_start(params, row)
+
+    return start
 
 
 def table2_start(params: SuiteParams, row: TableRow) -> str:
@@ -361,9 +371,7 @@ def table2_start(params: SuiteParams, row: TableRow) -> str:
     return str(run / "seed{seed}")
 
 
-def _merge_protocols(
-    table: int, params: SuiteParams, progress: bool, init_from: Callable[[TableRow], str] | None = None
-) -> pd.DataFrame:
+def _merge_protocols(table: int, params: SuiteParams, progress: bool) -> pd.DataFrame:
     """:func:`table_rows` on each of the table's protocols (each from its own feature
     cache), side by side: ``top1_<protocol>``, ``top1_std_<protocol>``, ``paper_<protocol>``,
     ``difference_<protocol>``."""
@@ -374,7 +382,7 @@ def _merge_protocols(
     merged: pd.DataFrame | None = None
     for protocol in table_spec(table).paper_columns:
         p = replace(params, protocol=protocol)
-        frame = table_rows(table, p, feature_cache(p, progress=progress), progress=progress, init_from=init_from)
+        frame = table_rows(table, p, feature_cache(p, progress=progress), progress=progress)
         keep = frame[["row", "top1", "top1_std", "paper", "difference"]].rename(
             columns={c: f"{c}_{protocol}" for c in ("top1", "top1_std", "paper", "difference")}
         )
