@@ -70,8 +70,10 @@ def test_unknown_or_missing_notebooks_are_refused_by_name(tmp_path: Path) -> Non
 
 
 def test_the_estimate_counts_every_head_once_and_takes_head_time_from_a_record(tmp_path: Path) -> None:
-    """On a fresh cache folder every row's head is pending; a head that Tables 6 and 7 share
-    counts once; the per-head time comes from the reference record (seconds over seeds)."""
+    """On a fresh cache folder every row's head is pending, on cross-subject (the profile's
+    400 iterations) and on the N-UCLA analogue (fine-tuned: 100); a head that Tables 6 and
+    7 share counts once; the rate comes from the reference record (seconds over seeds and
+    iterations)."""
     src = Path(__file__).resolve().parents[1] / "notebooks"
     results = tmp_path / "results"
     results.mkdir()
@@ -86,9 +88,10 @@ def test_the_estimate_counts_every_head_once_and_takes_head_time_from_a_record(t
     six, seven = len(table_spec(6).rows), len(table_spec(7).rows)
     assert six == 8 and seven == 16
     shared = 2  # Table 6's P2+P3 rows (CB+Conv3Dx4 and x5 at DIM 512) are Table 7's rows 2 and 3
-    assert est.lines[0].startswith(f"table6_fpn_levels: {six} heads to train x 2 min (quick_tahnet_v1_cs.json)")
-    assert est.lines[1].startswith(f"table7_complexity: {seven - shared} heads to train")
-    assert est.seconds == pytest.approx((six + seven - shared) * 100.0)
+    rate = 300.0 / 3 / 400  # seconds per iteration
+    assert est.lines[0].startswith(f"table6_fpn_levels: {2 * six} heads to train, {six * 500} iterations x 0.25 s (quick_tahnet_v1_cs.json)")
+    assert est.lines[1].startswith(f"table7_complexity: {2 * (seven - shared)} heads to train, {(seven - shared) * 500} iterations")
+    assert est.seconds == pytest.approx((six + seven - shared) * 500 * rate)
     assert "feature extraction" in est.summary() and "the detector's training" in est.summary()
 
 
@@ -116,21 +119,20 @@ def test_the_results_page_shows_each_record_of_the_profile_with_its_provenance(t
     assert "![fig5_confusion_quick](figures/fig5_confusion_quick.png)" in page
 
 
-def test_a_heads_time_is_its_iterations_at_the_logged_rate_of_the_heads_trained_here(tmp_path: Path) -> None:
+def test_a_heads_rate_is_the_median_logged_by_the_heads_trained_here(tmp_path: Path) -> None:
     """Seconds per iteration come from the training logs (a resumed run's restarted clock
-    is not counted as time going backwards); the profile's 400 iterations at that rate."""
-    from hiar_lib.experiments.reproduce import _head_seconds, _seconds_per_iteration
+    is not counted as time going backwards)."""
+    from hiar_lib.experiments.reproduce import _seconds_per_head_iteration, _seconds_per_iteration
 
-    log = tmp_path / "cache" / "runs" / "quick-cs-crops_cs_tahnet_v1_quick_T8" / "seed0" / "train_log.jsonl"
+    log = tmp_path / "cache" / "runs" / "quick-crops_cs_tahnet_v1_quick_T8" / "seed0" / "train_log.jsonl"
     log.parent.mkdir(parents=True)
     entries = [(10, 5.0), (20, 10.0), (30, 1.0), (40, 6.0)]  # resumed after iteration 20
     log.write_text("".join(json.dumps({"iteration": i, "loss": 1.0, "elapsed_s": t}) + "\n" for i, t in entries))
     assert _seconds_per_iteration(log) == (0.5, 20)
     params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
-    seconds, source = _head_seconds(params, tmp_path / "results")
-    assert seconds == pytest.approx(400 * 0.5) and source.startswith("400 iterations at the median rate of 1 heads")
+    assert _seconds_per_head_iteration(params, tmp_path / "results") == (0.5, "the median rate of 1 heads trained here")
     smoke = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
-    assert _head_seconds(smoke, tmp_path / "results") == (None, "")  # no smoke head logged, no smoke record
+    assert _seconds_per_head_iteration(smoke, tmp_path / "results") == (None, "")  # no smoke head logged, no smoke record
 
 
 def test_a_missing_cache_is_estimated_from_the_seconds_per_video_other_caches_recorded(tmp_path: Path) -> None:
@@ -138,7 +140,7 @@ def test_a_missing_cache_is_estimated_from_the_seconds_per_video_other_caches_re
 
     params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
     assert _cache_seconds(params) is None  # nothing timed yet
-    made = tmp_path / "cache" / "features" / "quick-cs-crops"
+    made = tmp_path / "cache" / "features" / "quick-crops"
     made.mkdir(parents=True)
     (made / "cache.json").write_text(json.dumps({"format": 2, "config": {}, "extraction_time": {"videos": 4, "seconds": 10.0}}))
     assert _cache_seconds(params) is None  # the benchmark, which says how many videos, is not there

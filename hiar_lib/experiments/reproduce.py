@@ -44,15 +44,16 @@ nothing; Figures 5 and 6 after Table 3, whose outermost head they read)."""
 _TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "table1_ntu": (1, ("cs", "cv")),
     "table2_nucla": (2, ("cs", "v12_3", "v31_2", "v23_1")),  # the cross-subject heads first: the others start from them
-    "table3_action_region": (3, None),
-    "table4_layers": (4, None),
-    "table5_gap_cb": (5, None),
-    "table6_fpn_levels": (6, None),
-    "table7_complexity": (7, None),
+    "table3_action_region": (3, ("cs", "v12_3")),  # tables.table_columns: both of the paper's columns
+    "table4_layers": (4, ("cs", "v12_3")),
+    "table5_gap_cb": (5, ("cs", "v12_3")),
+    "table6_fpn_levels": (6, ("cs", "v12_3")),
+    "table7_complexity": (7, ("cs", "v12_3")),
     "fig5_confusion": (3, None),
     "fig6_multiperson": (3, None),
 }
-"""Which table's heads a notebook trains, on which protocols (``None``: the notebook's own)."""
+"""Which table's heads a notebook trains, on which protocols (``None``: the notebook's
+own) on the synthetic benchmark; on a real dataset, the notebook's own protocol."""
 
 RUNS_FILE = "runs.json"
 
@@ -166,25 +167,25 @@ def _seconds_per_iteration(log: Path) -> tuple[float, int] | None:
     return (seconds / iterations, iterations) if iterations else None
 
 
-def _head_seconds(params: Any, repo_results: Path) -> tuple[float | None, str]:
-    """Seconds to train one head at ``params.profile``: its iterations times the median
-    seconds per iteration logged by the heads trained under ``cache_dir/runs`` at this
-    profile, else the committed reference record's wall time per seed."""
+def _seconds_per_head_iteration(params: Any, repo_results: Path) -> tuple[float | None, str]:
+    """Seconds per training iteration of a head at ``params.profile``: the median that
+    the heads trained under ``cache_dir/runs`` at this profile logged, else the committed
+    reference record's wall time per seed over the profile's iterations."""
     from hiar_lib.profiles import get_profile
 
-    iterations = int(get_profile(params.profile).heads["default"]["iterations"])
     rates = []
     for log in sorted((params.cache_dir / "runs").glob(f"*_{params.profile}_*/seed*/train_log.jsonl")):
         measured = _seconds_per_iteration(log)
         if measured is not None and measured[1] >= 10:
             rates.append(measured[0])
     if rates:
-        return iterations * statistics.median(rates), f"{iterations} iterations at the median rate of {len(rates)} heads trained here"
+        return statistics.median(rates), f"the median rate of {len(rates)} heads trained here"
     ref = repo_results / f"{params.profile}_tahnet_v1_cs.json"
     seconds = _record_seconds(ref)
     if seconds is not None:
         seeds = json.loads(ref.read_text())["provenance"].get("seeds") or [0]
-        return seconds / len(seeds), f"{ref.name}"
+        iterations = int(get_profile(params.profile).heads["default"]["iterations"])
+        return seconds / len(seeds) / iterations, f"{ref.name}"
     return None, ""
 
 
@@ -216,39 +217,52 @@ def _cache_seconds(params: Any) -> float | None:
     return seconds / videos * (clips if limit is None else min(clips, 2 * limit))
 
 
-def _pending_heads(params: Any, name: str) -> tuple[set[tuple[str, ...]], list[str]]:
+def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
     """The heads (one per seed: run folder or row, and seed) the notebook ``name`` would
-    train that are not trained yet, and the feature caches it would extract first."""
+    train that are not trained yet, each with its training iterations, and the feature
+    caches it would extract first. A head fine-tuned from a cross-subject one (Table 2,
+    and Tables 3-7's N-UCLA column, on the synthetic benchmark) brings its start along."""
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
-    from hiar_lib.experiments.tables import row_head_options, table2_start, table_spec
+    from hiar_lib.experiments.tables import TABLE2_PROTOCOLS, row_head_options, table2_start, table_spec
+    from hiar_lib.profiles import get_profile
 
     if name not in _TABLES:
-        return set(), []
+        return {}, []
     table, protocols = _TABLES[name]
-    heads: set[tuple[str, ...]] = set()
-    caches = []
-    for protocol in protocols or (params.protocol,):
+    if params.dataset != "synthetic" or protocols is None:
+        protocols = (params.protocol,)
+    profile = get_profile(params.profile)
+    heads: dict[tuple[str, ...], int] = {}
+    caches: list[str] = []
+
+    def add(p: Any, row: Any, init: str | None) -> None:
+        cache = feature_cache_dir(p)
+        options = row_head_options(row, p)
+        iterations = int(profile.head_fields(p.dataset, finetune=init is not None)["iterations"])
+        if not (cache / "cache.json").is_file():
+            if cache.name not in caches:
+                caches.append(cache.name)
+            key = (cache.name, p.protocol, row.head, json.dumps([row.clip, options, init], sort_keys=True, default=list))
+            heads.update({(*key, str(seed)): iterations for seed in p.seeds})
+            return
+        run = head_run_dir(p, cache, row.head, row.clip, options, init)
+        done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
+        heads.update({(str(run), str(seed)): iterations for seed in set(p.seeds) - done})
+
+    for protocol in protocols:
         if name.startswith("fig"):  # Figures 5 and 6 read TAHNet-v1's outermost head on any protocol
             rows = tuple(r for r in table_spec(3, "cs").rows if r.name == "outermost")
         else:
             rows = table_spec(table, protocol).rows
         p = replace(params, protocol=protocol)
-        cache = feature_cache_dir(p)
         for row in rows:
-            options = row_head_options(row, p)
-            if not (cache / "cache.json").is_file():
-                key = (cache.name, row.head, json.dumps([row.clip, options], sort_keys=True, default=list))
-                heads |= {(*key, str(seed)) for seed in p.seeds}
-                continue
             init = None
-            if table == 2 and protocol != "cs" and params.dataset == "synthetic":  # tables.table2's starting heads
-                if (feature_cache_dir(replace(params, protocol="cs")) / "cache.json").is_file():
-                    init = table2_start(params, row)
-            run = head_run_dir(p, cache, row.head, row.clip, options, init)
-            done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
-            heads |= {(str(run), str(seed)) for seed in set(p.seeds) - done}
-        if not (cache / "cache.json").is_file():
-            caches.append(cache.name)
+            if params.dataset == "synthetic" and protocol in TABLE2_PROTOCOLS:  # tables.cross_subject_start
+                cs = replace(params, protocol="cs")
+                add(cs, row, None)
+                # its start's run folder once the cache is there; before, the key says enough
+                init = table2_start(p, row) if (feature_cache_dir(cs) / "cache.json").is_file() else "cross-subject"
+            add(p, row, init)
     return heads, caches
 
 
@@ -275,7 +289,7 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
             else:
                 est.seconds += seconds
                 est.lines.append(f"detector training: {_duration(seconds)} (its record {name})")
-    per_head, source = _head_seconds(params, repo_results)
+    per_iteration, source = _seconds_per_head_iteration(params, repo_results)
     per_cache = _cache_seconds(params)
     seen_caches: set[str] = set()
     seen_heads: set[tuple[str, ...]] = set()
@@ -285,9 +299,10 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
             est.seconds += seconds
             est.lines.append(f"{step.name}: {_duration(seconds)} (its last run, {step.last.get('date', '?')[:10]})")
             continue
-        keys, caches = _pending_heads(params, step.name)
-        heads = len(keys - seen_heads)  # a head two notebooks share trains once
-        seen_heads |= keys
+        pending, caches = _pending_heads(params, step.name)
+        new = {k: v for k, v in pending.items() if k not in seen_heads}  # a head two notebooks share trains once
+        seen_heads |= set(pending)
+        heads, iterations = len(new), sum(new.values())
         new_caches = [c for c in caches if c not in seen_caches]
         seen_caches.update(caches)
         if new_caches and per_cache is None:
@@ -295,9 +310,9 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         elif new_caches:
             est.seconds += len(new_caches) * per_cache
         line = f"{step.name}: {heads} head{'s' if heads != 1 else ''} to train"
-        if heads and per_head is not None:
-            est.seconds += heads * per_head
-            line += f" x {_duration(per_head)} ({source})"
+        if heads and per_iteration is not None:
+            est.seconds += iterations * per_iteration
+            line += f", {iterations} iterations x {per_iteration:.2f} s ({source}): {_duration(iterations * per_iteration)}"
         elif heads:
             est.unmeasured.append("head training")
         if new_caches:

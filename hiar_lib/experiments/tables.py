@@ -19,7 +19,9 @@ table), on the clips the row's input size and FPN levels say (``8x7x7`` pools ``
 paper's cross-subject and cross-view columns (:func:`table1`); Table 2 on N-UCLA's three
 cross-view protocols (on the synthetic benchmark its three cameras), each head fine-tuned
 from the cross-subject head of its row (:func:`table2`). Table 3 is TAHNet-v1 over each
-action region.
+action region (TAHNet-v2 in the N-UCLA column, as the paper's). Tables 3-7 are measured
+in both of their columns on the synthetic benchmark (:func:`table_columns`), the N-UCLA
+analogue's heads fine-tuned from the cross-subject ones like Table 2's.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
     "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "row_head_options",
-    "seed_spread", "table1", "table2", "table2_start", "table_rows", "table_spec",
+    "seed_spread", "table1", "table2", "table2_start", "table_columns", "table_rows", "table_spec",
 ]  # fmt: skip
 
 MEASURED_TABLES: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
@@ -371,22 +373,52 @@ def table2_start(params: SuiteParams, row: TableRow) -> str:
     return str(run / "seed{seed}")
 
 
-def _merge_protocols(table: int, params: SuiteParams, progress: bool) -> pd.DataFrame:
-    """:func:`table_rows` on each of the table's protocols (each from its own feature
-    cache), side by side: ``top1_<protocol>``, ``top1_std_<protocol>``, ``paper_<protocol>``,
-    ``difference_<protocol>``."""
+def table_columns(table: int, params: SuiteParams, progress: bool = True) -> pd.DataFrame:
+    """Table 3, 4, 5, 6 or 7 in every column we can measure beside the paper's.
+
+    On the synthetic benchmark: the paper's NTU RGB+D cross-subject column on ``cs`` and
+    its N-UCLA column on ``v12_3`` (each head there fine-tuned from the same row's
+    cross-subject head, :func:`cross_subject_start`), side by side, then
+    ``params.protocol`` when it is neither. On a real dataset: ``params.protocol`` alone
+    (:func:`table_rows` on its feature cache). Each protocol's record is written by
+    :func:`table_rows`.
+
+    Returns:
+        One line per row: ``row``, ``head``, ``head_options``, ``gmacs_trained``,
+        ``gmacs_paper_widths``, then ``top1``, ``top1_std``, ``paper`` and ``difference``
+        per protocol (``top1_cs``, ``top1_v12_3``, ...), and ``head_<protocol>`` where a
+        protocol's head is another than the first's (Table 3: TAHNet-v2 on ``v12_3``).
+    """
+    from hiar_lib.experiments.suite import feature_cache
+
+    if params.dataset != "synthetic":
+        return table_rows(table, params, feature_cache(params, progress=progress), progress=progress)
+    protocols = list(table_spec(table).paper_columns)
+    if params.protocol not in protocols:
+        protocols.append(params.protocol)
+    return _merge_protocols(table, params, progress, protocols)
+
+
+def _merge_protocols(table: int, params: SuiteParams, progress: bool, protocols: list[str] | None = None) -> pd.DataFrame:
+    """:func:`table_rows` on each of ``protocols`` (default: the table's paper columns),
+    each from the feature cache of its protocol, side by side: ``top1_<protocol>``,
+    ``top1_std_<protocol>``, ``paper_<protocol>``, ``difference_<protocol>``, and
+    ``head_<protocol>`` where its head is another than the first protocol's."""
     from dataclasses import replace
 
     from hiar_lib.experiments.suite import feature_cache
 
     merged: pd.DataFrame | None = None
-    for protocol in table_spec(table).paper_columns:
+    for protocol in protocols or table_spec(table).paper_columns:
         p = replace(params, protocol=protocol)
         frame = table_rows(table, p, feature_cache(p, progress=progress), progress=progress)
         keep = frame[["row", "top1", "top1_std", "paper", "difference"]].rename(
             columns={c: f"{c}_{protocol}" for c in ("top1", "top1_std", "paper", "difference")}
         )
-        merged = frame.drop(columns=["top1", "top1_std", "paper", "difference", "seeds"]) if merged is None else merged
+        if merged is None:
+            merged = frame.drop(columns=["top1", "top1_std", "paper", "difference", "seeds"])
+        elif list(frame["head"]) != list(merged["head"]):
+            keep[f"head_{protocol}"] = list(frame["head"])
         merged = merged.merge(keep, on="row")
     assert merged is not None
     return merged
