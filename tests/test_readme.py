@@ -19,7 +19,7 @@ README = REPO / "README.md"
 
 # `hiar` lines that take minutes or need what a test machine has not got (a trained
 # detector, a dataset under /data): parsed, not run.
-NOT_RUN = {"train-detector", "track-video", "detect", "extract", "train", "synth"}
+NOT_RUN = {"train-detector", "track-video", "detect", "extract", "train", "synth", "demo"}
 
 
 def code_blocks(language: str) -> list[str]:

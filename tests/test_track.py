@@ -620,3 +620,24 @@ def test_evaluate_returns_every_documented_metric_with_hand_computed_values():
     for key, value in want.items():
         assert m[key] == pytest.approx(value), key
         assert isinstance(m[key], float if isinstance(value, float) else int), key
+
+
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_the_tracker_is_causal_a_prefix_of_the_frames_gets_the_same_tracks(name):
+    """``hiar demo`` tracks the frames seen so far at each window and relies on this: the
+    tracks of the first frames never change when later frames are added."""
+    rng = np.random.default_rng(7)
+    frames, centres = [], rng.uniform(30, 170, size=(5, 2))
+    for _ in range(40):
+        centres = centres + rng.normal(0, 4, size=centres.shape)
+        present = rng.random(len(centres)) > 0.25  # people vanish and come back,
+        present[0] &= not 10 <= len(frames) < 17  # one for longer than any tracker bridges
+        frames.append(frame(*[person(x, y) for (x, y), p in zip(centres, present) if p]))
+    kw = asdict(tracker_config(name))
+    whole = track_instances(frames, **kw)
+    assert whole.num_tracks > len(centres)  # gaps long enough to end some tracks: a real test of continuation
+    for n in (1, 7, 20, 39):
+        part = track_instances(frames[:n], **kw)
+        assert np.array_equal(part.track_ids, whole.track_ids[: part.num_tracks])
+        assert np.array_equal(part.assignment, whole.assignment[:n, : part.num_tracks])
+        assert (whole.assignment[:n, part.num_tracks :] == -1).all()  # later tracks are born later

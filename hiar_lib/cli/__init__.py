@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from hiar_lib.errors import HiarError
 
 # Sub-command modules, in the order ``hiar --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("synth", "index", "detect", "weights", "track", "extract", "train", "flops", "reproduce")
+COMMAND_MODULES: tuple[str, ...] = ("synth", "index", "detect", "weights", "track", "extract", "train", "flops", "demo", "reproduce")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Literal
 
 import av
@@ -24,12 +25,15 @@ import numpy as np
 import torch
 
 from hiar_lib.errors import VideoError
-from hiar_lib.fileio import atomic_write
+from hiar_lib.fileio import temporary_path
 
 __all__ = [
     "Clip",
     "VideoInfo",
+    "VideoWriter",
     "clip_frame_indices",
+    "even_size",
+    "iter_frames",
     "probe_video",
     "read_clip",
     "sample_clip_start",
@@ -300,13 +304,124 @@ def _pick_encoder() -> str:
     raise VideoError(f"no video encoder available in this PyAV build (tried {', '.join(_ENCODERS)})")
 
 
+def even_size(width: int, height: int, max_side: int | None = None) -> tuple[int, int]:
+    """``(width, height)`` shrunk so that the longer side is at most ``max_side`` (kept
+    when ``None`` or already smaller), then rounded down to even numbers (what a 4:2:0
+    video needs), at least 2 each."""
+    w, h = _output_size(int(width), int(height), None, max_side)
+    return max(2, w - w % 2), max(2, h - h % 2)
+
+
+def iter_frames(path: str | os.PathLike, size: tuple[int, int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode a video frame by frame: ``(index, uint8 (H, W, 3) RGB)``, resized to
+    ``size = (width, height)`` when given. Only one frame is held at a time, so a video
+    of any length streams through.
+
+    Raises:
+        VideoError: missing, empty or unreadable file, or a decoding error.
+    """
+    p = _check_file(path)
+    container = _open(p)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for i, frame in enumerate(container.decode(stream)):
+            if size is not None and (frame.width, frame.height) != tuple(size):
+                frame = frame.reformat(width=int(size[0]), height=int(size[1]), format="rgb24", interpolation="BILINEAR")
+            yield i, frame.to_ndarray(format="rgb24")
+    except av.error.FFmpegError as e:
+        raise VideoError(f"cannot decode video {p}: {e}") from None
+    finally:
+        container.close()
+
+
+class VideoWriter:
+    """Write RGB frames one at a time to an H.264 mp4 (MPEG-4 part 2 if no H.264 encoder
+    exists), appearing at ``path`` only when :meth:`close` succeeds (a temporary name until
+    then; :meth:`abort` or an exception inside ``with`` removes it)::
+
+        with VideoWriter("out.mp4", fps=30, size=(640, 360)) as w:
+            for frame in frames:        # uint8 (H, W, 3) or (3, H, W)
+                w.write(frame)
+
+    Args:
+        path: output path (``.mp4``, ``.avi``, ``.mkv`` or ``.mov``).
+        fps: frame rate, frames per second.
+        size: ``(width, height)`` in pixels, both even (4:2:0 chroma).
+        crf: H.264 constant rate factor (0 lossless .. 51 worst).
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float, size: tuple[int, int], crf: int = 18) -> None:
+        w, h = int(size[0]), int(size[1])
+        if w <= 0 or h <= 0 or w % 2 or h % 2:
+            raise ValueError(f"frame size must be positive and even for 4:2:0 video, got {w}x{h}")
+        if not fps or fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        fmt = _MUXERS.get(Path(path).suffix.lower())
+        if fmt is None:
+            raise ValueError(f"cannot write {path}: expected a file name ending in {', '.join(k for k in _MUXERS if k)}")
+        encoder = _pick_encoder()
+        self.path, self.size, self.frames = Path(path), (w, h), 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = temporary_path(self.path)
+        self._container = av.open(str(self._tmp), mode="w", format=fmt)
+        self._stream = self._container.add_stream(encoder, rate=Fraction(fps).limit_denominator(1001))
+        self._stream.width, self._stream.height, self._stream.pix_fmt = w, h, "yuv420p"
+        if encoder == "libx264":
+            self._stream.options = {"crf": str(crf), "preset": "veryfast"}
+        elif encoder == "mpeg4":
+            self._stream.options = {"qscale": "2"}
+
+    def write(self, frame: np.ndarray | torch.Tensor) -> None:
+        """Append one ``uint8`` RGB frame, ``(H, W, 3)`` array or ``(3, H, W)`` tensor."""
+        if isinstance(frame, torch.Tensor):
+            frame = frame.detach().cpu()
+            frame = (frame.permute(1, 2, 0) if frame.ndim == 3 and frame.shape[0] == 3 else frame).numpy()
+        arr = np.asarray(frame)
+        if arr.dtype != np.uint8 or arr.shape != (self.size[1], self.size[0], 3):
+            raise ValueError(f"frames must be uint8 ({self.size[1]}, {self.size[0]}, 3) RGB, got {arr.dtype} {arr.shape}")
+        for packet in self._stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb24")):
+            self._container.mux(packet)
+        self.frames += 1
+
+    def close(self) -> Path:
+        """Flush the encoder and move the file to :attr:`path`."""
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            self._container.close()
+            os.replace(self._tmp, self.path)
+        finally:
+            self.abort()
+        return self.path
+
+    def abort(self) -> None:
+        """Drop what was written (the temporary file)."""
+        try:
+            self._container.close()
+        except Exception:  # noqa: BLE001 - already closed, or failing while an error is raised anyway
+            pass
+        if self._tmp.exists():
+            self._tmp.unlink()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
 def write_video(
     path: str | os.PathLike,
     frames: np.ndarray | torch.Tensor,
     fps: float,
     crf: int = 18,
 ) -> Path:
-    """Write RGB frames to an H.264 mp4 (MPEG-4 part 2 if no H.264 encoder exists).
+    """Write RGB frames to an H.264 mp4 (MPEG-4 part 2 if no H.264 encoder exists), all at
+    once (:class:`VideoWriter` writes one at a time).
 
     The file appears atomically: it is written under a temporary name and renamed, so an
     interrupted write leaves no truncated video behind.
@@ -332,24 +447,7 @@ def write_video(
     t, h, w, _ = arr.shape
     if h % 2 or w % 2:
         raise ValueError(f"frame size must be even for 4:2:0 video, got {w}x{h}")
-    fmt = _MUXERS.get(Path(path).suffix.lower())
-    if fmt is None:
-        raise ValueError(f"cannot write {path}: expected a file name ending in {', '.join(k for k in _MUXERS if k)}")
-    encoder = _pick_encoder()
-
-    def encode(tmp: Path) -> None:
-        with av.open(str(tmp), mode="w", format=fmt) as container:
-            stream = container.add_stream(encoder, rate=Fraction(fps).limit_denominator(1001))
-            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-            if encoder == "libx264":
-                stream.options = {"crf": str(crf), "preset": "veryfast"}
-            elif encoder == "mpeg4":
-                stream.options = {"qscale": "2"}
-            for i in range(t):
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr[i]), format="rgb24")
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-
-    return atomic_write(path, encode)
+    with VideoWriter(path, fps, (w, h), crf=crf) as writer:
+        for i in range(t):
+            writer.write(arr[i])
+    return Path(path)

@@ -4,8 +4,8 @@ A head's outputs mean classes of the dataset it was trained on, and its inputs a
 pooled with the cache settings it was trained on. Scoring it on a cache of another
 dataset, another label space, or tubes made another way gives a number that looks like
 an accuracy and means nothing, so every command that loads a head for a cache (``hiar
-evaluate``, resuming ``hiar train``, and the coming demo) calls
-:func:`check_head_matches_cache` first.
+evaluate``, resuming ``hiar train``) calls :func:`check_head_matches_cache` first; ``hiar
+demo``, which makes its tubes itself, calls :func:`check_head_matches_video`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from hiar_lib.engine.data import CacheInfo, EngineError, cache_classes, read_cache_info
 from hiar_lib.features import settings_differences, shown_names
 
-__all__ = ["SETTINGS_FREE_TO_DIFFER", "check_head_matches_cache", "trained_on"]
+__all__ = ["SETTINGS_FREE_TO_DIFFER", "check_head_matches_cache", "check_head_matches_video", "trained_on"]
 
 # Extraction settings that may differ between the cache a head was trained on and the
 # cache it is applied to: where the dataset lies, and how many random training clips
@@ -89,3 +89,42 @@ def check_head_matches_cache(ckpt: dict[str, Any], checkpoint: str | os.PathLike
             f"refusing to score it against another label space or other tubes ({'; '.join(problems)})"
         )
     return cache
+
+
+def check_head_matches_video(
+    ckpt: dict[str, Any], checkpoint: str | os.PathLike, detector: str, classes: Sequence[str] | None = None
+) -> list[str]:
+    """Refuse a head for a video whose tubes come from another detector, or whose labels
+    are asked for in another label space.
+
+    Args:
+        ckpt: the checkpoint dict (:func:`~hiar_lib.engine.train.load_checkpoint`).
+        checkpoint: its path, for the message.
+        detector: the identity of the detector about to make the tubes
+            (:func:`hiar_lib.features.detector_identity`): the head's features must come
+            from the detector it was trained on.
+        classes: the label space the caller expects (``None``: the head's own).
+
+    Returns:
+        The head's class names (``class 0``, ``class 1``, ... when the checkpoint does not
+        record them).
+
+    Raises:
+        EngineError: one line naming the head's training data and what differs.
+    """
+    trained = ckpt.get("cache") or {}
+    head_classes = trained.get("classes")
+    count = int(ckpt.get("num_classes") or len(head_classes or []))
+    names = [str(c) for c in head_classes] if head_classes else [f"class {i}" for i in range(count)]
+    problems = []
+    recorded = (trained.get("config") or {}).get("detector")
+    if recorded and recorded != detector:
+        problems.append(f"its tubes came from detector {recorded!r}, this video's would come from {detector!r}")
+    if classes is not None and [str(c) for c in classes] != names:
+        problems.append(f"labels asked for in {_classes_text(None, list(classes), None)}")
+    if problems:
+        raise EngineError(
+            f"the head in {checkpoint} was trained on {_classes_text(trained.get('dataset'), head_classes, count)}; "
+            f"refusing to apply it here ({'; '.join(problems)})"
+        )
+    return names

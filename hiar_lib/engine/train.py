@@ -287,8 +287,9 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise EngineError(f"no head checkpoint at {p}")
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise EngineError(f"unreadable head checkpoint {p}: {e}") from None
+    except Exception as e:  # the loader's own message can run to many lines: its first says enough
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise EngineError(f"unreadable head checkpoint {p}: {first}") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise EngineError(f"{p} is not a hiar head checkpoint ({CHECKPOINT_FORMAT})")
     return ckpt
