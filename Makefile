@@ -8,7 +8,7 @@ STAMP := $(VENV)/.hiar-installed
 CACHE ?= cache
 PROFILE ?= quick
 
-.PHONY: install test reproduce bench mutation clean
+.PHONY: install browser test reproduce bench mutation clean
 
 install: $(STAMP)
 
@@ -18,9 +18,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
+# The inspector's browser test (and results/figures/inspector.png) drive Debian's chromium
+# with Playwright's pip package. As root (CI) the browser is installed through apt; where it
+# cannot be, the test skips and says why.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the inspector's browser test"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null 2>&1 \
+			|| echo "chromium could not be installed through apt: the inspector's browser test will skip"; \
+	else echo "no chromium and not root: the inspector's browser test will skip (apt-get install chromium)"; fi
+
 # The notebooks run at the smoke profile, sharing one smoke benchmark, detector and feature
 # cache under $(CACHE)/notebook-test; their records go there too, never over results/.
-test: install
+test: install browser
 	HIAR_CACHE_DIR=$(abspath $(CACHE))/notebook-test $(PY) -m pytest tests
 	HIAR_PROFILE=smoke HIAR_CACHE_DIR=$(abspath $(CACHE))/notebook-test HIAR_RESULTS_DIR=$(abspath $(CACHE))/notebook-test/results \
 		$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks
@@ -46,7 +57,7 @@ DATASET ?= synthetic
 DATA_ROOT ?=
 REPRODUCE := $(HIAR) reproduce --profile $(PROFILE) --dataset $(DATASET) --cache-dir $(abspath $(CACHE)) --results-dir $(abspath results) \
 	$(if $(DATA_ROOT),--data-root $(DATA_ROOT))
-reproduce: install
+reproduce: install browser
 	$(REPRODUCE) --estimate
 ifeq ($(DATA_ROOT),)
 	$(HIAR) synth --out $(DATA) --profile $(PROFILE) --summary results/synthetic_$(PROFILE).json
@@ -63,6 +74,8 @@ ifeq ($(DATA_ROOT),)
 		--instances actors --results results/$(PROFILE)_tahnet_v1_cs_actors.json
 endif
 	$(REPRODUCE)
+	$(PY) -m hiar_lib.experiments.inspector_browser --profile $(PROFILE) --cache-dir $(abspath $(CACHE)) \
+		--results-dir $(abspath results) --out results/figures/inspector.png
 
 # Speed figures (never asserted in tests): results/bench/*.json.
 # bench_timing (Section 4.4 on this machine; on a GPU: --device cuda --out results/bench/timing_cuda_<gpu>.json)

@@ -21,7 +21,9 @@ everything succeeded (a failure leaves nothing half-written there):
   and the actions of the window it belongs to;
 - ``<stem>_demo.json``: the video's properties, the models and settings used, the
   windows, and per track its sampled frames, boxes and keypoints (with scores, in source
-  pixels) and per window its top-5 actions and the full probability vector.
+  pixels) and per window its top-5 actions and the full probability vector;
+- ``<stem>_demo_masks.npz``: every tracked person's mask in every sampled frame, cropped
+  to its box at the processed size, bit-packed (:func:`load_masks` reads it back).
 
 A video with nobody in it gives a JSON with no tracks and an mp4 of the frames as they
 are; a video shorter than one window is still processed (its window is padded past the
@@ -46,7 +48,7 @@ from tqdm.auto import tqdm
 
 from hiar_lib.errors import HiarError
 
-__all__ = ["DemoResult", "DemoSettings", "demo_windows", "run_demo"]
+__all__ = ["DemoResult", "DemoSettings", "demo_windows", "load_masks", "run_demo"]
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,13 @@ class DemoResult:
         json: the JSON file.
         data: the JSON's content (``video``, ``models``, ``settings``, ``windows``,
             ``tracks``, ``notes``, ``seconds``).
+        masks: the masks file (:func:`load_masks`).
     """
 
     video: Path
     json: Path
     data: dict[str, Any] = field(default_factory=dict)
+    masks: Path | None = None
 
     @property
     def tracks(self) -> list[dict[str, Any]]:
@@ -143,7 +147,44 @@ def _frame_record(instances: Any, inverse: tuple[float, float]) -> dict[str, np.
     kp[..., 1] *= sy
     return {"boxes": boxes, "keypoints": kp[..., :2], "keypoint_scores": instances.keypoint_scores.cpu().numpy(),
             "scores": instances.scores.cpu().numpy(),
-            "tracker_keypoints": instances.keypoints.cpu().numpy(), "tracker_boxes": instances.boxes.cpu().numpy()}  # fmt: skip
+            "tracker_keypoints": instances.keypoints.cpu().numpy(), "tracker_boxes": instances.boxes.cpu().numpy(),
+            "masks": [_crop_mask(m, b) for m, b in zip(instances.masks, instances.boxes)]}  # fmt: skip
+
+
+def _crop_mask(mask: torch.Tensor, box: torch.Tensor) -> tuple[int, int, np.ndarray]:
+    """``(x0, y0, bool (h, w))``: a mask over the whole frame, cut to the pixels of its box."""
+    m = mask if mask.dtype == torch.bool else mask >= 0.5
+    height, width = m.shape[-2:]
+    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+    x1, y1 = min(int(np.ceil(float(box[2]))), width), min(int(np.ceil(float(box[3]))), height)
+    return x0, y0, m[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)].cpu().numpy()
+
+
+def _save_masks(path: Path, entries: list[tuple[int, int, int, int, np.ndarray]]) -> None:
+    """``(track, frame, x0, y0, bool (h, w))`` entries as one bit-packed buffer and an index."""
+    index = np.zeros((len(entries), 7), dtype=np.int64)  # track, frame, x0, y0, h, w, offset
+    chunks, offset = [], 0
+    for i, (track, frame, x0, y0, m) in enumerate(entries):
+        bits = np.packbits(m.reshape(-1))
+        index[i] = (track, frame, x0, y0, m.shape[0], m.shape[1], offset)
+        chunks.append(bits)
+        offset += len(bits)
+    data = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint8)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, index=index, bits=data)
+
+
+def load_masks(path: str | os.PathLike) -> dict[tuple[int, int], tuple[int, int, np.ndarray]]:
+    """A demo's masks: ``{(track, frame): (x0, y0, bool (h, w))}``, ``x0, y0`` and the
+    mask in the pixels of the processed frames (the JSON's ``settings.processed_size``)."""
+    with np.load(path) as z:
+        index, bits = z["index"], z["bits"]
+    out = {}
+    for track, frame, x0, y0, h, w, offset in index.tolist():
+        n = (h * w + 7) // 8
+        m = np.unpackbits(bits[offset : offset + n])[: h * w].reshape(h, w).astype(bool)
+        out[(track, frame)] = (x0, y0, m)
+    return out
 
 
 def run_demo(
@@ -328,7 +369,10 @@ def run_demo(
                           time.perf_counter() - started)  # fmt: skip
         write_json(work / f"{stem}_demo.json", data)
         final = []
-        for name in (f"{stem}_demo.mp4", f"{stem}_demo.json"):
+        masks = [(int(t["track"]), f, *people[f]["masks"][j]) for t, js in zip(data["tracks"], _instance_rows(tracks, sampled, people))
+                 for f, j in js]  # fmt: skip
+        _save_masks(work / f"{stem}_demo_masks.npz", masks)
+        for name in (f"{stem}_demo.mp4", f"{stem}_demo.json", f"{stem}_demo_masks.npz"):
             os.replace(work / name, out / name)
             final.append(out / name)
     except BaseException:
@@ -339,7 +383,16 @@ def run_demo(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return DemoResult(final[0], final[1], data)
+    return DemoResult(final[0], final[1], data, final[2])
+
+
+def _instance_rows(tracks: Any, sampled: list[int], people: dict[int, Any]) -> list[list[tuple[int, int]]]:
+    """Per track (in ``tracks``' column order), its ``(sampled frame, instance index)`` pairs."""
+    if tracks is None:
+        return []
+    done = [f for f in sampled if f in people]
+    return [[(done[r], int(tracks.assignment[r, c])) for r in np.nonzero(tracks.assignment[:, c] >= 0)[0]]
+            for c in range(tracks.num_tracks)]  # fmt: skip
 
 
 def _demo_json(info, settings, hs, window_stride, windows, tracks, sampled, people, window_actions, names, identity,
@@ -347,14 +400,11 @@ def _demo_json(info, settings, hs, window_stride, windows, tracks, sampled, peop
     """The demo's JSON (see the module docstring)."""
     from hiar_lib.experiments.provenance import provenance
 
-    done = [f for f in sampled if f in people]
     out_tracks = []
     if tracks is not None:
-        for col, tid in enumerate(tracks.track_ids.tolist()):
-            rows = np.nonzero(tracks.assignment[:, col] >= 0)[0]
+        for tid, pairs in zip(tracks.track_ids.tolist(), _instance_rows(tracks, sampled, people)):
             frames, boxes, keypoints, scores = [], [], [], []
-            for r in rows:
-                f, j = done[r], int(tracks.assignment[r, col])
+            for f, j in pairs:
                 p = people[f]
                 frames.append(int(f))
                 boxes.append([round(float(v), 2) for v in p["boxes"][j]])

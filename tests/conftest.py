@@ -67,6 +67,19 @@ def crops_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) 
     return cache
 
 
+@pytest.fixture(scope="session")
+def demo_head(crops_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A smoke TAHNet-v4 head (5 iterations) on :func:`crops_cache`, whose tubes came from
+    the seeded untrained synthetic detector: ``hiar demo --random-init`` applies it."""
+    from hiar_lib.cli import main
+
+    out = tmp_path_factory.mktemp("demo_head")
+    args = ["train", "--cache", str(crops_cache), "--protocol", "cs", "--profile", "smoke", "--head", "tahnet_v4",
+            "--seeds", "0", "--out", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    return out / "seed0"
+
+
 @pytest.fixture(scope="module")
 def tiny_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One tiny real video per container: {".avi": path, ".mp4": path}."""

@@ -18,19 +18,14 @@ import torch
 
 from hiar_lib.cli import main
 from hiar_lib.data.video import probe_video, write_video
-from hiar_lib.demo import DemoSettings, demo_windows, run_demo
+from hiar_lib.demo import DemoSettings, demo_windows, load_masks, run_demo
 from hiar_lib.errors import HiarError
 from tests.conftest import realdata_file
 
 
-@pytest.fixture(scope="module")
-def head(crops_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A smoke TAHNet-v4 head on the crops cache (5 iterations)."""
-    out = tmp_path_factory.mktemp("demo_head")
-    args = ["train", "--cache", str(crops_cache), "--protocol", "cs", "--profile", "smoke", "--head", "tahnet_v4",
-            "--seeds", "0", "--out", str(out), "--no-progress"]  # fmt: skip
-    assert main(args) == 0
-    return out / "seed0"
+@pytest.fixture
+def head(demo_head: Path) -> Path:
+    return demo_head
 
 
 def _altered_head(head: Path, folder: Path, **cache_config) -> Path:
@@ -78,9 +73,15 @@ def test_the_demo_writes_a_drawn_video_and_a_json_of_every_track(which: str, hea
         video = realdata_file("clips", "basketball_two_people.mp4" if which == "basketball" else "ntu_sample.avi")
     out = tmp_path / "out"
     result = run_demo(video, out, head, random_init=True, settings=DemoSettings(max_side=160), progress=False)
-    assert sorted(p.name for p in out.iterdir()) == sorted([result.video.name, result.json.name])  # nothing else left
+    assert sorted(p.name for p in out.iterdir()) == sorted([result.video.name, result.json.name, result.masks.name])  # nothing else left
     assert json.loads(result.json.read_text()) == json.loads(json.dumps(result.data))
     _check_result(result.data, video, result.video, load_checkpoint(head)["cache"]["classes"])
+    # A mask for every tracked person in every sampled frame, inside the processed frame.
+    masks = load_masks(result.masks)
+    assert set(masks) == {(t["track"], f) for t in result.tracks for f in t["frames"]}
+    width, height = result.data["settings"]["processed_size"]
+    assert all(x0 + m.shape[1] <= width and y0 + m.shape[0] <= height and m.dtype == bool for x0, y0, m in masks.values())
+    assert any(m.any() for _, _, m in masks.values())
 
 
 def test_windows_sample_the_heads_stride_and_overlap_when_asked(head: Path, synthetic_tiny: Path, tmp_path: Path) -> None:

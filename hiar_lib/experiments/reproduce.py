@@ -36,10 +36,10 @@ __all__ = ["NOTEBOOKS", "Estimate", "NotebookStep", "estimate", "notebook_steps"
 
 NOTEBOOKS: tuple[str, ...] = (
     "00_overview", "table1_ntu", "table2_nucla", "table3_action_region", "table4_layers", "table5_gap_cb", "table6_fpn_levels",
-    "table7_complexity", "fig5_confusion", "fig6_multiperson", "timing",
+    "table7_complexity", "fig5_confusion", "fig6_multiperson", "inspect", "timing",
 )  # fmt: skip
 """The notebooks ``make reproduce`` runs, in order (cheap ones first where they share
-nothing; Figures 5 and 6 after Table 3, whose outermost head they read)."""
+nothing; Figures 5 and 6 and the inspector after Table 3, whose outermost head they read)."""
 
 _TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "table1_ntu": (1, ("cs", "cv")),
@@ -51,6 +51,7 @@ _TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "table7_complexity": (7, ("cs", "v12_3")),
     "fig5_confusion": (3, None),
     "fig6_multiperson": (3, None),
+    "inspect": (3, None),
 }
 """Which table's heads a notebook trains, on which protocols (``None``: the notebook's
 own) on the synthetic benchmark; on a real dataset, the notebook's own protocol."""
@@ -250,7 +251,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
         heads.update({(str(run), str(seed)): iterations for seed in set(p.seeds) - done})
 
     for protocol in protocols:
-        if name.startswith("fig"):  # Figures 5 and 6 read TAHNet-v1's outermost head on any protocol
+        if name.startswith("fig") or name == "inspect":  # Figures 5 and 6 and the demo: TAHNet-v1's outermost head
             rows = tuple(r for r in table_spec(3, "cs").rows if r.name == "outermost")
         else:
             rows = table_spec(table, protocol).rows
