@@ -53,6 +53,7 @@ DATA := $(CACHE)/synthetic/$(PROFILE)
 DETECTOR_DATA := $(CACHE)/synthetic/$(PROFILE)-detector
 DETECTOR := $(CACHE)/detectors/synthetic-$(PROFILE).pt
 FEATURES := $(CACHE)/features/$(PROFILE)-crops
+DEMO_HEAD := $(CACHE)/runs/$(PROFILE)-crops_cs_tahnet_v1_$(PROFILE)_T8_outermost_P2P3_S14_mean/seed0
 DATASET ?= synthetic
 DATA_ROOT ?=
 REPRODUCE := $(HIAR) reproduce --profile $(PROFILE) --dataset $(DATASET) --cache-dir $(abspath $(CACHE)) --results-dir $(abspath results) \
@@ -80,12 +81,14 @@ endif
 # Speed figures (never asserted in tests): results/bench/*.json.
 # bench_timing (Section 4.4 on this machine; on a GPU: --device cuda --out results/bench/timing_cuda_<gpu>.json)
 # and table_rows need make reproduce's benchmark and detector (it times Tables 3-7's rows
-# pooled from one cache of track crops against re-extracting tubes for each row).
+# pooled from one cache of track crops against re-extracting tubes for each row); bench_demo
+# its TAHNet-v1 outermost head (hiar demo on ../shared/realdata's basketball clip).
 bench: install
 	$(PY) benchmarks/bench_tracker.py --out results/bench/tracker.json
 	$(PY) benchmarks/bench_tahnet.py --out results/bench/tahnet.json
 	$(PY) benchmarks/bench_timing.py --device cpu --weights $(DETECTOR) --data $(DATA) --out results/bench/timing_cpu.json
 	$(PY) benchmarks/table_rows.py --data $(DATA) --weights $(DETECTOR) --out results/bench/table_rows.json
+	$(PY) benchmarks/bench_demo.py --head $(DEMO_HEAD) --weights $(DETECTOR) --out results/bench/demo_cpu.json
 
 # Mutation testing (not part of make test): mutmut mutates the modules that decide the
 # numbers and runs their tests against each mutant ([tool.mutmut] in pyproject.toml);

@@ -142,3 +142,15 @@ def test_head_training_benchmark_times_every_head_at_the_profiles_widths(tmp_pat
     assert all(r["batch"] == 4 and r["iterations_per_head"] == 5 for r in rows)  # the smoke budget
     assert all(r["seconds_per_head"] == pytest.approx(5 * r["seconds_per_iteration"]) for r in rows)
     assert rows[0]["widths"] == {"dim_conv": 16, "dim_fc": 32}  # smoke: widths / 64 and / 32
+
+
+def test_demo_benchmark_records_each_stage_over_a_real_clip(demo_head: Path, tmp_path: Path) -> None:
+    from tests.conftest import realdata_file
+
+    video = realdata_file("clips", "ntu_sample.avi")
+    out = tmp_path / "demo_cpu.json"
+    _run("bench_demo.py", "--head", str(demo_head), "--random-init", "--video", str(video), "--max-side", "160", "--out", str(out))
+    record = read_record(out)
+    (row,) = record.metrics["rows"]
+    assert set(row["seconds"]) == {"decode", "detect", "track", "pool", "head", "draw"} and row["frames"] > 0
+    assert row["detected_frames"] < row["frames"] and row["fps"] > 0 and record.provenance["matmul_gflops"] > 0

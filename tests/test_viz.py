@@ -63,3 +63,17 @@ def test_enlarging_a_frame_scales_its_people_with_it() -> None:
     assert int(scaled.masks.sum()) == 9 * int(people.masks.sum())  # every mask pixel became 3 x 3
     assert int(big[0, 100, 60]) == 200 and int(big[0, 10, 200]) == 0
     assert enlarge(frame, people, 1)[0] is frame
+
+
+def test_blend_masks_is_torchvisions_mask_drawing_pixel_for_pixel_overlaps_included() -> None:
+    from torchvision.utils import draw_segmentation_masks
+
+    from hiar_lib.viz import PALETTE, blend_masks
+
+    g = torch.Generator().manual_seed(0)
+    image = torch.randint(0, 256, (3, 40, 60), dtype=torch.uint8, generator=g)
+    masks = torch.zeros((4, 40, 60), dtype=torch.bool)
+    masks[0, 5:25, 5:30] = masks[1, 15:35, 20:50] = masks[2, 30:38, 40:58] = True  # 0 and 1, 1 and 2 overlap
+    colors = list(PALETTE[:4])
+    assert torch.equal(blend_masks(image, masks, colors, 0.45), draw_segmentation_masks(image, masks, alpha=0.45, colors=colors))
+    assert torch.equal(blend_masks(image, masks[:0], colors), image)

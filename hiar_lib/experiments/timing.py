@@ -283,6 +283,49 @@ def end_to_end_speed(
     }  # fmt: skip
 
 
+def demo_speed(
+    video: str | Path,
+    head: str | Path,
+    weights: Any,
+    device: str = "cpu",
+    max_side: int | None = 640,
+    out: str | Path | None = None,
+    random_init: bool = False,
+) -> dict[str, Any]:
+    """Frames per second of ``hiar demo`` on a whole video at the demo's defaults (every
+    frame decoded and drawn, the windows' sampled frames detected), split by stage.
+
+    Args:
+        video, head, weights: the video, the head checkpoint and its detector's weights.
+        max_side: the demo's input size (its default, a CPU-sized 640).
+        out: where the demo's files go (default a temporary folder, removed).
+        random_init: an untrained detector instead of ``weights`` (checks only).
+
+    Returns:
+        ``{"video", "frames", "size", "detected_frames", "tracks", "seconds" (decode,
+        detect, track, pool, head, draw), "wall_s", "fps", "stage_fps" (frames per second
+        of each stage alone, over the video's frames)}``.
+    """
+    import tempfile
+
+    from hiar_lib.demo import DemoSettings, run_demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        result = run_demo(video, out or tmp, head, weights=weights, detector="synthetic", device=device,
+                          random_init=random_init, settings=DemoSettings(max_side=max_side), progress=False)  # fmt: skip
+        wall = time.perf_counter() - t0
+    data = result.data
+    frames = int(data["video"]["frames"])
+    detected = len({f for w in data["windows"] for f in w["frames"] if f >= 0})
+    seconds = data["seconds"]
+    return {
+        "video": Path(video).name, "frames": frames, "size": data["settings"]["processed_size"], "detected_frames": detected,
+        "tracks": len(data["tracks"]), "seconds": seconds, "wall_s": wall, "fps": frames / wall,
+        "stage_fps": {k: (frames / v if v > 0 else None) for k, v in seconds.items()},
+    }  # fmt: skip
+
+
 def busiest_test_clip(benchmark: str | Path) -> Path:
     """The video that end-to-end timings run on: of the synthetic benchmark's
     cross-subject test clips, the one with the most people (the first by name among
