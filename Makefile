@@ -88,7 +88,8 @@ bench: install
 	$(PY) benchmarks/bench_tahnet.py --out results/bench/tahnet.json
 	$(PY) benchmarks/bench_timing.py --device cpu --weights $(DETECTOR) --data $(DATA) --out results/bench/timing_cpu.json
 	$(PY) benchmarks/table_rows.py --data $(DATA) --weights $(DETECTOR) --out results/bench/table_rows.json
-	$(PY) benchmarks/bench_demo.py --head $(DEMO_HEAD) --weights $(DETECTOR) --out results/bench/demo_cpu.json
+	$(PY) benchmarks/bench_demo.py --head $(DEMO_HEAD) --weights $(DETECTOR) --out results/bench/demo_cpu.json \
+		--still results/figures/demo_basketball.png
 
 # Mutation testing (not part of make test): mutmut mutates the modules that decide the
 # numbers and runs their tests against each mutant ([tool.mutmut] in pyproject.toml);

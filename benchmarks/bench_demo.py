@@ -6,7 +6,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_demo.py --head cache/runs/<run>/seed0 \\
         --weights cache/detectors/synthetic-quick.pt [--video ../shared/realdata/clips/basketball_two_people.mp4] \\
-        [--out results/bench/demo_cpu.json]
+        [--out results/bench/demo_cpu.json] [--still results/figures/demo_basketball.png]
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--max-side", type=int, default=640)
     parser.add_argument("--out", type=Path, default=None, help="default results/bench/demo_<cpu|cuda>.json")
+    parser.add_argument("--still", type=Path, default=None, help="also save the drawn video's middle frame (PNG)")
     args = parser.parse_args(argv)
     out = args.out or REPO / "results" / "bench" / f"demo_{torch.device(args.device).type}.json"
     t0 = time.perf_counter()
     gflops = matmul_gflops(args.device)
-    d = demo_speed(args.video, args.head, args.weights, device=args.device, max_side=args.max_side, random_init=args.random_init)
+    d = demo_speed(args.video, args.head, args.weights, device=args.device, max_side=args.max_side, random_init=args.random_init,
+                   still=args.still)
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in d["seconds"].items())
     print(f"demo on {d['video']} ({d['frames']} frames at {d['size'][0]}x{d['size'][1]}, {d['detected_frames']} detected): "
           f"{d['wall_s']:.1f} s, {d['fps']:.2f} fps ({stages}); matmul {gflops:.0f} GFLOP/s")  # fmt: skip

@@ -149,8 +149,13 @@ def test_demo_benchmark_records_each_stage_over_a_real_clip(demo_head: Path, tmp
 
     video = realdata_file("clips", "ntu_sample.avi")
     out = tmp_path / "demo_cpu.json"
-    _run("bench_demo.py", "--head", str(demo_head), "--random-init", "--video", str(video), "--max-side", "160", "--out", str(out))
+    still = tmp_path / "still.png"
+    _run("bench_demo.py", "--head", str(demo_head), "--random-init", "--video", str(video), "--max-side", "160", "--out", str(out),
+         "--still", str(still))  # fmt: skip
     record = read_record(out)
     (row,) = record.metrics["rows"]
     assert set(row["seconds"]) == {"decode", "detect", "track", "pool", "head", "draw"} and row["frames"] > 0
     assert row["detected_frames"] < row["frames"] and row["fps"] > 0 and record.provenance["matmul_gflops"] > 0
+    from torchvision.io import decode_png, read_file
+
+    assert tuple(decode_png(read_file(str(still))).shape[1:]) == (row["size"][1], row["size"][0])  # the drawn middle frame

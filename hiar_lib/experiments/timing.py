@@ -291,6 +291,7 @@ def demo_speed(
     max_side: int | None = 640,
     out: str | Path | None = None,
     random_init: bool = False,
+    still: str | Path | None = None,
 ) -> dict[str, Any]:
     """Frames per second of ``hiar demo`` on a whole video at the demo's defaults (every
     frame decoded and drawn, the windows' sampled frames detected), split by stage.
@@ -300,6 +301,8 @@ def demo_speed(
         max_side: the demo's input size (its default, a CPU-sized 640).
         out: where the demo's files go (default a temporary folder, removed).
         random_init: an untrained detector instead of ``weights`` (checks only).
+        still: also save the drawn video's middle frame here (a PNG: the demo's Figure
+            6-style drawing).
 
     Returns:
         ``{"video", "frames", "size", "detected_frames", "tracks", "seconds" (decode,
@@ -315,6 +318,13 @@ def demo_speed(
         result = run_demo(video, out or tmp, head, weights=weights, detector="synthetic", device=device,
                           random_init=random_init, settings=DemoSettings(max_side=max_side), progress=False)  # fmt: skip
         wall = time.perf_counter() - t0
+        if still is not None:
+            from hiar_lib.data.video import iter_frames
+            from hiar_lib.viz import save_png
+
+            middle = int(result.data["video"]["frames"]) // 2
+            frame = next(f for i, f in iter_frames(result.video) if i == middle)
+            save_png(torch.from_numpy(frame).permute(2, 0, 1).contiguous(), still)
     data = result.data
     frames = int(data["video"]["frames"])
     detected = len({f for w in data["windows"] for f in w["frames"] if f >= 0})
