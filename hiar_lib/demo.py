@@ -89,7 +89,8 @@ class DemoResult:
         video: the annotated mp4.
         json: the JSON file.
         data: the JSON's content (``video``, ``models``, ``settings``, ``windows``,
-            ``tracks``, ``notes``, ``seconds``).
+            ``tracks``, ``notes``, ``seconds``, ``held_at_once``: the most decoded frames
+            and FPN maps held in memory at any time).
         masks: the masks file (:func:`load_masks`).
     """
 
@@ -239,6 +240,7 @@ def run_demo(
 
     started = time.perf_counter()
     seconds = {k: 0.0 for k in ("decode", "detect", "track", "pool", "head", "draw")}
+    held = {"frames": 0, "feature_maps": 0}  # the most decoded frames and FPN maps held at once: bounded, whatever the length
     info = probe_video(video)  # missing, empty, not a video, no frames: one line naming the file
     if not Path(head).exists():
         raise HiarError(f"head checkpoint not found: {head}")
@@ -292,6 +294,7 @@ def run_demo(
                     exhausted = True
                     break
                 pending[i] = frame
+                held["frames"] = max(held["frames"], len(pending))
                 decoded_to = i
                 bar.update(1)
             seconds["decode"] += time.perf_counter() - t0
@@ -308,6 +311,7 @@ def run_demo(
                     instances[f] = dets.instances[k].to("cpu")
                     maps[f] = {key: m[k : k + 1] for key, m in fp.maps.items()}
                     people[f] = _frame_record(instances[f], inverse)
+                held["feature_maps"] = max(held["feature_maps"], len(maps))
             seconds["detect"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             done = [f for f in sampled if f in people]  # the tracker's rows: every sampled frame detected so far
@@ -367,6 +371,7 @@ def run_demo(
         data = _demo_json(info, settings, hs, window_stride, windows, tracks, sampled, people, window_actions, names,
                           identity, preset, det_weights, head, ckpt, device, (width, height), notes, seconds,
                           time.perf_counter() - started)  # fmt: skip
+        data["held_at_once"] = held
         write_json(work / f"{stem}_demo.json", data)
         final = []
         masks = [(int(t["track"]), f, *people[f]["masks"][j]) for t, js in zip(data["tracks"], _instance_rows(tracks, sampled, people))

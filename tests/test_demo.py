@@ -155,3 +155,17 @@ def test_the_classes_a_caller_expects_must_be_the_heads(head: Path, synthetic_ti
 
     with pytest.raises(EngineError, match="labels asked for in"):
         run_demo(next(synthetic_tiny.rglob("*.mp4")), tmp_path, head, random_init=True, classes=["a", "b"], progress=False)
+
+
+def test_a_long_video_streams_through_a_bounded_number_of_frames(head: Path, tmp_path: Path) -> None:
+    """200 frames: the decoded frames and FPN maps held at once stay within a window or
+    two, whatever the length (the paper's clips are 8 frames; the video is never loaded)."""
+    rng = np.random.default_rng(0)
+    frames = np.repeat(rng.integers(0, 255, size=(1, 48, 64, 3), dtype=np.uint8), 200, axis=0)
+    frames[:, 10:40, 20:30] = 250  # a bright block, something for the detector to look at
+    video = write_video(tmp_path / "long.mp4", frames, fps=30.0)
+    result = run_demo(video, tmp_path / "out", head, random_init=True, progress=False, settings=DemoSettings(max_side=None))
+    span = result.data["settings"]["clip_len"] * result.data["settings"]["stride"]
+    assert result.data["video"]["frames"] == 200 and len(result.data["windows"]) == math.ceil(200 / span)
+    assert result.data["held_at_once"]["frames"] <= span and result.data["held_at_once"]["feature_maps"] <= result.data["settings"]["clip_len"]
+    assert probe_video(result.video).num_frames == 200
