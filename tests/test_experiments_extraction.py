@@ -35,3 +35,19 @@ def test_changes_reach_the_settings_and_the_pooler_by_cache_kind() -> None:
 def test_settings_a_cache_cannot_take_are_refused_in_one_line(changes, message) -> None:
     with pytest.raises(HiarError, match=message):
         extraction_settings("quick", **changes)
+
+
+def test_a_crops_cache_takes_the_same_videos_whichever_protocol_asks(synthetic_tiny) -> None:
+    """One cache serves every protocol, so each extraction into it must pick the same
+    videos and record the same splits (a limited one: the first protocol's first N)."""
+    from hiar_lib.data.datasets import index_dataset
+    from hiar_lib.experiments.extraction import _every_protocol
+
+    index = index_dataset("synthetic", synthetic_tiny, probe=False, progress=False)
+    for limit in (3, None):
+        made = [_every_protocol(index, p, limit) for p in ("cs", "cv", "v12_3")]
+        names = [sorted(s.name for v in union.values() for s in v) for union, _ in made]
+        assert names[0] == names[1] == names[2] and made[0][1] == made[1][1] == made[2][1], limit
+    assert len(names[0]) == len(index.samples)  # no limit: every video
+    union, recorded = _every_protocol(index, "v12_3", 3)
+    assert sorted(recorded["cs"]["train"]) == sorted(s.name for s in index.split("cs")["train"][:3])

@@ -71,5 +71,5 @@ def test_the_profiles_table_says_what_each_profile_does() -> None:
     assert tuple(table.index) == PROFILE_NAMES
     assert not table.loc["smoke", "numbers_mean_something"] and table.loc["quick", "numbers_mean_something"]
     assert table.loc["quick", "benchmark"] == "216 synthetic clips, 32 frames of 192x144"
-    assert "divided by 16" in table.loc["quick", "heads"] and "the paper's widths" in table.loc["paper", "heads"]
+    assert "divided by 32" in table.loc["quick", "heads"] and "the paper's widths" in table.loc["paper", "heads"]
     assert table.loc["paper", "detector"] == "torchvision COCO weights" and "first 8 videos" in table.loc["smoke", "extraction"]

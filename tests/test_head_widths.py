@@ -40,7 +40,7 @@ def test_heads_the_paper_tells_apart_by_width_stay_apart_at_every_profile() -> N
 def test_quick_trains_tahnet_v1_at_the_widths_of_its_committed_results() -> None:
     record = json.loads((REPO / "results" / "quick_tahnet_v1_cs.json").read_text())
     committed = record["parameters"]["train_config"]["head_options"]
-    assert get_profile("quick").head_config(head="tahnet_v1").head_options == committed == {"dim_conv": 64, "dim_fc": 128}
+    assert get_profile("quick").head_config(head="tahnet_v1").head_options == committed == {"dim_conv": 32, "dim_fc": 64}
 
 
 def test_a_scaled_head_builds_with_the_scaled_widths() -> None:

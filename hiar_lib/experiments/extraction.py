@@ -163,23 +163,35 @@ def _every_protocol(index: Any, protocol: str, limit: int | None) -> tuple[dict[
 
     Without ``limit``: the videos of every protocol of ``index``, each listed once
     (under its split in ``protocol``, else in the first protocol that has it). With
-    ``limit``: the first ``limit`` videos of each of ``protocol``'s splits, and every
-    other protocol's splits over those videos only (a small cache for checks). A
-    protocol the dataset cannot split (a ``generic`` CSV without a split column) is left
-    out, unless it is ``protocol`` itself.
+    ``limit``: the first ``limit`` videos of each split of the dataset's first protocol
+    (whichever protocol is asked, so that every extraction into the cache picks the same
+    videos), and every protocol's splits over those videos only (a small cache for
+    checks). A protocol the dataset cannot split (a ``generic`` CSV without a split
+    column) is left out, unless it is ``protocol`` itself.
     """
     from hiar_lib.errors import DatasetError
 
     asked = index.get_protocol(protocol).name
-    first = _limited(index.split(asked), limit)
+    anchor = asked
+    if limit is not None:
+        for name in index.protocols:
+            try:
+                index.split(name)
+            except DatasetError:
+                continue
+            anchor = name
+            break
+    first = _limited(index.split(anchor), limit)
     kept = None if limit is None else {s.name for v in first.values() for s in v}
     recorded: dict[str, dict[str, list[str]]] = {}
     union: dict[str, list[Any]] = {"train": [], "test": []}
     seen: set[str] = set()
     for name in [asked, *(n for n in index.protocols if n != asked)]:
         try:
-            splits = first if name == asked else index.split(name)
+            splits = first if name == anchor else index.split(name)
         except DatasetError:
+            if name == asked:
+                raise
             continue
         if kept is not None:
             splits = {k: [s for s in v if s.name in kept] for k, v in splits.items()}
