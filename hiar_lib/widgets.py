@@ -14,7 +14,7 @@ functions (:func:`render_frame`, :func:`window_of`, :func:`top_actions`,
 :func:`action_timeline`), which a notebook or a test can call without a browser::
 
     from hiar_lib.demo import run_demo
-    from hiar_lib.inspector import Inspector
+    from hiar_lib.widgets import Inspector
 
     result = run_demo("clip.mp4", "demo/", head="cache/runs/<run>/seed0")
     Inspector(result)          # the widgets, in a notebook

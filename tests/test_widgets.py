@@ -12,7 +12,7 @@ import torch
 
 from hiar_lib.data.video import iter_frames
 from hiar_lib.demo import DemoSettings, run_demo
-from hiar_lib.inspector import NO_ONE, FrameSource, Inspector, action_timeline, render_frame, top_actions, window_of
+from hiar_lib.widgets import NO_ONE, FrameSource, Inspector, action_timeline, render_frame, top_actions, window_of
 
 
 @pytest.fixture(scope="module")
