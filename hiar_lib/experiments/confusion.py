@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hiar_lib.experiments.suite import SuiteParams, head_runs
+from hiar_lib.experiments.suite import SuiteParams, figure_head
 
 __all__ = ["Figure5", "confused_pairs", "figure5", "paper_facts_beside_ours", "per_class_table"]
 
@@ -102,7 +102,7 @@ def figure5(params: SuiteParams, cache: str | Path, progress: bool = True) -> Fi
     from hiar_lib.plots import confusion_heatmap, save_figure
 
     started = time.perf_counter()
-    record = head_runs(params, cache, "tahnet_v1", progress=progress)
+    record = figure_head(params, cache, progress=progress)
     summary = record.metrics["summary"]
     classes = list(record.parameters["classes"])
     matrix = summary["confusion_matrix_sum"]

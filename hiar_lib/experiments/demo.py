@@ -24,10 +24,10 @@ def demo_run(params: Any, video: str | os.PathLike | None = None, progress: bool
     """
     from hiar_lib.demo import run_demo
     from hiar_lib.errors import HiarError
-    from hiar_lib.experiments.suite import detector_weights, feature_cache, head_runs, synthetic_benchmark
+    from hiar_lib.experiments.suite import detector_weights, feature_cache, figure_head, synthetic_benchmark
 
     cache = feature_cache(params, progress=progress)
-    record = head_runs(params, cache, "tahnet_v1", clip={"box": "outermost"}, progress=progress)
+    record = figure_head(params, cache, progress=progress)
     assert record.path is not None
     head = record.path.parent / f"seed{params.seeds[0]}"
     if video is None:

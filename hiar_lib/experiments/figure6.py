@@ -141,7 +141,7 @@ def figure6(
     from hiar_lib.errors import HiarError
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
-    from hiar_lib.experiments.suite import detector_weights, feature_cache, head_runs, synthetic_benchmark
+    from hiar_lib.experiments.suite import detector_weights, feature_cache, figure_head, synthetic_benchmark
     from hiar_lib.viz import save_png
 
     if params.dataset != "synthetic":
@@ -149,7 +149,7 @@ def figure6(
     started = time.perf_counter()
     cache = feature_cache(params, progress=progress)
     info = read_cache_info(cache)
-    record = head_runs(params, cache, "tahnet_v1", clip={"box": "outermost"}, progress=progress)
+    record = figure_head(params, cache, progress=progress)
     assert record.path is not None
     checkpoint = record.path.parent / f"seed{params.seeds[0]}"
     head, _ = load_head(checkpoint, params.device)

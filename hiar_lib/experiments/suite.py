@@ -320,6 +320,13 @@ def head_run_dir(
     return params.cache_dir / "runs" / name
 
 
+def figure_head(params: SuiteParams, cache: str | os.PathLike, progress: bool = True) -> Any:
+    """TAHNet-v1 over the outermost action region (Table 3's outermost row), the head that
+    Figures 5 and 6 and the demo read: :func:`head_runs` of that row, trained once and
+    shared (the same run folder as Table 3's)."""
+    return head_runs(params, cache, "tahnet_v1", clip={"box": "outermost"}, progress=progress)
+
+
 def head_runs(
     params: SuiteParams,
     cache: str | os.PathLike,
