@@ -359,7 +359,7 @@ def run_demo(
             for f in [f for f in maps if f < nxt]:
                 del maps[f]
                 instances.pop(f, None)
-        while True:  # frames past the last window's reach (a window stride longer than its span)
+        while True:  # frames past the count the container announced: written as they are
             try:
                 i, frame = next(frames)
             except StopIteration:
