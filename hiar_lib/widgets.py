@@ -208,7 +208,8 @@ def render_frame(
                                 keypoints=torch.from_numpy(np.concatenate([kp[..., :2], np.ones_like(kp[..., :1])], -1)),
                                 keypoint_scores=torch.from_numpy(kp[..., 2]))  # fmt: skip
         ids = [t["track"] for t, _ in shown]
-        actions = {t["track"]: top_actions(data, t["track"], window)[0] for t, _ in shown if top_actions(data, t["track"], window)}
+        tops = {t["track"]: top_actions(data, t["track"], window) for t, _ in shown}
+        actions = {track: top[0] for track, top in tops.items() if top}
         out = draw_people(out, people, ids, actions, boxes=boxes, masks=show_masks, keypoints=keypoints,
                           keypoint_score_thresh=float(data["settings"].get("keypoint_score_thresh", 0.0)))  # fmt: skip
         if boxes and track in ids:

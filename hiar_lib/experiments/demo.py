@@ -24,7 +24,7 @@ def demo_run(params: Any, video: str | os.PathLike | None = None, progress: bool
     """
     from hiar_lib.demo import run_demo
     from hiar_lib.errors import HiarError
-    from hiar_lib.experiments.suite import detector_weights, feature_cache, figure_head, synthetic_benchmark
+    from hiar_lib.experiments.suite import detector_preset, detector_weights, feature_cache, figure_head, synthetic_benchmark
 
     cache = feature_cache(params, progress=progress)
     record = figure_head(params, cache, progress=progress)
@@ -37,9 +37,8 @@ def demo_run(params: Any, video: str | os.PathLike | None = None, progress: bool
 
         benchmark = synthetic_benchmark(params, progress=progress)
         video = benchmark / crowded_test_clips(benchmark, 1, params.protocol)[0]["video"]
-    synthetic = params.dataset == "synthetic" and params.profile != "paper"
     return run_demo(video, params.results_dir / "demo", head, weights=detector_weights(params, progress=progress),
-                    detector="synthetic" if synthetic else "paper", device=params.device, progress=progress)  # fmt: skip
+                    detector=detector_preset(params), device=params.device, progress=progress)  # fmt: skip
 
 
 def tracks_table(result: Any) -> Any:

@@ -172,27 +172,21 @@ def _every_protocol(index: Any, protocol: str, limit: int | None) -> tuple[dict[
     from hiar_lib.errors import DatasetError
 
     asked = index.get_protocol(protocol).name
-    anchor = asked
-    if limit is not None:
-        for name in index.protocols:
-            try:
-                index.split(name)
-            except DatasetError:
-                continue
-            anchor = name
-            break
-    first = _limited(index.split(anchor), limit)
-    kept = None if limit is None else {s.name for v in first.values() for s in v}
-    recorded: dict[str, dict[str, list[str]]] = {}
-    union: dict[str, list[Any]] = {"train": [], "test": []}
-    seen: set[str] = set()
+    every: dict[str, dict[str, list[Any]]] = {}  # each protocol the dataset can split, asked first
     for name in [asked, *(n for n in index.protocols if n != asked)]:
         try:
-            splits = first if name == anchor else index.split(name)
+            every[name] = index.split(name)
         except DatasetError:
             if name == asked:
                 raise
-            continue
+    kept = None
+    if limit is not None:
+        anchor = next(n for n in index.protocols if n in every)
+        kept = {s.name for v in _limited(every[anchor], limit).values() for s in v}
+    recorded: dict[str, dict[str, list[str]]] = {}
+    union: dict[str, list[Any]] = {"train": [], "test": []}
+    seen: set[str] = set()
+    for name, splits in every.items():
         if kept is not None:
             splits = {k: [s for s in v if s.name in kept] for k, v in splits.items()}
         recorded[name] = {k: [s.name for s in v] for k, v in splits.items()}

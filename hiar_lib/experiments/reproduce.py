@@ -224,7 +224,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
     caches it would extract first. A head fine-tuned from a cross-subject one (Table 2,
     and Tables 3-7's N-UCLA column, on the synthetic benchmark) brings its start along."""
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
-    from hiar_lib.experiments.tables import TABLE2_PROTOCOLS, row_head_options, table2_start, table_spec
+    from hiar_lib.experiments.tables import row_head_options, starts_from_cross_subject, table2_start, table_spec
     from hiar_lib.profiles import get_profile
 
     if name not in _TABLES:
@@ -258,7 +258,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
         p = replace(params, protocol=protocol)
         for row in rows:
             init = None
-            if params.dataset == "synthetic" and protocol in TABLE2_PROTOCOLS:  # tables.cross_subject_start
+            if starts_from_cross_subject(p):  # tables.cross_subject_start
                 cs = replace(params, protocol="cs")
                 add(cs, row, None)
                 # its start's run folder once the cache is there; before, the key says enough

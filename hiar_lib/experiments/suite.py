@@ -181,6 +181,13 @@ def synthetic_benchmark(params: SuiteParams, progress: bool = True) -> Path:
     return root
 
 
+def detector_preset(params: SuiteParams) -> str:
+    """The detector preset of ``params``: ``"synthetic"`` (ours, trained on rendered
+    people) on the synthetic benchmark below the paper profile, else ``"paper"`` (the
+    COCO one)."""
+    return "synthetic" if params.dataset == "synthetic" and params.profile != "paper" else "paper"
+
+
 def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
     """The detector the feature cache is extracted with.
 
@@ -243,7 +250,7 @@ def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
     data = synthetic_benchmark(params, progress=progress)
     extract_dataset(
         params.dataset, data, params.protocol, settings=settings,
-        detector="synthetic" if params.dataset == "synthetic" and params.profile != "paper" else "paper",
+        detector=detector_preset(params),
         weights=weights, device=params.device,
         cache=cache, progress=progress,
     )  # fmt: skip

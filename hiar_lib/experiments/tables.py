@@ -39,7 +39,7 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
-    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "row_head_options",
+    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "row_head_options", "starts_from_cross_subject",
     "seed_spread", "table1", "table2", "table2_start", "table_columns", "table_rows", "table_spec",
 ]  # fmt: skip
 
@@ -339,6 +339,12 @@ def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
     return merged
 
 
+def starts_from_cross_subject(params: SuiteParams) -> bool:
+    """Whether heads on ``params.protocol`` are fine-tuned from the same row's
+    cross-subject head: on the synthetic benchmark's N-UCLA analogues (:data:`TABLE2_PROTOCOLS`)."""
+    return params.dataset == "synthetic" and params.protocol in TABLE2_PROTOCOLS
+
+
 def cross_subject_start(params: SuiteParams, progress: bool = True) -> Callable[[TableRow], str] | None:
     """Where a row's head on ``params.protocol`` starts from: on the synthetic benchmark's
     cross-view protocols (the N-UCLA analogues, :data:`TABLE2_PROTOCOLS`), the same row's
@@ -348,7 +354,7 @@ def cross_subject_start(params: SuiteParams, progress: bool = True) -> Callable[
 
     from hiar_lib.experiments.suite import feature_cache, head_runs
 
-    if params.dataset != "synthetic" or params.protocol not in TABLE2_PROTOCOLS:
+    if not starts_from_cross_subject(params):
         return None
     cs = replace(params, protocol="cs")
 
