@@ -115,3 +115,25 @@ def nucla_root(tmp_path: Path, tiny_videos: dict[str, Path]) -> Path:
     for rel in NUCLA_GOOD:
         put_video(tiny_videos, root, rel)
     return root
+
+
+def rotated_copy(src: Path, dst: Path, degrees: int, frames: int | None = None) -> Path:
+    """Re-encode ``src`` (its first ``frames`` frames) to ``dst`` with a display rotation of
+    ``degrees`` counter-clockwise in the container, as a phone held upright records: the
+    stored frames are ``src``'s, a player turns them. Encoded as ``write_video`` encodes."""
+    import av
+
+    from hiar_lib.data.video import iter_frames, probe_video
+
+    info = probe_video(src)
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=round(info.fps) or 25, options={"crf": "18", "threads": "1"})
+        stream.width, stream.height, stream.pix_fmt = info.width - info.width % 2, info.height - info.height % 2, "yuv420p"
+        stream.set_display_rotation(degrees)
+        for i, image in iter_frames(src):
+            if frames is not None and i >= frames:
+                break
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[: stream.height, : stream.width]), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return dst

@@ -11,7 +11,8 @@ import torch
 
 from hiar_lib.data.video import clip_frame_indices, probe_video, read_clip, sample_clip_start, write_video
 from hiar_lib.errors import VideoError
-from tests.conftest import realdata_file
+from hiar_lib.data.video import iter_frames
+from tests.conftest import realdata_file, rotated_copy
 
 
 def test_probe_reads_ntu_avi_without_decoding() -> None:
@@ -107,3 +108,32 @@ def test_video_with_zero_frames_is_an_error(tmp_path: Path) -> None:
         container.start_encoding()  # header and stream written, no frame
     with pytest.raises(VideoError, match="zero.mp4: expected a video with at least one frame"):
         read_clip(path)
+
+
+@pytest.mark.parametrize("degrees", [90, -90, 180])
+def test_a_video_with_a_display_rotation_is_read_upright(degrees: int, tmp_path: Path) -> None:
+    # The same frames stored twice, once with the rotation a phone held upright writes:
+    # both encode the same pictures, so the rotated one reads as the plain one turned.
+    src = realdata_file("clips", "basketball_two_people.mp4")
+    plain = rotated_copy(src, tmp_path / "plain.mp4", 0, frames=6)
+    turned = rotated_copy(src, tmp_path / "turned.mp4", degrees, frames=6)
+    a, b = probe_video(plain), probe_video(turned)
+    assert (a.rotation, b.rotation) == (0, degrees % 360)
+    assert (b.width, b.height) == ((a.height, a.width) if degrees % 180 else (a.width, a.height))
+    k = (degrees // 90) % 4  # counter-clockwise quarter turns
+    stored = read_clip(plain, clip_len=6, start=0).frames.permute(0, 2, 3, 1).numpy()
+    upright = np.rot90(stored, k=k, axes=(1, 2))
+    got = read_clip(turned, clip_len=6, start=0).frames.permute(0, 2, 3, 1).numpy()
+
+    def diff(x: np.ndarray, y: np.ndarray) -> float:  # two encodes of the same pictures differ by a level or so
+        return float(np.abs(x.astype(np.float32) - y.astype(np.float32)).mean())
+
+    assert got.shape == upright.shape and diff(got, upright) < 2.0
+    if degrees == 180:  # the same shape either way: the stored orientation is far off
+        assert diff(got, stored) > 10 * diff(got, upright)
+    # Streaming gives the same pictures, and resizing happens in the upright frame.
+    assert np.array_equal(next(iter_frames(turned))[1], got[0])
+    small = next(iter_frames(turned, size=(b.width // 2, b.height // 2)))[1]
+    assert small.shape == (b.height // 2, b.width // 2, 3)
+    h, w = read_clip(turned, clip_len=2, start=0, max_side=100).frames.shape[2:]
+    assert max(h, w) == 100 and (h > w) == (b.height > b.width)

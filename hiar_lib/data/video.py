@@ -8,6 +8,12 @@ resized to the working resolution (NTU: 1280x720, padded to a multiple of 32, i.
 
 Decoding is sequential and keeps only the ``T`` frames that the clip needs, so memory is
 ``O(T * H * W)`` whatever the video's length.
+
+Frames are returned upright: a video whose container carries a display rotation (a phone
+held upright records landscape frames and a 90 degree rotation) is turned the way a
+player shows it, and every size and pixel coordinate here and downstream (boxes in
+"source pixels") is in that upright frame (:attr:`VideoInfo.rotation` says by how much).
+Rotations are multiples of 90 degrees; a mirroring in the display matrix is not applied.
 """
 
 from __future__ import annotations
@@ -45,15 +51,18 @@ StartMode = Literal["random", "center", "first"]
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What a video file holds, read from its container without decoding frames.
+    """What a video file holds, read from its container (and its first frame's rotation).
 
     Attributes:
         path: the file.
         num_frames: number of video frames (counted from packets when the container
             does not store it, e.g. some AVI files).
         fps: average frame rate, frames per second.
-        width, height: frame size in pixels.
+        width, height: frame size in pixels, upright (as a player shows it: a video
+            stored 1920 x 1080 with a 90 degree display rotation is 1080 x 1920).
         codec: the decoder's name, e.g. ``"h264"``.
+        rotation: degrees counter-clockwise (0, 90, 180 or 270) by which the stored
+            frames are turned to be upright, from the container's display matrix.
     """
 
     path: Path
@@ -62,6 +71,7 @@ class VideoInfo:
     width: int
     height: int
     codec: str
+    rotation: int = 0
 
 
 @dataclass
@@ -122,8 +132,25 @@ def _open(p: Path) -> av.container.InputContainer:
     return container
 
 
+def _quarter_turns(degrees: float | None) -> int:
+    """A display rotation in degrees (counter-clockwise, any sign) as quarter turns 0-3."""
+    return int(round((degrees or 0) / 90.0)) % 4
+
+
+def _upright(frame: av.VideoFrame, turns: int, size: tuple[int, int] | None) -> np.ndarray:
+    """One decoded frame as ``uint8 (H, W, 3)`` RGB, turned upright by ``turns`` quarter
+    turns counter-clockwise and resized to ``size = (width, height)`` (upright) when given."""
+    if size is not None:
+        w, h = (int(size[0]), int(size[1])) if turns % 2 == 0 else (int(size[1]), int(size[0]))
+        if (frame.width, frame.height) != (w, h):
+            frame = frame.reformat(width=w, height=h, format="rgb24", interpolation="BILINEAR")
+    image = frame.to_ndarray(format="rgb24")
+    return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
+
+
 def probe_video(path: str | os.PathLike) -> VideoInfo:
-    """Read a video's frame count, frame rate, size and codec without decoding it.
+    """Read a video's frame count, frame rate, upright size, rotation and codec (the first
+    frame is decoded for its display rotation; the rest is read from the container).
 
     Raises:
         VideoError: the file is missing, empty, not a video, or has zero frames.
@@ -144,11 +171,26 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         fps = float(rate) if rate else 0.0
         codec = stream.codec_context.name
         width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+        turns = _first_frame_turns(container) if num_frames > 0 else 0
     finally:
         container.close()
     if num_frames <= 0 or width <= 0 or height <= 0:
         raise VideoError(f"video has no frames: {p} (expected at least one decodable frame)")
-    return VideoInfo(path=p, num_frames=num_frames, fps=fps, width=width, height=height, codec=codec)
+    if turns % 2:
+        width, height = height, width
+    return VideoInfo(path=p, num_frames=num_frames, fps=fps, width=width, height=height, codec=codec, rotation=90 * turns)
+
+
+def _first_frame_turns(container: av.container.InputContainer) -> int:
+    """The display rotation of a container's first video frame in quarter turns (0 where
+    nothing decodes: the readers then say so)."""
+    try:
+        container.seek(0)
+        for frame in container.decode(container.streams.video[0]):
+            return _quarter_turns(frame.rotation)
+    except (av.error.FFmpegError, ValueError):
+        pass
+    return 0
 
 
 def clip_frame_indices(num_frames: int, clip_len: int, stride: int = 1, start: int = 0) -> np.ndarray:
@@ -257,6 +299,7 @@ def read_clip(
     slot_of = {int(f): k for k, f in enumerate(wanted) if f >= 0}
     got = np.zeros(clip_len, dtype=bool)
     last = max(slot_of) if slot_of else -1
+    turns = info.rotation // 90
     container = _open(info.path)
     try:
         stream = container.streams.video[0]
@@ -267,9 +310,7 @@ def read_clip(
             k = slot_of.get(i)
             if k is None:
                 continue
-            if (frame.width, frame.height) != (out_w, out_h):
-                frame = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation="BILINEAR")
-            frames[k, :out_h, :out_w] = frame.to_ndarray(format="rgb24")
+            frames[k, :out_h, :out_w] = _upright(frame, turns, (out_w, out_h))
             got[k] = True
     except av.error.FFmpegError as e:
         raise VideoError(f"cannot decode video {info.path}: {e}") from None
@@ -313,9 +354,9 @@ def even_size(width: int, height: int, max_side: int | None = None) -> tuple[int
 
 
 def iter_frames(path: str | os.PathLike, size: tuple[int, int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Decode a video frame by frame: ``(index, uint8 (H, W, 3) RGB)``, resized to
-    ``size = (width, height)`` when given. Only one frame is held at a time, so a video
-    of any length streams through.
+    """Decode a video frame by frame: ``(index, uint8 (H, W, 3) RGB)``, upright (the
+    container's display rotation applied), resized to ``size = (width, height)`` when
+    given. Only one frame is held at a time, so a video of any length streams through.
 
     Raises:
         VideoError: missing, empty or unreadable file, or a decoding error.
@@ -326,9 +367,7 @@ def iter_frames(path: str | os.PathLike, size: tuple[int, int] | None = None) ->
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for i, frame in enumerate(container.decode(stream)):
-            if size is not None and (frame.width, frame.height) != tuple(size):
-                frame = frame.reformat(width=int(size[0]), height=int(size[1]), format="rgb24", interpolation="BILINEAR")
-            yield i, frame.to_ndarray(format="rgb24")
+            yield i, _upright(frame, _quarter_turns(frame.rotation), size)
     except av.error.FFmpegError as e:
         raise VideoError(f"cannot decode video {p}: {e}") from None
     finally:
