@@ -193,7 +193,12 @@ else they changed (input scale 2, a wider keypoint head, batch 8), while 2,906
 iterations reached 0.518 (box AP 0.731, IDF1 after tracking 0.845); on the AMD CPU in
 float32, 1,600 iterations gave 0.410 and 3,200 give 0.526 (box AP 0.741, IDF1 0.843:
 ``results/detector_synthetic_quick.json``). At ~67 px a person, the ground truth itself with 1.5 px of
-Gaussian noise per coordinate scores keypoint AP 0.516."""
+Gaussian noise per coordinate scores keypoint AP 0.516. Halving it costs the heads more
+than the detector's own numbers suggest: trained for 1,600 iterations on a faster AMD
+EPYC (19 minutes), the detector scored box AP 0.692 (mask 0.632, keypoint 0.430), and
+TAHNet-v1 on its crops reached 34.3 % and 29.6 % cross-subject (seeds 0 and 1, 400
+iterations) against 45.4 +- 0.9 % on this detector's: the detector is not where the quick
+run's time is cut."""
 
 QUICK_EXTRACTION = ExtractionSettings(kind="crops", clip_len=8, stride=2, max_clip_len=16)
 """The synthetic benchmark's extraction (quick and synthetic-full): track crops of every
