@@ -10,7 +10,7 @@ from hiar_lib.data.index import DatasetIndex, Sample
 
 # The naming patterns as the indexers' messages print them.
 NTU_PATTERN_TEXT = "SsssCcccPpppRrrrAaaa_rgb.avi (e.g. S001C002P003R002A013_rgb.avi)"
-NUCLA_PATTERN_TEXT = "aXX_sYY_eZZ_vWW[_rgb].avi or .mp4 (e.g. a01_s01_e00_v01.avi)"
+NUCLA_PATTERN_TEXT = "aXX_sYY_eZZ_vWW[_rgb].avi or .mp4 (e.g. a01_s01_e00_v01.avi), or view_N/aXX_sYY_eZZ/ folders of frames"
 GENERIC_PATTERN_TEXT = "a CSV file with columns path,label and optionally split (train/test)"
 
 NTU_GOOD = (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hiar_lib.data import labels
@@ -17,6 +19,7 @@ from tests.dataset_trees import (
     sample_names,
     touch,
 )
+from tests.conftest import realdata_file
 
 # The reasons and errors in this file are what a user reads to fix a dataset tree, so they
 # are pinned word for word. Trees of empty files with probe=False: only names matter there.
@@ -127,3 +130,49 @@ def test_nucla_protocols_are_described_and_chosen_by_any_spelling(tmp_path: Path
     with pytest.raises(DatasetError) as e:
         index_dataset("nucla", root, protocol="cs", probe=False, progress=False)
     assert str(e.value) == "unknown protocol 'cs' for N-UCLA: expected one of 'v12_3', 'v31_2', 'v23_1'"
+
+
+def _frame_take(root: Path, rel: str, frames: int = 12) -> Path:
+    """A take as N-UCLA releases it: ``frame_<k>_tc_<time>_rgb.jpg`` (real photos, frame k
+    the ((k - 1) mod 5)-th PoseTrack image), each with its depth map and skeleton beside."""
+    from PIL import Image
+
+    images = [realdata_file("posetrack18", f"00000{i}.jpg") for i in range(5)]
+    folder = root / rel
+    folder.mkdir(parents=True)
+    for k in range(1, frames + 1):
+        stem = f"frame_{k}_tc_{100000 + 33 * k}"
+        shutil.copyfile(images[(k - 1) % 5], folder / f"{stem}_rgb.jpg")
+        Image.new("I;16", (64, 48), color=k).save(folder / f"{stem}_depth.png")
+        (folder / f"{stem}_skeletons.txt").write_text("1\n0.1 0.2 2.5\n")
+    return folder
+
+
+def test_nucla_as_released_folders_of_frames_are_indexed_under_every_protocol_and_read_in_order(tmp_path: Path) -> None:
+    from hiar_lib.data.frames import read_frame
+    from hiar_lib.data.video import probe_video, read_clip
+
+    takes = [name.replace(".avi", "").replace(".mp4", "").replace("_rgb", "") for name in NUCLA_GOOD]
+    for rel in takes:  # view_1/a01_s01_e00_v01 -> the released view_1/a01_s01_e00/
+        _frame_take(tmp_path, rel.rsplit("_v", 1)[0])
+    _frame_take(tmp_path, "a03_s06_e00", frames=2)  # no view anywhere in its path
+    index = index_dataset("nucla", tmp_path, progress=False)
+    assert sample_names(index.samples) == {Path(t).name for t in takes}
+    assert all(s.num_frames == 12 and s.path.is_dir() for s in index.samples)  # colour frames only
+    assert bad_reasons(index) == {"a03_s06_e00": "a folder of frames names its view as view_N/a03_s06_e00/ or a03_s06_e00_vWW/"}
+    for protocol, train_views, test_view in (("v12_3", {1, 2}, 3), ("v31_2", {3, 1}, 2), ("v23_1", {2, 3}, 1)):
+        split = index.split(protocol)
+        assert {s.view for s in split["train"]} == train_views and {s.view for s in split["test"]} == {test_view}
+        assert len(split["train"]) == 4 and len(split["test"]) == 2
+    a12 = next(s for s in index.samples if s.name == "a12_s10_e04_v01")
+    assert a12.label == labels.NUCLA_LABEL_OF_ACTION[12] and (a12.subject, a12.take, a12.view) == (10, 4, 1)
+    # Read as a video: frame_2 comes before frame_10 (not the names' text order), every frame
+    # is the photo it was made from, and a stride and a resize apply as to a video file.
+    info = probe_video(a12.path)
+    assert (info.num_frames, info.width, info.height) == (12, 1280, 720)
+    clip = read_clip(a12.path, clip_len=12, start=0)
+    photos = [read_frame(realdata_file("posetrack18", f"00000{(k - 1) % 5}.jpg")) for k in range(1, 13)]
+    assert all(np.array_equal(clip.frames[i].permute(1, 2, 0).numpy(), photos[i]) for i in range(12))
+    small = read_clip(a12.path, clip_len=4, stride=3, start=1, size=(320, 180), pad_to_multiple=32)
+    assert small.frame_indices.tolist() == [1, 4, 7, 10] and tuple(small.frames.shape) == (4, 3, 192, 320)
+    assert np.array_equal(small.frames[3, :, :180].permute(1, 2, 0).numpy(), read_frame(realdata_file("posetrack18", "000000.jpg"), (320, 180)))

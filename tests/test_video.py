@@ -96,7 +96,7 @@ def test_missing_empty_and_non_video_files_raise_one_clear_error(tmp_path: Path)
     text.write_text("this is not a video\n" * 20)
     with pytest.raises(VideoError, match="cannot read video.*notes.mp4"):
         read_clip(text)
-    with pytest.raises(VideoError, match="not a video file"):
+    with pytest.raises(VideoError, match=f"not a video: {tmp_path} is a folder without frame images"):
         probe_video(tmp_path)
 
 

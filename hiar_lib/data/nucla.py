@@ -2,7 +2,11 @@
 protocols and indexer.
 
 Videos are named ``aXX_sYY_eZZ_vWW.avi`` or ``.mp4`` (optionally ``_rgb`` before the
-extension): action, subject 1..10, take, view 1..3, found anywhere under the root.
+extension): action, subject 1..10, take, view 1..3, found anywhere under the root. The
+dataset as released stores each take as a folder of frames instead,
+``view_1/a01_s01_e00/frame_..._rgb.jpg`` (depth maps and skeletons beside): a folder
+named ``aXX_sYY_eZZ`` inside a ``view_N`` folder (or ``aXX_sYY_eZZ_vWW`` anywhere) is
+a take too, read as a video of its colour frames (:mod:`hiar_lib.data.frames`).
 Protocols ``"v12_3"`` (views 1, 2 train, view 3 tests; the paper's
 :math:`V_{1,2}^3`), ``"v31_2"`` and ``"v23_1"``.
 """
@@ -15,13 +19,15 @@ from pathlib import Path
 
 from hiar_lib.data.index import DatasetIndex, Protocol, Sample, choose_protocol
 from hiar_lib.data.labels import NUCLA_ACTION_IDS, NUCLA_CLASSES, NUCLA_LABEL_OF_ACTION
-from hiar_lib.data.scan import check_root, index_named_files
+from hiar_lib.data.scan import check_root, index_named_files, walk_folders
 
 __all__ = ["NUCLA_PATTERN", "NUCLA_PROTOCOLS", "NUCLA_TITLE", "index_nucla"]
 
 NUCLA_TITLE = "N-UCLA"
-NUCLA_PATTERN = "aXX_sYY_eZZ_vWW[_rgb].avi or .mp4 (e.g. a01_s01_e00_v01.avi)"
+NUCLA_PATTERN = "aXX_sYY_eZZ_vWW[_rgb].avi or .mp4 (e.g. a01_s01_e00_v01.avi), or view_N/aXX_sYY_eZZ/ folders of frames"
 _NUCLA_RE = re.compile(r"a(\d{2})_s(\d{2})_e(\d{2})_v(\d{2})(?:_rgb)?\.(?:avi|mp4)")
+_NUCLA_FOLDER_RE = re.compile(r"a(\d{2})_s(\d{2})_e(\d{2})(?:_v(\d{2}))?")
+_VIEW_FOLDER_RE = re.compile(r"view_?(\d+)", re.IGNORECASE)
 
 NUCLA_PROTOCOLS: dict[str, Protocol] = {
     f"v{a}{b}_{t}": Protocol(
@@ -37,9 +43,18 @@ NUCLA_PROTOCOLS: dict[str, Protocol] = {
 
 
 def _nucla_sample(path: Path) -> Sample | str:
-    m = _NUCLA_RE.fullmatch(path.name)
-    assert m is not None
-    a, s, e, v = (int(g) for g in m.groups())
+    if path.is_dir():  # a take as a folder of frames: the view from its name or its parent's
+        m = _NUCLA_FOLDER_RE.fullmatch(path.name)
+        assert m is not None
+        parent = _VIEW_FOLDER_RE.fullmatch(path.parent.name)
+        if m.group(4) is None and parent is None:
+            return f"a folder of frames names its view as view_N/{path.name}/ or {path.name}_vWW/"
+        a, s, e = (int(g) for g in m.groups()[:3])
+        v = int(m.group(4) if m.group(4) is not None else parent.group(1))  # type: ignore[union-attr]
+    else:
+        m = _NUCLA_RE.fullmatch(path.name)
+        assert m is not None
+        a, s, e, v = (int(g) for g in m.groups())
     if a not in NUCLA_LABEL_OF_ACTION:
         return f"action a{a:02d} is not an N-UCLA action ({', '.join(NUCLA_ACTION_IDS)})"
     if not 1 <= s <= 10:
@@ -59,7 +74,7 @@ def _nucla_sample(path: Path) -> Sample | str:
 def index_nucla(
     root: str | os.PathLike, protocol: str | None = None, probe: bool = True, progress: bool = True
 ) -> DatasetIndex:
-    """Index a folder of N-UCLA videos, searched recursively.
+    """Index a folder of N-UCLA videos or folders of frames (as released), searched recursively.
 
     Args:
         root: the dataset folder.
@@ -77,7 +92,8 @@ def index_nucla(
     chosen = choose_protocol(NUCLA_PROTOCOLS, protocol, NUCLA_TITLE)
     root_p = check_root(root, f"a folder of N-UCLA videos named {NUCLA_PATTERN}")
     samples, bad = index_named_files(
-        root_p, NUCLA_TITLE, "N-UCLA", NUCLA_PATTERN, _NUCLA_RE, _nucla_sample, probe=probe, progress=progress
+        root_p, NUCLA_TITLE, "N-UCLA", NUCLA_PATTERN, _NUCLA_RE, _nucla_sample, probe=probe, progress=progress,
+        folders=walk_folders(root_p, _NUCLA_FOLDER_RE),
     )
     return DatasetIndex(
         dataset="nucla",

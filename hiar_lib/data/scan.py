@@ -31,6 +31,7 @@ __all__ = [
     "index_named_files",
     "probe_samples",
     "walk_files",
+    "walk_folders",
 ]
 
 # Extensions of files taken to be videos when looking for misnamed samples.
@@ -55,6 +56,18 @@ def walk_files(root: Path) -> Iterator[Path]:
         for f in sorted(filenames):
             if not f.startswith("."):
                 yield Path(dirpath) / f
+
+
+def walk_folders(root: Path, name_re: re.Pattern[str]) -> list[Path]:
+    """Every non-hidden folder under ``root`` whose name ``name_re`` matches in full (a
+    take stored as a folder of frames), sorted by path; not searched inside."""
+    found: list[Path] = []
+    for dirpath, dirnames, _ in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        hits = [d for d in dirnames if name_re.fullmatch(d)]
+        found += [Path(dirpath) / d for d in hits]
+        dirnames[:] = [d for d in dirnames if d not in hits]
+    return sorted(found)
 
 
 def check_root(root: str | os.PathLike, what: str, allow_file_suffix: str | None = None) -> Path:
@@ -92,6 +105,7 @@ def index_named_files(
     parse: Callable[[Path], Sample | str],
     probe: bool,
     progress: bool,
+    folders: list[Path] | None = None,
 ) -> tuple[list[Sample], list[BadFile]]:
     """The samples of a dataset whose file names say everything (NTU RGB+D, N-UCLA).
 
@@ -108,6 +122,8 @@ def index_named_files(
         probe: open every sample's video (:func:`probe_samples`): unreadable ones go to
             the bad files, the others get their frame count.
         progress: show a progress bar while probing.
+        folders: takes stored as folders of frames (:func:`walk_folders`), given to
+            ``parse`` as well (N-UCLA as released).
 
     Returns:
         ``(samples, bad)``: samples ordered by name (then path), the first path of a
@@ -118,7 +134,8 @@ def index_named_files(
             pattern and a few of the files found), or none of them a sample.
     """
     files = list(walk_files(root))
-    named = [f for f in files if name_re.fullmatch(f.name)]
+    folders = list(folders or [])
+    named = [f for f in files if name_re.fullmatch(f.name)] + folders
     if not named:
         raise DatasetError(
             f"{root} does not look like {title}: no file named {pattern} under it ({examples(root, files)})"
@@ -134,6 +151,12 @@ def index_named_files(
                 bad.append(BadFile(f, got))
         elif f.suffix.lower() in VIDEO_EXTENSIONS:
             bad.append(BadFile(f, f"misnamed: an {family} video is named {pattern}"))
+    for f in folders:
+        got = parse(f)
+        if isinstance(got, Sample):
+            samples.append(got)
+        else:
+            bad.append(BadFile(f, got))
     if not samples:
         reasons = "; ".join(sorted({b.reason for b in bad})[:3])
         raise DatasetError(

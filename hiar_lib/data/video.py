@@ -14,6 +14,9 @@ held upright records landscape frames and a 90 degree rotation) is turned the wa
 player shows it, and every size and pixel coordinate here and downstream (boxes in
 "source pixels") is in that upright frame (:attr:`VideoInfo.rotation` says by how much).
 Rotations are multiples of 90 degrees; a mirroring in the display matrix is not applied.
+
+Wherever a video file is taken, a folder of frame images is taken too (N-UCLA as it is
+released: :mod:`hiar_lib.data.frames` says which images are frames and in which order).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import av
 import numpy as np
 import torch
 
+from hiar_lib.data.frames import FRAME_FOLDER_FPS, frame_files, read_frame
 from hiar_lib.errors import VideoError
 from hiar_lib.fileio import temporary_path
 
@@ -111,11 +115,14 @@ class Clip:
 
 
 def _check_file(path: str | os.PathLike) -> Path:
+    """``path`` checked to be a non-empty file or a folder (of frames: checked when read)."""
     p = Path(path)
     if not p.exists():
         raise VideoError(f"video not found: {p}")
+    if p.is_dir():
+        return p
     if not p.is_file():
-        raise VideoError(f"not a video file (a directory or special file): {p}")
+        raise VideoError(f"not a video file (a special file): {p}")
     if p.stat().st_size == 0:
         raise VideoError(f"video file is empty (0 bytes): {p}")
     return p
@@ -156,6 +163,8 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         VideoError: the file is missing, empty, not a video, or has zero frames.
     """
     p = _check_file(path)
+    if p.is_dir():
+        return _probe_frames(p)
     container = _open(p)
     try:
         stream = container.streams.video[0]
@@ -179,6 +188,19 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     if turns % 2:
         width, height = height, width
     return VideoInfo(path=p, num_frames=num_frames, fps=fps, width=width, height=height, codec=codec, rotation=90 * turns)
+
+
+def _probe_frames(folder: Path) -> VideoInfo:
+    """A folder of frames as a video: its frame count, the first frame's size, the assumed rate."""
+    from PIL import Image, UnidentifiedImageError
+
+    files = frame_files(folder)
+    try:
+        with Image.open(files[0]) as im:
+            width, height = im.size
+    except (OSError, UnidentifiedImageError) as e:
+        raise VideoError(f"cannot read frame {files[0]}: {e}") from None
+    return VideoInfo(path=folder, num_frames=len(files), fps=FRAME_FOLDER_FPS, width=width, height=height, codec="images")
 
 
 def _first_frame_turns(container: av.container.InputContainer) -> int:
@@ -268,7 +290,7 @@ def read_clip(
     """Decode ``clip_len`` frames, every ``stride``-th from ``start``, resized and padded.
 
     Args:
-        path: a video file PyAV can read (mp4, avi, ...).
+        path: a video file PyAV can read (mp4, avi, ...), or a folder of frames.
         clip_len: ``T``, frames in the clip. Frames past the end of the video are zeros.
         stride: temporal stride in source frames.
         start: first source frame, or a mode for :func:`sample_clip_start`
@@ -298,26 +320,13 @@ def read_clip(
     frames = np.zeros((clip_len, pad_h, pad_w, 3), dtype=np.uint8)
     slot_of = {int(f): k for k, f in enumerate(wanted) if f >= 0}
     got = np.zeros(clip_len, dtype=bool)
-    last = max(slot_of) if slot_of else -1
-    turns = info.rotation // 90
-    container = _open(info.path)
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for i, frame in enumerate(container.decode(stream)):
-            if i > last:
-                break
-            k = slot_of.get(i)
-            if k is None:
-                continue
-            frames[k, :out_h, :out_w] = _upright(frame, turns, (out_w, out_h))
+    if info.path.is_dir():  # a folder of frames: read the frames the clip needs
+        files = frame_files(info.path)
+        for i, k in slot_of.items():
+            frames[k, :out_h, :out_w] = read_frame(files[i], (out_w, out_h))
             got[k] = True
-    except av.error.FFmpegError as e:
-        raise VideoError(f"cannot decode video {info.path}: {e}") from None
-    finally:
-        container.close()
-    if slot_of and not got.any():
-        raise VideoError(f"video has no decodable frames: {info.path}")
+    else:
+        _decode_into(info, slot_of, frames, got, (out_w, out_h))
     # A container may announce more frames than decode: those become padding too.
     indices = np.where(got, wanted, -1)
     return Clip(
@@ -329,6 +338,32 @@ def read_clip(
         scale=(out_w / info.width, out_h / info.height),
         path=info.path,
     )
+
+
+def _decode_into(info: VideoInfo, slot_of: dict[int, int], frames: np.ndarray, got: np.ndarray, size: tuple[int, int]) -> None:
+    """Decode a video file's frames ``slot_of`` names into their slots of ``frames``
+    (upright, resized to ``size``), marking them in ``got``."""
+    last = max(slot_of) if slot_of else -1
+    turns = info.rotation // 90
+    out_w, out_h = size
+    container = _open(info.path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for i, frame in enumerate(container.decode(stream)):
+            if i > last:
+                break
+            k = slot_of.get(i)
+            if k is None:
+                continue
+            frames[k, :out_h, :out_w] = _upright(frame, turns, size)
+            got[k] = True
+    except av.error.FFmpegError as e:
+        raise VideoError(f"cannot decode video {info.path}: {e}") from None
+    finally:
+        container.close()
+    if slot_of and not got.any():
+        raise VideoError(f"video has no decodable frames: {info.path}")
 
 
 _ENCODERS = ("libx264", "libopenh264", "mpeg4")
@@ -362,6 +397,10 @@ def iter_frames(path: str | os.PathLike, size: tuple[int, int] | None = None) ->
         VideoError: missing, empty or unreadable file, or a decoding error.
     """
     p = _check_file(path)
+    if p.is_dir():
+        for i, f in enumerate(frame_files(p)):
+            yield i, read_frame(f, size)
+        return
     container = _open(p)
     try:
         stream = container.streams.video[0]
