@@ -310,16 +310,31 @@ def action_tubes(
     )
 
 
-def select_test_instance(scores: Tensor, areas: Tensor, rule: Literal["score", "area"] = "score") -> int:
+def select_test_instance(scores: Tensor, areas: Tensor, present: Tensor, rule: Literal["score", "area"] = "score") -> int:
     """Section 4.2: the one instance of a video evaluated at test time.
 
     ``"score"``: the most confident track (NTU RGB+D); ``"area"``: the largest box
-    (N-UCLA). Returns the track's row, or ``-1`` when there is no track.
+    (N-UCLA). The paper does not say how a track's confidence or size over a clip is
+    measured; here it is the track's mean over the frames it is present in times the
+    fraction of the clip's frames it is present in (the sum over the clip's frames, an
+    absent frame counting 0, over ``T``), so that a fragment present in one frame of a
+    clip cannot win on a high score or a large box there against a person seen
+    throughout.
+
+    Args:
+        scores, areas: ``(K,)`` each track's mean score / box area over its present frames.
+        present: ``(K, T)`` bool, where each track is present in the clip.
+
+    Returns:
+        The chosen track's row, or ``-1`` when there is no track.
     """
     if scores.numel() == 0:
         return -1
+    if present.shape[0] != scores.shape[0]:
+        raise ValueError(f"present must be (K, T) with K = {scores.shape[0]} tracks, got {tuple(present.shape)}")
+    seen = present.float().mean(dim=1)
     if rule == "score":
-        return int(torch.nan_to_num(scores, nan=-math.inf).argmax())
+        return int((torch.nan_to_num(scores, nan=0.0) * seen).masked_fill(seen == 0, -math.inf).argmax())
     if rule == "area":
-        return int(torch.nan_to_num(areas, nan=-math.inf).argmax())
+        return int((torch.nan_to_num(areas, nan=0.0) * seen).masked_fill(seen == 0, -math.inf).argmax())
     raise ValueError(f"rule must be 'score' or 'area', got {rule!r}")

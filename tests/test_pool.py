@@ -170,9 +170,16 @@ def test_action_tubes_from_a_tracker_assignment() -> None:
     assert tubes.pooled_boxes[0, 1].tolist() == [10.0, 10.0, 50.0, 90.0]  # eq. 7: pooled where the track is absent
     basic = action_tubes(feats, assignment, dets, scores, config=PoolerConfig(box="basic", output_size=7))
     assert torch.isnan(basic.pooled_boxes[0, 1]).all() and (basic.tubes[0, :, 1] == 0).all()
-    assert select_test_instance(tubes.scores, tubes.areas, "score") == 0
-    assert select_test_instance(tubes.scores, tubes.areas, "area") == 1
-    assert select_test_instance(torch.zeros(0), torch.zeros(0)) == -1
+    # Track 5 is a fragment: one frame of three at 0.9; track 6 is seen in two at 0.65. The
+    # fragment's higher mean confidence does not win it the test instance, nor would a box
+    # larger in its one frame than the other's in each of two.
+    assert select_test_instance(tubes.scores, tubes.areas, tubes.present, "score") == 1
+    assert select_test_instance(tubes.scores, tubes.areas, tubes.present, "area") == 1
+    assert select_test_instance(tubes.scores, tubes.areas * torch.tensor([3.0, 1.0]), tubes.present, "area") == 1  # 9600 > 8202 px
+    assert select_test_instance(tubes.scores, tubes.areas * torch.tensor([6.0, 1.0]), tubes.present, "area") == 0  # 19200 / 3 > 8202 * 2 / 3
+    everywhere = torch.ones(2, 3, dtype=torch.bool)  # both seen throughout: the plain rules
+    assert select_test_instance(tubes.scores, tubes.areas, everywhere, "score") == 0
+    assert select_test_instance(torch.zeros(0), torch.zeros(0), torch.zeros(0, 3, dtype=torch.bool)) == -1
 
 
 def test_bad_shapes_are_refused() -> None:

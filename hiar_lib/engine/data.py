@@ -690,7 +690,7 @@ class TestTubes(_CachedVideos):
         clip = self._clip(meta)
         person = clip.get("person_labels")
         person = person.clone() if isinstance(person, Tensor) else None
-        row = select_test_instance(clip["scores"], clip["areas"], self.rule) if clip["tubes"].shape[0] > 0 else -1
+        row = select_test_instance(clip["scores"], clip["areas"], clip["present"], self.rule) if clip["tubes"].shape[0] > 0 else -1
         if row < 0:
             return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), 0, torch.zeros(0, dtype=torch.int64), -1, person)
         return VideoInstances(
