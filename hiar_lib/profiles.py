@@ -262,7 +262,7 @@ PROFILES: dict[str, Profile] = {
         extraction=ExtractionSettings(clip_len=8, stride=4, train_clips=1, tracker="paper",
                                       frame_size={"ntu60": (1280, 720)},
                                       detector_size={"ntu60": (720, 1280), "nucla": (480, 640)}),  # fmt: skip
-        # Section 4.2: SGD lr 0.001, momentum 0.9, batch 4; NTU RGB+D (and the synthetic
+        # Section 4.2: SGD lr 0.001, batch 4 (momentum not stated: TrainConfig's 0.9); NTU RGB+D (and the synthetic
         # benchmark, which mirrors it) 120,000 iterations, x0.1 at 80,000 and 100,000;
         # N-UCLA 10,000 iterations at a constant rate, fine-tuned from NTU RGB+D.
         heads={

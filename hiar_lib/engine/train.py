@@ -1,6 +1,6 @@
 """Training a TAHNet head on cached action region tubes (Sections 3.3.2 and 4.2).
 
-Recipe (Section 4.2): mini-batch SGD, momentum 0.9, learning rate 0.001, batches of 4
+Recipe (Section 4.2): mini-batch SGD (momentum 0.9: the paper states none), learning rate 0.001, batches of 4
 videos drawn at random from the training set; NTU RGB+D: 120,000 iterations with the
 rate divided by 10 at 80,000 and 100,000; N-UCLA: 10,000 iterations at a constant rate,
 fine-tuned from a head trained on NTU RGB+D. Each profile's budget (``smoke``, ``quick``,
@@ -102,8 +102,8 @@ class TrainConfig:
             ``(T, S, S)``.
         num_classes: classifier outputs; ``None``: the cache's dataset's class count
             (:func:`num_classes_of_cache`).
-        lr, momentum, weight_decay: SGD (paper: 0.001, 0.9; weight decay is not stated,
-            default 0).
+        lr, momentum, weight_decay: SGD (paper: lr 0.001; it states neither momentum nor
+            weight decay: 0.9 and 0 here).
         batch_size: videos per iteration, over all ranks (paper: 4).
         iterations: SGD steps (paper: 120,000 on NTU RGB+D, 10,000 on N-UCLA).
         milestones: iterations at which the rate is multiplied by ``gamma`` (paper NTU:
