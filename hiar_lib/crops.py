@@ -60,7 +60,9 @@ from hiar_lib.track import track_instances
 from hiar_lib.track_config import TrackerConfig
 from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
-__all__ = ["CropError", "crop_window", "extract_crops", "phase_tracks", "track_crops", "window_starts", "window_tracks"]
+__all__ = [
+    "CropError", "crop_window", "extract_crops", "ground_truth_tracks", "phase_tracks", "track_crops", "window_starts", "window_tracks",
+]  # fmt: skip
 
 
 class CropError(HiarError):
@@ -140,6 +142,23 @@ def phase_tracks(
     return torch.as_tensor(tracks.track_ids, dtype=torch.int64), b, present, s
 
 
+def ground_truth_tracks(gt, rows: np.ndarray) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The annotated people of a synthetic clip as one phase's tracks (the oracle):
+    ``track_ids`` ``(K,)`` (the annotation's), ``boxes`` ``(K, F, 4)`` source pixels (NaN
+    where absent), ``present`` ``(K, F)`` (the person's mask is not empty in that frame)
+    and ``scores`` ``(K, F)`` (1 where present, NaN elsewhere), for the people present in
+    at least one of the phase's frames ``rows``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    present = torch.from_numpy(gt.present[rows].T.copy())  # (P, F)
+    keep = torch.nonzero(present.any(dim=1)).flatten()
+    present = present[keep]
+    boxes = torch.from_numpy(np.ascontiguousarray(gt.boxes[rows].transpose(1, 0, 2))).float()[keep]
+    boxes[~present] = float("nan")
+    scores = torch.where(present, 1.0, float("nan"))
+    ids = torch.as_tensor(np.asarray(gt.track_ids), dtype=torch.int64)[keep]
+    return ids, boxes, present, scores
+
+
 def extract_crops(
     model: torch.nn.Module,
     path,
@@ -154,6 +173,7 @@ def extract_crops(
     amp: bool = False,
     batch_size: int = 8,
     ground_truth=None,
+    instances: str = "detected",
 ) -> dict[str, Any]:
     """Detect every frame of one video, track each phase and crop each track's levels.
 
@@ -169,6 +189,9 @@ def extract_crops(
         size, pad_to_multiple: frames resized / padded before detection.
         ground_truth: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation` (the
             synthetic benchmark) to record each track's IoU with every person.
+        instances: ``"detected"`` (the detector's people, tracked) or ``"ground_truth"``
+            (``ground_truth``'s people are the tracks, present where annotated, score 1;
+            the detector runs for its FPN maps alone: :func:`ground_truth_tracks`).
 
     Returns:
         The payload of the module docstring without ``name``, ``label``, ``split``.
@@ -188,10 +211,18 @@ def extract_crops(
     fx, fy = feats.scale  # frame -> detector-input pixels
     to_src = torch.tensor([cx, cy, cx, cy], dtype=torch.float32)
     to_img = torch.tensor([fx, fy, fx, fy], dtype=torch.float32)
+    if instances not in ("detected", "ground_truth"):
+        raise CropError(f"instances must be 'detected' or 'ground_truth', got {instances!r}")
+    if instances == "ground_truth" and ground_truth is None:
+        raise CropError("ground-truth instances need the video's annotation (ground_truth)")
     phases = []
     for p in range(stride):
         rows = np.arange(p, n, stride)
-        ids, b, present, sc = phase_tracks(keypoints, boxes, scores, rows, tracker)
+        if instances == "ground_truth":
+            ids, b, present, sc = ground_truth_tracks(ground_truth, rows)
+            b = b * to_src  # source -> frame pixels, as the detections are
+        else:
+            ids, b, present, sc = phase_tracks(keypoints, boxes, scores, rows, tracker)
         crop_rows, origins, crops = track_crops(feats, rows, b * to_img, present, levels, max_clip_len)
         src = b / to_src
         frames = torch.as_tensor(rows, dtype=torch.int64)

@@ -84,6 +84,9 @@ FORMAT_VERSION = 2
 _TUBES_ONLY = ("protocol", "pooler", "clip_len", "train_clips")
 _CROPS_ONLY = ("levels", "max_clip_len")
 
+INSTANCE_SOURCES: tuple[str, ...] = ("detected", "ground_truth")
+"""Where a cache's people come from (:attr:`ExtractionConfig.instances`)."""
+
 
 class CacheError(HiarError):
     """A feature cache does not match the settings asked for, or is unreadable."""
@@ -115,6 +118,11 @@ class ExtractionConfig:
         detector_size: the detector's resize rule ``(min_size, max_size)`` pixels when
             set for the extraction (the paper profile's input sizes); ``None``: the
             detector's own.
+        instances: ``"detected"`` (the detector's people, tracked: the method) or
+            ``"ground_truth"`` (crops only, the synthetic benchmark: its annotated people
+            as the tracks, each present where its mask is, pooled from the same
+            detector's FPN maps: the oracle rows, what the instance stage costs). Left
+            out of :meth:`to_dict` (and so of the key) when ``"detected"``.
     """
 
     dataset: str
@@ -134,10 +142,15 @@ class ExtractionConfig:
     detector_size: tuple[int, int] | None = None
     levels: tuple[str, ...] = ("P2", "P3", "P4", "P5")
     max_clip_len: int = 16
+    instances: str = "detected"
 
     def __post_init__(self) -> None:
         if self.kind not in CACHE_KINDS:
             raise CacheError(f"a feature cache is of kind 'tubes' or 'crops', not {self.kind!r}")
+        if self.instances not in INSTANCE_SOURCES:
+            raise CacheError(f"a feature cache's instances are 'detected' or 'ground_truth', not {self.instances!r}")
+        if self.instances == "ground_truth" and (self.kind != "crops" or self.dataset != "synthetic"):
+            raise CacheError("ground-truth instances need a crops cache of the synthetic benchmark (the one dataset here annotated per person)")
         object.__setattr__(self, "levels", tuple(self.levels))
         PoolerConfig(levels=self.levels)  # the same level names a pooler takes
         if self.max_clip_len < 1:
@@ -151,6 +164,8 @@ class ExtractionConfig:
         d["levels"] = list(self.levels)
         for name in _CROPS_ONLY if self.kind == "tubes" else _TUBES_ONLY:
             del d[name]
+        if self.instances == "detected":  # the keys of every cache made before the oracle stay as they were
+            del d["instances"]
         return d
 
     def key(self) -> str:
@@ -480,6 +495,8 @@ def extract_features(
         A single process also adds what it extracted and the seconds it took to
         ``cache.json``'s ``extraction_time`` (what estimates of other caches go by).
     """
+    if config.instances == "ground_truth" and ground_truth_root is None:
+        raise CacheError("ground-truth instances need the synthetic benchmark's annotations (ground_truth_root)")
     d = open_cache(cache_dir, config, classes=classes, splits=splits)
     _remove_stale_temporaries(d)
     rank, world = _rank_world()
@@ -503,7 +520,7 @@ def extract_features(
             payload = extract_crops(
                 model, sample.path, stride=config.stride, levels=config.levels, max_clip_len=config.max_clip_len,
                 tracker=config.tracker, size=config.size, pad_to_multiple=config.pad_to_multiple, device=device, amp=amp,
-                ground_truth=gt,
+                ground_truth=gt, instances=config.instances,
             )  # fmt: skip
             save_cached_video(d, {"name": sample.name, "label": sample.label, "split": split, **payload})
         else:

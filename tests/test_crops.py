@@ -127,3 +127,30 @@ def test_window_starts_are_every_start_inside_the_video() -> None:
     assert window_starts(16, 4, 2).tolist() == list(range(10))  # span 7: starts 0..9
     assert window_starts(5, 4, 2).tolist() == [0]  # shorter than the span: padded
     assert np.array_equal(window_starts(7, 4, 2), [0])
+
+
+def test_ground_truth_instances_are_the_annotated_people_pooled_from_the_same_maps(video, synthetic_tiny: Path) -> None:
+    # The oracle: the same detector's maps, but the tracks are the annotated people, each
+    # present exactly where annotated, with its annotated box and label; a clip pooled from
+    # these crops equals pooling the whole levels under the annotated boxes.
+    detected, det, gt = video
+    index = index_synthetic(synthetic_tiny)
+    sample = next(s for s in index.samples if s.name == gt.name)
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    payload = extract_crops(model, sample.path, stride=STRIDE, levels=LEVELS, max_clip_len=6, tracker=TrackerConfig(),
+                            ground_truth=gt, instances="ground_truth")  # fmt: skip
+    for p, phase in enumerate(payload["phases"]):
+        frames = phase["frames"].numpy()
+        assert np.array_equal(frames, np.arange(p, gt.num_frames, STRIDE))
+        people = [i for i in range(len(gt.track_ids)) if gt.present[frames, i].any()]
+        assert phase["track_ids"].tolist() == [int(gt.track_ids[i]) for i in people]
+        assert np.array_equal(phase["present"].numpy(), gt.present[frames][:, people].T)
+        on = phase["present"]
+        assert torch.allclose(phase["boxes"][on], torch.from_numpy(gt.boxes[frames][:, people].transpose(1, 0, 2)).float()[on])
+        assert torch.isnan(phase["boxes"][~on]).all() and (phase["scores"][on] == 1).all()
+    assert "distractor" in gt.roles and len(payload["phases"][0]["track_ids"]) == len(gt.track_ids)  # actors and distractors
+    clip = crop_window(payload, 2, 4, PoolerConfig())
+    assert clip["person_labels"].tolist() == [int(gt.person_labels[list(gt.track_ids).index(t)]) for t in clip["track_ids"].tolist()]
+    assert torch.allclose(clip["tubes"], reference(payload, det, 2, 4, PoolerConfig()), atol=1e-5)
+    with pytest.raises(CropError, match="need the video's annotation"):
+        extract_crops(model, sample.path, stride=STRIDE, levels=LEVELS, max_clip_len=6, tracker=TrackerConfig(), instances="ground_truth")

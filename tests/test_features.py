@@ -313,3 +313,16 @@ def test_the_paper_profile_extracts_n_ucla_at_640x480_with_the_paper_tracker(nuc
     assert (config["tracker"]["gate"], config["tracker"]["max_gap"]) == (None, 0)
     model = build_detector("paper", random_init=True, min_size=480, max_size=640)
     assert (model.transform.min_size, model.transform.max_size) == ((480,), 640)
+
+
+def test_ground_truth_instances_are_a_crops_cache_of_the_synthetic_benchmark_keyed_apart() -> None:
+    base = dict(dataset="synthetic", data_root="/data", protocol="cs", detector="synthetic:abc", kind="crops")
+    detected, oracle = ExtractionConfig(**base), ExtractionConfig(**base, instances="ground_truth")
+    assert "instances" not in detected.to_dict()  # the keys of caches made before the oracle are unchanged
+    assert oracle.to_dict()["instances"] == "ground_truth" and oracle.key() != detected.key()
+    with pytest.raises(CacheError, match="need a crops cache of the synthetic benchmark"):
+        ExtractionConfig(**{**base, "kind": "tubes"}, instances="ground_truth")
+    with pytest.raises(CacheError, match="need a crops cache of the synthetic benchmark"):
+        ExtractionConfig(**{**base, "dataset": "ntu60"}, instances="ground_truth")
+    with pytest.raises(CacheError, match="'detected' or 'ground_truth'"):
+        ExtractionConfig(**base, instances="oracle")

@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--amp", action="store_true", help="mixed precision detection")
     p.add_argument("--limit", type=int, default=None, help="only the first N videos of each split (smoke runs)")
+    p.add_argument("--instances", default="detected", choices=["detected", "ground_truth"],
+                   help="the people pooled: the detector's, tracked (default), or the synthetic benchmark's annotated "
+                        "ones (the oracle: what the instance stage costs)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         args.dataset, args.data, args.protocol, settings=settings, detector=args.detector, weights=args.weights,
         random_init=args.random_init, size=tuple(args.size) if args.size else None,
         pad_to_multiple=args.pad_to_multiple, seed=args.seed, device=args.device, amp=args.amp, limit=args.limit,
-        cache=args.cache, cache_root=args.cache_root, progress=not args.no_progress,
+        cache=args.cache, cache_root=args.cache_root, progress=not args.no_progress, instances=args.instances,
     )  # fmt: skip
     print(f"feature cache {cache}: {stats['done']} videos extracted, {stats['skipped']} already there "
           f"(rank {stats['rank']} of {stats['world']})")  # fmt: skip

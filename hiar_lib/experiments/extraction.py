@@ -78,6 +78,7 @@ def extract_dataset(
     cache: str | os.PathLike | None = None,
     cache_root: str | os.PathLike = "cache/features",
     progress: bool = True,
+    instances: str = "detected",
 ) -> tuple[Path, dict[str, Any]]:
     """Detect, track and pool every video of ``protocol``'s train and test splits.
 
@@ -99,6 +100,9 @@ def extract_dataset(
             ``videos_per_split``).
         cache: exactly this folder (refused if it holds other settings); default
             ``cache_root/<settings key>``.
+        instances: ``"detected"`` (the method) or ``"ground_truth"`` (the synthetic
+            benchmark's annotated people as the tracks: the oracle,
+            :attr:`hiar_lib.features.ExtractionConfig.instances`).
 
     Returns:
         The cache folder and ``{"done", "skipped", "failed", "rank", "world"}`` of this rank.
@@ -143,6 +147,7 @@ def extract_dataset(
         seed=seed,
         score_thresh=settings.score_thresh,
         detector_size=detector_size,
+        instances=instances,
     )
     folder = Path(cache) if cache is not None else cache_dir_for(cache_root, config)
     stats = extract_features(

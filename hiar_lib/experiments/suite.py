@@ -220,8 +220,9 @@ def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
     return out
 
 
-def feature_cache_dir(params: SuiteParams) -> Path:
-    """Where :func:`feature_cache` keeps ``params``' cache (whether or not it is made yet)."""
+def feature_cache_dir(params: SuiteParams, instances: str = "detected") -> Path:
+    """Where :func:`feature_cache` keeps ``params``' cache (whether or not it is made yet);
+    ``instances="ground_truth"``: the oracle's (``...-crops-oracle``)."""
     from hiar_lib.experiments.extraction import extraction_settings
 
     kind = extraction_settings(params.profile).kind
@@ -230,29 +231,32 @@ def feature_cache_dir(params: SuiteParams) -> Path:
         parts.append(params.dataset)
     if kind != "crops":  # a crops cache serves every protocol of its dataset
         parts.append(params.protocol)
-    return params.cache_dir / "features" / "-".join([*parts, kind])
+    oracle = ["oracle"] if instances == "ground_truth" else []
+    return params.cache_dir / "features" / "-".join([*parts, kind, *oracle])
 
 
-def feature_cache(params: SuiteParams, progress: bool = True) -> Path:
+def feature_cache(params: SuiteParams, progress: bool = True, instances: str = "detected") -> Path:
     """The feature cache of ``params``' dataset and protocol at its profile's settings,
     extracted when absent (a cache left half-done is completed).
 
     ``cache_dir/features/<profile>-<protocol>-<kind>`` on the synthetic benchmark (the
     folder ``make reproduce`` fills), ``<profile>-<dataset>-<protocol>-<kind>`` otherwise;
     a crops cache serves every protocol of its dataset, so its name has none
-    (``<profile>-crops``, ``<profile>-<dataset>-crops``).
+    (``<profile>-crops``, ``<profile>-<dataset>-crops``). ``instances="ground_truth"``:
+    the synthetic benchmark's annotated people instead of the detected ones, pooled from
+    the same detector's maps (the oracle rows; ``...-crops-oracle``).
     """
     from hiar_lib.experiments.extraction import extract_dataset, extraction_settings
 
     settings = extraction_settings(params.profile)
-    cache = feature_cache_dir(params)
+    cache = feature_cache_dir(params, instances)
     weights = detector_weights(params, progress=progress)
     data = synthetic_benchmark(params, progress=progress)
     extract_dataset(
         params.dataset, data, params.protocol, settings=settings,
         detector=detector_preset(params),
         weights=weights, device=params.device,
-        cache=cache, progress=progress,
+        cache=cache, progress=progress, instances=instances,
     )  # fmt: skip
     return cache
 
