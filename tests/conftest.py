@@ -68,6 +68,26 @@ def crops_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
+def oracle_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`crops_cache`'s videos with the benchmark's annotated people as the tracks
+    (``hiar extract --instances ground_truth``), pooled from the same untrained detector."""
+    import shutil
+
+    from hiar_lib.cli import main
+
+    base = tmp_path_factory.mktemp("oracle")
+    data = base / "benchmark"
+    shutil.copytree(synthetic_tiny, data)
+    cache = base / "cache-oracle"  # its own name, as suite.feature_cache_dir gives it (run folders are named by it)
+    args = ["extract", "--dataset", "synthetic", "--data", str(data), "--protocol", "cs", "--profile", "smoke",
+            "--random-init", "--score-thresh", "0.57", "--limit", "3", "--cache", str(cache), "--no-progress",
+            "--instances", "ground_truth"]  # fmt: skip
+    assert main(args) == 0
+    shutil.rmtree(data)
+    return cache
+
+
+@pytest.fixture(scope="session")
 def demo_head(crops_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A smoke TAHNet-v4 head (5 iterations) on :func:`crops_cache`, whose tubes came from
     the seeded untrained synthetic detector: ``hiar demo --random-init`` applies it."""

@@ -108,3 +108,38 @@ def test_a_fine_tuned_head_starts_from_its_own_seeds_checkpoint_and_has_its_own_
     a = load_checkpoint(base.path.parent / "seed0")["model"]
     b = load_checkpoint(tuned.path.parent / "seed0")["model"]
     assert any(not torch.equal(a[k], b[k]) for k in a if a[k].is_floating_point())
+
+
+def test_oracle_rows_are_the_heads_of_tables_1_and_3_on_the_protocols_trained_from_scratch() -> None:
+    from hiar_lib.experiments.tables import oracle_rows
+
+    (v1,) = oracle_rows(1, "cs")
+    assert (v1.head, v1.clip["clip_len"], v1.instances) == ("tahnet_v1", 8, "ground_truth") and v1.name.endswith("[ground-truth instances]")
+    assert [r.clip["box"] for r in oracle_rows(3, "cv")] == ["basic", "outermost"]
+    assert oracle_rows(3, "v12_3") == () and oracle_rows(4, "cs") == ()  # fine-tuned columns, other tables: none
+
+
+@pytest.mark.slow
+def test_table_3_with_its_oracle_rows_trains_them_on_the_ground_truth_cache(crops_cache, oracle_cache, tmp_path) -> None:
+    import torch
+
+    from hiar_lib.experiments.records import read_record
+    from hiar_lib.experiments.tables import table_rows
+
+    params = suite_params("smoke", cache_dir=tmp_path, results_dir=tmp_path / "results")
+    frame = table_rows(3, params, crops_cache, progress=False, oracle_cache=oracle_cache)
+    assert list(frame["instances"]) == ["detected", "detected", "ground_truth", "ground_truth"]
+    assert frame["paper"].iloc[:2].notna().all() and frame["paper"].iloc[2:].isna().all()  # the paper has no oracle
+    runs = read_record(tmp_path / "results" / "table3_action_region_smoke.json").metrics["runs"]
+    assert [r["cache"] for r in runs] == [str(crops_cache)] * 2 + [str(oracle_cache)] * 2
+    assert len({r["run"] for r in runs}) == 4  # four heads, each in its own folder
+    # The oracle's tracks are the annotated people: each track's box is its own person's
+    # (IoU 1) wherever it is present.
+    payloads = sorted(oracle_cache.rglob("*.pt"))
+    assert payloads
+    for path in payloads:
+        for phase in torch.load(path, weights_only=True)["phases"]:
+            k, f = phase["present"].shape
+            own = phase["track_ids"] - 1  # the annotation's ids are 1-based, in its order
+            iou = phase["gt_iou"].float()[torch.arange(k)[:, None], torch.arange(f)[None, :], own[:, None]]
+            assert k > 0 and (iou[phase["present"]] > 0.99).all()

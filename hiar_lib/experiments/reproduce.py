@@ -224,7 +224,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
     caches it would extract first. A head fine-tuned from a cross-subject one (Table 2,
     and Tables 3-7's N-UCLA column, on the synthetic benchmark) brings its start along."""
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
-    from hiar_lib.experiments.tables import row_head_options, starts_from_cross_subject, table2_start, table_spec
+    from hiar_lib.experiments.tables import has_oracle, oracle_rows, row_head_options, starts_from_cross_subject, table2_start, table_spec
     from hiar_lib.profiles import get_profile
 
     if name not in _TABLES:
@@ -237,7 +237,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
     caches: list[str] = []
 
     def add(p: Any, row: Any, init: str | None) -> None:
-        cache = feature_cache_dir(p)
+        cache = feature_cache_dir(p, row.instances)
         options = row_head_options(row, p)
         iterations = int(profile.head_fields(p.dataset, finetune=init is not None)["iterations"])
         if not (cache / "cache.json").is_file():
@@ -255,6 +255,8 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
             rows = tuple(r for r in table_spec(3, "cs").rows if r.name == "outermost")
         else:
             rows = table_spec(table, protocol).rows
+            if has_oracle(table, replace(params, protocol=protocol)):  # and its ground-truth instances cache
+                rows = (*rows, *oracle_rows(table, protocol))
         p = replace(params, protocol=protocol)
         for row in rows:
             init = None

@@ -39,7 +39,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
-    "MEASURED_TABLES", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "row_head_options", "starts_from_cross_subject",
+    "MEASURED_TABLES", "ORACLE_PROTOCOLS", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "has_oracle",
+    "oracle_rows", "row_head_options", "starts_from_cross_subject",
     "seed_spread", "table1", "table2", "table2_start", "table_columns", "table_rows", "table_spec",
 ]  # fmt: skip
 
@@ -62,6 +63,9 @@ class TableRow:
         widths: the paper's ``(dim_conv, dim_fc, cb_widths)`` of the head, shrunk by the
             profile's rule; ``None`` for a preset, which the profile shrinks itself.
         options: the head's other settings (strides, kernels) as ``head_options``.
+        instances: ``"detected"`` (the method) or ``"ground_truth"`` (an oracle row:
+            trained and tested on the synthetic benchmark's annotated people,
+            :func:`oracle_rows`).
     """
 
     name: str
@@ -70,6 +74,7 @@ class TableRow:
     clip: dict[str, Any] = field(default_factory=dict)
     widths: tuple[int, int, tuple[int, int, int] | None] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    instances: str = "detected"
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,10 @@ class TableSpec:
         """``<artefact>[_<protocol>]_<profile>``: the protocol is named unless it is the default."""
         return f"{self.artefact}_{profile}" if protocol == self.default_protocol else f"{self.artefact}_{protocol}_{profile}"
 
+
+ORACLE_PROTOCOLS: tuple[str, ...] = ("cs", "cv")
+"""The protocols whose tables get oracle rows (:func:`oracle_rows`): those trained from
+scratch (the N-UCLA analogues fine-tune from cross-subject heads of detected people)."""
 
 TABLE2_PROTOCOLS: tuple[str, ...] = ("v12_3", "v31_2", "v23_1")
 """Table 2's protocols (N-UCLA's cross-view ones; on the synthetic benchmark its cameras)."""
@@ -198,12 +207,29 @@ def _paper_gmacs(row: TableRow) -> float:
     return _gmacs(asdict(config))
 
 
+def oracle_rows(table: int, protocol: str) -> tuple[TableRow, ...]:
+    """The oracle rows of ``table`` on ``protocol``: the same heads trained and tested on
+    the synthetic benchmark's annotated people instead of the detected ones, beside them,
+    so that a reader sees what the instance stage costs. Table 1: TAHNet-v1 at T = 8;
+    Table 3: both action regions; on the protocols of :data:`ORACLE_PROTOCOLS`. None
+    elsewhere (each oracle row is one more head to train)."""
+    from dataclasses import replace
+
+    if protocol not in ORACLE_PROTOCOLS or table not in (1, 3):
+        return ()
+    rows = table_spec(table, protocol).rows
+    if table == 1:
+        rows = tuple(r for r in rows if r.head == "tahnet_v1" and r.clip.get("clip_len") == 8)
+    return tuple(replace(r, name=f"{r.name} [ground-truth instances]", instances="ground_truth") for r in rows)
+
+
 def table_rows(
     table: int,
     params: SuiteParams,
     cache: str | Path,
     progress: bool = True,
     init_from: Callable[[TableRow], str] | None = None,
+    oracle_cache: str | Path | None = None,
 ) -> pd.DataFrame:
     """Train and score every row of ``table`` on ``cache``; write the table's record.
 
@@ -214,9 +240,13 @@ def table_rows(
         init_from: per row, the checkpoints its head is fine-tuned from (``{seed}`` for
             each seed's); ``None``: :func:`cross_subject_start` (on the synthetic
             cross-view protocols the same row's cross-subject head, else from scratch).
+        oracle_cache: the synthetic benchmark's ground-truth instances cache
+            (:func:`~hiar_lib.experiments.suite.feature_cache` with
+            ``instances="ground_truth"``): the table's :func:`oracle_rows` follow its
+            rows, with no paper number.
 
     Returns:
-        One line per row: ``row``, ``head``, ``head_options`` (the widths trained),
+        One line per row: ``row``, ``instances`` (``detected`` or ``ground_truth``), ``head``, ``head_options`` (the widths trained),
         ``gmacs_trained`` and ``gmacs_paper_widths`` (the head's multiply-accumulates per
         clip, in billions, as trained and at the paper's widths, 256 input channels and
         60 classes), ``top1`` and ``top1_std`` (percent, mean and standard deviation over the seeds),
@@ -242,24 +272,28 @@ def table_rows(
     info = read_cache_info(cache)
     column = spec.paper_columns.get(params.protocol)  # None: the paper has no such column
     lines, runs = [], []
-    for row in spec.rows:
+    oracle = oracle_rows(table, params.protocol) if oracle_cache is not None else ()
+    for row in (*spec.rows, *oracle):
         options = row_head_options(row, params)
-        start = None if init_from is None else init_from(row)
-        record = head_runs(params, cache, row.head, clip=row.clip, head_options=options, progress=progress, init_from=start)
+        detected = row.instances == "detected"
+        start = None if init_from is None or not detected else init_from(row)
+        source = cache if detected else oracle_cache
+        record = head_runs(params, source, row.head, clip=row.clip, head_options=options, progress=progress, init_from=start)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
-        printed = paper.loc[row.paper_row, column] if column is not None else None
+        printed = paper.loc[row.paper_row, column] if column is not None and detected else None
         printed = None if printed is None or (isinstance(printed, float) and math.isnan(printed)) else float(printed)
         trained = record.parameters["head_config"]
         lines.append({
-            "row": row.name, "head": row.head,
+            "row": row.name, "instances": row.instances, "head": row.head,
             "head_options": f"dim_conv {trained['dim_conv']}, dim_fc {trained['dim_fc']}",
             "gmacs_trained": _gmacs(trained), "gmacs_paper_widths": _paper_gmacs(row),
             "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]), "seeds": len(params.seeds),
             "paper": printed, "difference": None if printed is None else top1 - printed,
         })  # fmt: skip
-        runs.append({"row": row.name, "paper_row": row.paper_row, "clip": record.parameters["train_config"]["clip"],
-                     "run": str(record.path), "init_from": start, "summary": summary})  # fmt: skip
+        runs.append({"row": row.name, "paper_row": row.paper_row, "instances": row.instances, "cache": str(source),
+                     "clip": record.parameters["train_config"]["clip"], "run": str(record.path), "init_from": start,
+                     "summary": summary})  # fmt: skip
     frame = pd.DataFrame(lines)
     out = params.results_dir / f"{spec.results_name(params.protocol, params.profile)}.json"
     prov = provenance(profile=params.profile, seeds=list(params.seeds), device=params.device,
@@ -417,7 +451,8 @@ def _merge_protocols(table: int, params: SuiteParams, progress: bool, protocols:
     merged: pd.DataFrame | None = None
     for protocol in protocols or table_spec(table).paper_columns:
         p = replace(params, protocol=protocol)
-        frame = table_rows(table, p, feature_cache(p, progress=progress), progress=progress)
+        oracle = feature_cache(p, progress=progress, instances="ground_truth") if has_oracle(table, p) else None
+        frame = table_rows(table, p, feature_cache(p, progress=progress), progress=progress, oracle_cache=oracle)
         keep = frame[["row", "top1", "top1_std", "paper", "difference"]].rename(
             columns={c: f"{c}_{protocol}" for c in ("top1", "top1_std", "paper", "difference")}
         )
@@ -425,6 +460,12 @@ def _merge_protocols(table: int, params: SuiteParams, progress: bool, protocols:
             merged = frame.drop(columns=["top1", "top1_std", "paper", "difference", "seeds"])
         elif list(frame["head"]) != list(merged["head"]):
             keep[f"head_{protocol}"] = list(frame["head"])
-        merged = merged.merge(keep, on="row")
+        merged = merged.merge(keep, on="row", how="left")  # oracle rows: on some protocols only
     assert merged is not None
     return merged
+
+
+def has_oracle(table: int, params: SuiteParams) -> bool:
+    """Whether ``table`` on ``params``' protocol gets :func:`oracle_rows`: on the synthetic
+    benchmark (the one dataset here annotated per person) where the table has some."""
+    return params.dataset == "synthetic" and params.data_root is None and bool(oracle_rows(table, params.protocol))
