@@ -59,8 +59,9 @@ def test_papermill_runs_a_notebook_with_injected_parameters_and_the_results_land
     assert record["parameters"]["protocol"] == "v12_3" and record["provenance"]["profile"] == "smoke"
     rows = record["metrics"]["rows"]
     assert [r["row"] for r in rows] == ["basic", "outermost"] and {r["head"] for r in rows} == {"tahnet_v2"}
+    assert {r["instances"] for r in rows} == {"detected"}  # no oracle rows on a fine-tuned column
     assert (results / "table3_action_region_v12_3_smoke.csv").read_text().startswith(
-        "row,head,head_options,gmacs_trained,gmacs_paper_widths,top1,top1_std,seeds,paper,difference\n"
+        "row,instances,head,head_options,gmacs_trained,gmacs_paper_widths,top1,top1_std,seeds,paper,difference\n"
     )
     # Beside the paper's N-UCLA column, each head fine-tuned from its cross-subject twin.
     assert record["parameters"]["paper_column"] == "nucla_v12_3_mean" and all(r["paper"] is not None for r in rows)
