@@ -22,7 +22,7 @@ import numpy as np
 
 from hiar_lib.errors import VideoError
 
-__all__ = ["FRAME_EXTENSIONS", "FRAME_FOLDER_FPS", "frame_files", "read_frame"]
+__all__ = ["FRAME_EXTENSIONS", "FRAME_FOLDER_FPS", "frame_files", "frame_size", "read_frame"]
 
 FRAME_EXTENSIONS: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 """Extensions of the images taken to be frames."""
@@ -50,6 +50,21 @@ def frame_files(folder: Path) -> list[Path]:
     if not frames:
         raise VideoError(f"not a video: {folder} is a folder without frame images ({', '.join(sorted(FRAME_EXTENSIONS))})")
     return frames
+
+
+def frame_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` of one frame image, read from its header.
+
+    Raises:
+        VideoError: the image cannot be read.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, UnidentifiedImageError) as e:
+        raise VideoError(f"cannot read frame {path}: {e}") from None
 
 
 def read_frame(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:

@@ -33,7 +33,7 @@ import av
 import numpy as np
 import torch
 
-from hiar_lib.data.frames import FRAME_FOLDER_FPS, frame_files, read_frame
+from hiar_lib.data.frames import FRAME_FOLDER_FPS, frame_files, frame_size, read_frame
 from hiar_lib.errors import VideoError
 from hiar_lib.fileio import temporary_path
 
@@ -192,14 +192,8 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
 
 def _probe_frames(folder: Path) -> VideoInfo:
     """A folder of frames as a video: its frame count, the first frame's size, the assumed rate."""
-    from PIL import Image, UnidentifiedImageError
-
     files = frame_files(folder)
-    try:
-        with Image.open(files[0]) as im:
-            width, height = im.size
-    except (OSError, UnidentifiedImageError) as e:
-        raise VideoError(f"cannot read frame {files[0]}: {e}") from None
+    width, height = frame_size(files[0])
     return VideoInfo(path=folder, num_frames=len(files), fps=FRAME_FOLDER_FPS, width=width, height=height, codec="images")
 
 
