@@ -122,7 +122,7 @@ def demo_windows(num_frames: int, clip_len: int, stride: int, window_stride: int
 
 
 def _head_settings(ckpt: dict[str, Any]) -> dict[str, Any]:
-    """``clip_len``, ``stride``, ``pooler``, ``tracker`` and ``score_thresh`` the head was trained with."""
+    """``clip_len``, ``stride``, ``pooler``, ``tracker``, ``score_thresh`` and ``max_people`` the head was trained with."""
     from hiar_lib.pool_config import PoolerConfig
 
     cache = (ckpt.get("cache") or {}).get("config") or {}
@@ -135,6 +135,7 @@ def _head_settings(ckpt: dict[str, Any]) -> dict[str, Any]:
         "pooler": PoolerConfig(**pooler),
         "tracker": cache.get("tracker") or {},
         "score_thresh": float(cache.get("score_thresh", 0.5)),
+        "max_people": int(cache.get("max_people", 100)),
     }
 
 
@@ -247,7 +248,8 @@ def run_demo(
     model_head, ckpt = load_head(head, device)
     hs = _head_settings(ckpt)
     preset, det_weights = resolve_detector(detector, weights, random_init)
-    model = build_detector(preset, weights=det_weights, random_init=random_init, device=device, score_thresh=hs["score_thresh"])
+    model = build_detector(preset, weights=det_weights, random_init=random_init, device=device, score_thresh=hs["score_thresh"],
+                           detections_per_img=hs["max_people"])  # fmt: skip
     identity = detector_identity(model)
     names = check_head_matches_video(ckpt, head, identity, classes)
     t_len, stride = hs["clip_len"], hs["stride"]
@@ -442,7 +444,8 @@ def _demo_json(info, settings, hs, window_stride, windows, tracks, sampled, peop
         "settings": {
             **asdict(settings), "window_stride": window_stride, "clip_len": hs["clip_len"], "stride": hs["stride"],
             "pooler": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(hs["pooler"]).items()},
-            "tracker": hs["tracker"], "score_thresh": hs["score_thresh"], "device": device,
+            "tracker": hs["tracker"], "score_thresh": hs["score_thresh"],
+            "max_people": hs["max_people"], "device": device,
             "processed_size": list(size),
             "detected_frames": "only the frames the windows sample (every stride-th frame)",
         },

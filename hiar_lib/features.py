@@ -115,6 +115,8 @@ class ExtractionConfig:
         levels: (crops) the FPN levels kept.
         max_clip_len: (crops) the longest clip a head may pool from the cache.
         score_thresh: the detector's person score threshold.
+        max_people: the detector's most people a frame (``detections_per_img``); left
+            out of :meth:`to_dict` (and so of the key) at 100, torchvision's default.
         detector_size: the detector's resize rule ``(min_size, max_size)`` pixels when
             set for the extraction (the paper profile's input sizes); ``None``: the
             detector's own.
@@ -139,6 +141,7 @@ class ExtractionConfig:
     train_clips: int = 1
     seed: int = 0
     score_thresh: float = 0.5
+    max_people: int = 100
     detector_size: tuple[int, int] | None = None
     levels: tuple[str, ...] = ("P2", "P3", "P4", "P5")
     max_clip_len: int = 16
@@ -166,6 +169,8 @@ class ExtractionConfig:
             del d[name]
         if self.instances == "detected":  # the keys of every cache made before the oracle stay as they were
             del d["instances"]
+        if self.max_people == 100:  # and before max_people
+            del d["max_people"]
         return d
 
     def key(self) -> str:

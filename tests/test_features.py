@@ -285,12 +285,18 @@ def test_extract_takes_its_clip_settings_from_the_profile_and_options_override_t
     assert (config["kind"], config["stride"], config["max_clip_len"]) == ("crops", smoke.stride, smoke.max_clip_len)
     assert config["levels"] == list(smoke.levels) and "pooler" not in config and "clip_len" not in config
     assert config["tracker"] == asdict(tracker_config(smoke.tracker)) and config["tracker"]["gate"] is not None
-    assert (config["score_thresh"], config["detector_size"]) == (smoke.score_thresh, None)
+    assert (config["score_thresh"], config["max_people"], config["detector_size"]) == (smoke.score_thresh, smoke.max_people, None)
     assert main([*base, "--cache", str(tmp_path / "b"), "--stride", "3", "--max-clip-len", "12", "--levels", "P2", "P3",
-                 "--tracker", "paper", "--score-thresh", "0.4"]) == 0  # fmt: skip
+                 "--tracker", "paper", "--score-thresh", "0.4", "--max-people", "1"]) == 0  # fmt: skip
     config = json.loads((tmp_path / "b" / "cache.json").read_text())["config"]
     assert (config["stride"], config["max_clip_len"], config["levels"]) == (3, 12, ["P2", "P3"])
     assert (config["tracker"]["gate"], config["tracker"]["max_gap"], config["score_thresh"]) == (None, 0, 0.4)
+    # At most one person a frame: no frame of any phase has two tracks present (the untrained
+    # detector scores its 100 proposals near 0.5, so without the cap most frames have many).
+    for cache, most in (("a", smoke.max_people), ("b", 1)):
+        payloads = [torch.load(f, weights_only=True) for f in sorted((tmp_path / cache).glob("*.pt"))]
+        per_frame = [int(n) for v in payloads for ph in v["phases"] for n in ph["present"].sum(0)]
+        assert per_frame and max(per_frame) == most, (cache, per_frame)
     assert main([*base, "--cache", str(tmp_path / "c"), "--kind", "tubes", "--clip-len", "4", "--output-size", "7"]) == 0
     config = json.loads((tmp_path / "c" / "cache.json").read_text())["config"]
     assert (config["kind"], config["clip_len"], config["pooler"]["output_size"], config["pooler"]["absent"]) == ("tubes", 4, 7, "pool")

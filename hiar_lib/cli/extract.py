@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--weights", type=Path, default=None, help="detector weights (synthetic: the checkpoint file)")
     w.add_argument("--random-init", action="store_true", help="an untrained detector (smoke runs only)")
     p.add_argument("--score-thresh", type=float, default=None, help="person score threshold (profiles: 0.5, the paper's)")
+    p.add_argument("--max-people", type=int, default=None,
+                   help="at most this many people a frame, the highest-scoring (profiles: 100; smoke: 2)")
     p.add_argument("--tracker", default=None, choices=TRACKER_NAMES,
                    help="paper: eq. 3 alone (the paper profile); extended: eq. 3 with a gate and gap bridging "
                         "(smoke, quick, synthetic-full)")  # fmt: skip
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = extraction_settings(
         args.profile, kind=args.kind, stride=args.stride, levels=args.levels, max_clip_len=args.max_clip_len,
-        score_thresh=args.score_thresh, tracker=args.tracker, clip_len=args.clip_len, train_clips=args.train_clips,
+        score_thresh=args.score_thresh, max_people=args.max_people, tracker=args.tracker, clip_len=args.clip_len, train_clips=args.train_clips,
         box=args.box, output_size=args.output_size, combine=args.combine,
     )  # fmt: skip
     cache, stats = extract_dataset(

@@ -29,7 +29,7 @@ def extraction_settings(profile: str = DEFAULT_PROFILE, **changes: Any) -> Extra
     Args:
         profile: a profile name (:data:`hiar_lib.profiles.PROFILE_NAMES`).
         changes: fields of :class:`~hiar_lib.profiles.ExtractionSettings` (``kind``,
-            ``stride``, ``levels``, ``max_clip_len``, ``score_thresh``, ``tracker``,
+            ``stride``, ``levels``, ``max_clip_len``, ``score_thresh``, ``max_people``, ``tracker``,
             ``clip_len``, ``train_clips``, ``videos_per_split``) or of its pooler (``box``, ``output_size``,
             ``combine``; ``levels`` goes to the pooler for a ``tubes`` cache).
 
@@ -128,7 +128,8 @@ def extract_dataset(
     detector_size = settings.detector_size.get(index.dataset)
     lo, hi = detector_size or (None, None)
     model = build_detector(preset, weights=weights, random_init=random_init, device=device,
-                           score_thresh=settings.score_thresh, min_size=lo, max_size=hi)  # fmt: skip
+                           score_thresh=settings.score_thresh, detections_per_img=settings.max_people,
+                           min_size=lo, max_size=hi)  # fmt: skip
     config = ExtractionConfig(
         dataset=index.dataset,
         data_root=str(Path(data).resolve()),  # the same cache whether the folder was named relative or absolute
@@ -146,6 +147,7 @@ def extract_dataset(
         train_clips=settings.train_clips,
         seed=seed,
         score_thresh=settings.score_thresh,
+        max_people=settings.max_people,
         detector_size=detector_size,
         instances=instances,
     )

@@ -157,7 +157,8 @@ def figure6(
     settings = {"tracker": info.config["tracker"], "pooler": clip_cfg["pooler"]}
     clip_len, stride = int(clip_cfg["clip_len"]), int(info.config["stride"])
     weights = detector_weights(params, progress=progress)
-    model = build_detector("synthetic", weights=weights, device=params.device, score_thresh=float(info.config["score_thresh"]))
+    model = build_detector("synthetic", weights=weights, device=params.device, score_thresh=float(info.config["score_thresh"]),
+                           detections_per_img=int(info.config.get("max_people", 100)))  # fmt: skip
     classes = list(info.classes or [])
     detector = f"synthetic detector ({Path(str(weights)).name}, trained on rendered people)"
     benchmark = synthetic_benchmark(params, progress=progress)

@@ -139,6 +139,19 @@ def lab_server(root: str | os.PathLike, env: dict[str, str] | None = None, timeo
         log.close()
 
 
+_ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+"""JupyterLab's rendering of a cell's stderr stream and of its error (traceback) output."""
+
+_FAILED_JS = (f"[...document.querySelectorAll(\"{_ERROR_OUTPUT}\")]"
+              ".some(e => e.innerText.includes('Traceback') || e.innerText.includes('Error'))")  # fmt: skip
+
+
+def _last_line(text: str) -> str:
+    """The last non-empty line of a traceback's text: the exception and its message."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else text
+
+
 def drive_inspector(
     lab: LabServer,
     notebook: str,
@@ -158,8 +171,9 @@ def drive_inspector(
         of any error output of the notebook.
 
     Raises:
-        HiarError: no browser here (:func:`browser_missing`), or a step timed out (the
-            message says which).
+        HiarError: no browser here (:func:`browser_missing`), a cell of the notebook
+            failed before the inspector was drawn (the message gives its error), or a step
+            timed out (the message says which).
     """
     reason = browser_missing()
     if reason is not None:
@@ -183,9 +197,14 @@ def drive_inspector(
             step = "wait for the inspector"
             frame_img = page.locator(".widget-image").nth(0)
             chart_img = page.locator(".widget-image").nth(1)
-            chart_img.wait_for(state="visible", timeout=run_timeout_s * 1000)
-            page.wait_for_function("() => document.querySelectorAll('.widget-image').length >= 3 && "
-                                   "[...document.querySelectorAll('.widget-image')].every(i => i.src && i.src.startsWith('blob:'))")  # fmt: skip
+            # The inspector drawn, or a cell's traceback: a failing notebook stops the wait at once.
+            page.wait_for_function(f"() => {_FAILED_JS} || (document.querySelectorAll('.widget-image').length >= 3 && "
+                                   "[...document.querySelectorAll('.widget-image')].every(i => i.src && i.src.startsWith('blob:')))",
+                                   timeout=run_timeout_s * 1000)  # fmt: skip
+            failed = page.locator(_ERROR_OUTPUT).all_inner_texts()
+            failed = [e for e in failed if "Traceback" in e or "Error" in e]
+            if failed:
+                raise HiarError(f"a cell of {notebook} failed before the inspector was drawn: {_last_line(failed[0])}")
             frame_before, chart_before = frame_img.get_attribute("src"), chart_img.get_attribute("src")
             step = "move the slider"
             handle = page.locator(".widget-slider .noUi-handle").first
@@ -204,7 +223,7 @@ def drive_inspector(
             output = frame_img.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' jp-OutputArea-output ')][1]")
             output.scroll_into_view_if_needed()
             output.screenshot(path=str(screenshot))
-            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+            errors = page.locator(_ERROR_OUTPUT).all_inner_texts()
             return {"frame_before": frame_before, "frame_after": frame_img.get_attribute("src"), "chart_before": chart_before,
                     "chart_after": chart_img.get_attribute("src"), "readout": readout, "options": len(values),
                     "errors": [e for e in errors if "Traceback" in e or "Error" in e]}  # fmt: skip
