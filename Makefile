@@ -8,7 +8,7 @@ STAMP := $(VENV)/.hiar-installed
 CACHE ?= cache
 PROFILE ?= quick
 
-.PHONY: install browser test reproduce bench mutation clean
+.PHONY: install browser test reproduce claims bench mutation clean
 
 install: $(STAMP)
 
@@ -77,6 +77,18 @@ endif
 	$(REPRODUCE)
 	$(PY) -m hiar_lib.experiments.inspector_browser --profile $(PROFILE) --cache-dir $(abspath $(CACHE)) \
 		--results-dir $(abspath results) --out results/figures/inspector.png
+
+# Do the paper's claims hold? The claims notebook (hiar_lib.experiments.claims) at
+# CLAIMS_PROFILE, default synthetic-full (a larger benchmark and longer training: many
+# hours on 2 CPU cores, over several sittings; every head is cached, so a rerun resumes
+# at the head it stopped in; DEVICE=cuda on a GPU), into results/notebooks/claims.ipynb.
+# It prints what is left and how long it takes first; its record
+# results/claims_<profile>.json says the wall time and the device. Not run by make reproduce.
+CLAIMS_PROFILE ?= synthetic-full
+DEVICE ?= cpu
+claims: install
+	$(HIAR) reproduce --only claims --profile $(CLAIMS_PROFILE) --seeds 0 1 2 --device $(DEVICE) \
+		--cache-dir $(abspath $(CACHE)) --results-dir $(abspath results)
 
 # Speed figures (never asserted in tests): results/bench/*.json.
 # bench_timing (Section 4.4 on this machine; on a GPU: --device cuda --out results/bench/timing_cuda_<gpu>.json)

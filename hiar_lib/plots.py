@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["confusion_heatmap", "image_rows", "save_figure"]
+__all__ = ["claim_intervals", "confusion_heatmap", "image_rows", "save_figure", "trade_off_curve"]
 
 
 def confusion_heatmap(matrix: Sequence[Sequence[float]], classes: Sequence[str], title: str | None = None) -> Any:
@@ -65,6 +65,81 @@ def image_rows(rows: Sequence[tuple[Any, str]], width: float = 12.0) -> Any:
         ax.imshow(im)
         ax.set_title(caption, fontsize=9, loc="left")
         ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def claim_intervals(claims: Any, title: str | None = None) -> Any:
+    """Each claim's paired difference (claimed minus baseline, points) with its 95 %
+    interval, the zero line, each claim's margin (dotted, where not zero) and the
+    paper's printed difference (a cross), coloured by verdict.
+
+    Args:
+        claims: a table with ``claim``, ``difference_mean``, ``ci_low``, ``ci_high``,
+            ``margin``, ``verdict``, ``n_seeds`` and ``paper_difference`` per claim
+            (:func:`hiar_lib.experiments.claims.run_claims`).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    import matplotlib.pyplot as plt
+
+    colours = {"holds": "tab:green", "reversed": "tab:red", "inconclusive": "tab:gray"}
+    rows = list(claims.to_dict("records")) if hasattr(claims, "to_dict") else list(claims)
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(rows) + 1.5))
+    for y, r in enumerate(reversed(rows)):
+        mean, lo, hi = (float(r[k]) for k in ("difference_mean", "ci_low", "ci_high"))
+        lo, hi = (mean if not np.isfinite(lo) else lo), (mean if not np.isfinite(hi) else hi)
+        colour = colours.get(r["verdict"], "black")
+        ax.plot([lo, hi], [y, y], color=colour, lw=2)
+        ax.plot(mean, y, "o", color=colour)
+        if r.get("margin"):
+            ax.plot([-float(r["margin"])] * 2, [y - 0.35, y + 0.35], ":", color="black")
+        paper = r.get("paper_difference")
+        if paper is not None and np.isfinite(float(paper)):
+            ax.plot(float(paper), y, "x", color="tab:blue")
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{r['claim']} (n={r['n_seeds']}, {r['verdict']})" for r in reversed(rows)], fontsize=8)
+    ax.set_xlabel("claimed minus baseline, top-1 points (95 % interval); x: the paper's")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def trade_off_curve(curve: Any, title: str | None = None) -> Any:
+    """Top-1 against GMACs per clip (log scale) of each head, with its standard deviation
+    over seeds, at the widths trained (filled) and the paper's (hollow, its number where
+    it printed one).
+
+    Args:
+        curve: a table with ``head``, ``gmacs_trained``, ``gmacs_paper_widths``,
+            ``top1``, ``top1_std`` and ``paper`` per head
+            (:func:`hiar_lib.experiments.claims.trade_off`).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = list(curve.to_dict("records")) if hasattr(curve, "to_dict") else list(curve)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    x = [float(r["gmacs_trained"]) for r in rows]
+    y = [float(r["top1"]) for r in rows]
+    err = [float(r["top1_std"]) if r.get("top1_std") is not None and np.isfinite(float(r["top1_std"])) else 0.0 for r in rows]
+    ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label="ours, at the widths trained")
+    paper = [(float(r["gmacs_paper_widths"]), float(r["paper"])) for r in rows if r.get("paper") is not None]
+    if paper:
+        ax.plot(*zip(*paper), "o--", mfc="none", label="the paper's, at its widths")
+    for r, xi, yi in zip(rows, x, y):
+        ax.annotate(str(r["head"]), (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("GMACs per clip")
+    ax.set_ylabel("top-1 (%)")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig
 

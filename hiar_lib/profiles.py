@@ -133,6 +133,9 @@ class Profile:
             :data:`DETECTOR_DATA_SEED`: other people than the evaluation benchmark's, as the
             paper's COCO-trained detector never saw NTU's or N-UCLA's. ``None``: the
             detector trains on the evaluation benchmark's training split.
+        claim_seeds: ``(first, most)``: the seeds every claim of
+            :mod:`hiar_lib.experiments.claims` is measured over, and how many a claim
+            whose interval straddles zero grows to, a seed at a time.
     """
 
     name: str
@@ -144,8 +147,11 @@ class Profile:
     heads: dict[str, dict[str, Any]] = field(default_factory=dict)
     detector_data: SynthConfig | None = None
     widths: WidthRule = WidthRule()
+    claim_seeds: tuple[int, int] = (3, 5)
 
     def __post_init__(self) -> None:
+        if not 2 <= self.claim_seeds[0] <= self.claim_seeds[1]:
+            raise ValueError(f"profile {self.name}: claim_seeds must be (first, most) with 2 <= first <= most, got {self.claim_seeds}")
         trains_on_own = self.detector is not None and self.detector.split == "all"
         if trains_on_own != (self.detector_data is not None):
             raise ValueError(f"profile {self.name}: a detector trained on every clip (split 'all') needs detector_data, "
@@ -228,6 +234,7 @@ PROFILES: dict[str, Profile] = {
                                       score_thresh=0.05, max_people=2),  # fmt: skip
         heads={"default": dict(iterations=5, lr=0.01, batch_size=4, checkpoint_every=5, log_every=1)},
         widths=WidthRule(conv_divisor=64, fc_divisor=32),
+        claim_seeds=(2, 2),  # an interval needs two; CI's claims notebook trains each arm twice
     ),
     "quick": Profile(
         name="quick",

@@ -119,6 +119,50 @@ def test_the_results_page_shows_each_record_of_the_profile_with_its_provenance(t
     assert "![fig5_confusion_quick](figures/fig5_confusion_quick.png)" in page
 
 
+def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_full_record(tmp_path: Path) -> None:
+    from hiar_lib.experiments.provenance import provenance
+    from hiar_lib.experiments.records import write_record
+
+    assert "Not measured yet: `make claims`" in results_page(tmp_path, "quick")
+    claims = [
+        {"statement": "Table 3: outermost beats basic", "n_seeds": 3, "claimed_top1": 50.0, "baseline_top1": 47.0,
+         "difference_mean": 3.0, "difference_std": 1.0, "ci_low": 0.52, "ci_high": 5.48, "verdict": "holds", "paper_difference": 2.28},
+        {"statement": "Table 6: P2+P3 beats P2", "n_seeds": 5, "claimed_top1": 40.0, "baseline_top1": 44.0,
+         "difference_mean": -4.0, "difference_std": 1.0, "ci_low": -5.24, "ci_high": -2.76, "verdict": "reversed", "paper_difference": 0.61},
+        {"statement": "Oracle (ours)", "n_seeds": 5, "claimed_top1": 45.0, "baseline_top1": 45.0,
+         "difference_mean": 0.0, "difference_std": 2.0, "ci_low": -2.48, "ci_high": 2.48, "verdict": "inconclusive", "paper_difference": None},
+    ]  # fmt: skip
+    write_record(tmp_path / "claims_synthetic-full.json", "claims", {"rule": "holds: interval above -margin"},
+                 {"claims": claims, "trade_off": []}, provenance(profile="synthetic-full", seeds=[0, 1, 2, 3, 4], wall_time_s=3600.0))  # fmt: skip
+    page = results_page(tmp_path, "quick")  # the quick page answers from synthetic-full's record
+    assert "of 3 claims, each tested at 95 % on its own, 1 hold, 1 are reversed and 1 are inconclusive" in page
+    assert "| Table 6: P2+P3 beats P2 | 5 | 40.00 | 44.00 | -4.00 ± 1.00 | [-5.24, -2.76] | reversed | 0.61 |" in page
+    assert "| Oracle (ours) | 5 | 45.00 | 45.00 | 0.00 ± 2.00 | [-2.48, 2.48] | inconclusive |  |" in page
+    assert "profile synthetic-full; seeds 0, 1, 2, 3, 4;" in page
+
+
+def test_the_claims_estimate_counts_each_arms_heads_once(tmp_path: Path) -> None:
+    """On a fresh cache folder every arm of every claim is pending at the claims' seeds:
+    heads two claims share (TAHNet-v1 at T = 8 is the oracle's baseline, Table 7's and the
+    trade-off's) count once; the N-UCLA analogue's head from scratch takes the full 400
+    iterations, its fine-tuned twin 100 and brings its cross-subject start along."""
+    from hiar_lib.experiments.claims import CLAIMS, pending_heads
+
+    params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", seeds=[0, 1, 2])
+    heads, caches = pending_heads(params)
+    assert sorted(caches) == ["quick-crops", "quick-crops-oracle"]
+    keys = {k[:-1] for k in heads}
+    assert len(heads) == 3 * len(keys)  # every head at each of the 3 seeds
+    # On v12_3 TAHNet-v2 from scratch (400 iterations) and fine-tuned (100), whose cross-subject start comes along.
+    assert sorted(v for k, v in heads.items() if k[1] == "v12_3") == [100] * 3 + [400] * 3
+    assert sum(k[1] == "cs" and k[2] == "tahnet_v2" for k in keys) == 1
+    assert [k[2] for k in keys if k[0] == "quick-crops-oracle"] == ["tahnet_v1"]  # the oracle's one head
+    # 24 arms and 2 trade-off heads; the shared ones once: TAHNet-v1 at T = 8 is the oracle's baseline, Table 7's
+    # claim's and the trade-off's; Table 6's P2+P3 row is in its three claims; v4 in Table 7's claim and the curve.
+    arms = {(a.protocol, a.instances, a.start, a.row().head, repr(a.row().clip)) for c in CLAIMS for a in (c.claimed, c.baseline)}
+    assert len(CLAIMS) == 12 and len(arms) == 18 and len(keys) == len(arms) + 1  # + the fine-tuned head's start
+
+
 def test_a_heads_rate_is_the_median_logged_by_the_heads_trained_here(tmp_path: Path) -> None:
     """Seconds per iteration come from the training logs (a resumed run's restarted clock
     is not counted as time going backwards)."""

@@ -11,7 +11,7 @@ import pytest
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import run_name, suite_params
-from hiar_lib.experiments.tables import MEASURED_TABLES, row_head_options, _paper_gmacs, seed_spread, table_spec
+from hiar_lib.experiments.tables import MEASURED_TABLES, row_head_options, paper_gmacs, seed_spread, table_spec
 
 
 def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
@@ -67,9 +67,9 @@ def test_rows_are_shrunk_by_the_profiles_one_rule_and_keep_distinct_run_folders(
     assert rows[8].options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "last_conv_stride": (1, 2, 2)}  # row 9
     assert row_head_options(rows[8], paper) == {"dim_conv": 512, "dim_fc": 1024, **rows[8].options}
     # Counted at the paper's widths, the rows give the paper's GFLOPs (Table 7: 56.4, 25.3, 5.3).
-    assert [round(_paper_gmacs(rows[i]), 1) for i in (0, 5, 12)] == [56.4, 25.3, 5.3]
+    assert [round(paper_gmacs(rows[i]), 1) for i in (0, 5, 12)] == [56.4, 25.3, 5.3]
     # Table 1: the presets at 8 and 16 frames (145.1, 290.3; v4 5.3, 10.6).
-    assert [round(_paper_gmacs(r), 1) for r in table_spec(1).rows] == [145.2, 290.3, 5.3, 10.6]
+    assert [round(paper_gmacs(r), 1) for r in table_spec(1).rows] == [145.2, 290.3, 5.3, 10.6]
 
 
 def test_the_seed_spread_is_read_from_the_three_seed_record_of_its_profile(tmp_path) -> None:

@@ -15,7 +15,8 @@ import pytest
 from hiar_lib.experiments.suite import suite_params
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-OWN_PARAMETERS = {"inspect": {"video"}}  # a notebook's parameters beyond suite_params', passed to its own call
+OWN_PARAMETERS = {"inspect": {"video"}, "claims": {"most_seeds"}}  # a notebook's parameters beyond its checker's, passed to its own call
+CHECKERS = {"claims": "claims.claim_params("}  # the call checking a notebook's parameters, where not suite.suite_params
 
 
 def test_there_are_notebooks() -> None:
@@ -31,10 +32,13 @@ def test_a_notebook_is_committed_without_outputs_and_with_one_checked_parameters
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and tagged[0] is code[0], f"{path.name}: the first code cell, alone, is tagged parameters"
     names = {t.id for node in ast.parse(tagged[0].source).body if isinstance(node, ast.Assign) for t in node.targets}
-    accepted = set(inspect.signature(suite_params).parameters) | OWN_PARAMETERS.get(path.stem, set())
-    assert names <= accepted, f"{path.name}: parameters {sorted(names - accepted)} are not suite_params'"
+    from hiar_lib.experiments.claims import claim_params
+
+    checker = {"claims": claim_params}.get(path.stem, suite_params)
+    accepted = set(inspect.signature(checker).parameters) | OWN_PARAMETERS.get(path.stem, set())
+    assert names <= accepted, f"{path.name}: parameters {sorted(names - accepted)} are not {checker.__name__}'s"
     # The next cell checks them before anything else runs.
-    assert "suite.suite_params(" in code[1].source
+    assert CHECKERS.get(path.stem, "suite.suite_params(") in code[1].source
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from hiar_lib.experiments.reproduce import NOTEBOOKS
+    from hiar_lib.experiments.reproduce import EXTRA_NOTEBOOKS, NOTEBOOKS
 
     p = sub.add_parser(
         "reproduce",
@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--notebooks", type=Path, default=_CHECKOUT / "notebooks",
                    help="the source notebooks' folder (default the checkout's notebooks/)")
     p.add_argument("--out", type=Path, default=None, help="where the executed notebooks go")
-    p.add_argument("--only", nargs="+", default=None, choices=NOTEBOOKS, metavar="NAME", help="run these notebooks only")
+    p.add_argument("--only", nargs="+", default=None, choices=NOTEBOOKS + EXTRA_NOTEBOOKS, metavar="NAME",
+                   help="run these notebooks only (also claims, which make reproduce leaves to make claims)")
     p.add_argument("--force", action="store_true", help="run them even when an earlier run did")
     p.add_argument("--estimate", action="store_true", help="print what is left and how long it takes; run nothing")
     p.set_defaults(func=run_reproduce)

@@ -32,7 +32,7 @@ from typing import Any
 
 from hiar_lib.errors import HiarError
 
-__all__ = ["NOTEBOOKS", "Estimate", "NotebookStep", "estimate", "notebook_steps", "run_notebooks"]
+__all__ = ["EXTRA_NOTEBOOKS", "NOTEBOOKS", "Estimate", "add_pending_head", "add_pending_row", "NotebookStep", "estimate", "notebook_steps", "run_notebooks"]
 
 NOTEBOOKS: tuple[str, ...] = (
     "00_overview", "table1_ntu", "table2_nucla", "table3_action_region", "table4_layers", "table5_gap_cb", "table6_fpn_levels",
@@ -40,6 +40,10 @@ NOTEBOOKS: tuple[str, ...] = (
 )  # fmt: skip
 """The notebooks ``make reproduce`` runs, in order (cheap ones first where they share
 nothing; Figures 5 and 6 and the inspector after Table 3, whose outermost head they read)."""
+
+EXTRA_NOTEBOOKS: tuple[str, ...] = ("claims",)
+"""Notebooks ``--only`` may name that ``make reproduce`` does not run: ``claims`` (every
+ablation claim over seeds at ``synthetic-full``, hours: ``make claims``)."""
 
 _TABLES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "table1_ntu": (1, ("cs", "cv")),
@@ -121,9 +125,9 @@ def notebook_steps(
     """
     notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
     names = list(NOTEBOOKS if names is None else names)
-    unknown = [n for n in names if n not in NOTEBOOKS]
+    unknown = [n for n in names if n not in NOTEBOOKS + EXTRA_NOTEBOOKS]
     if unknown:
-        raise HiarError(f"unknown notebook {', '.join(unknown)}: expected some of {', '.join(NOTEBOOKS)}")
+        raise HiarError(f"unknown notebook {', '.join(unknown)}: expected some of {', '.join(NOTEBOOKS + EXTRA_NOTEBOOKS)}")
     runs = _read_runs(out_dir)
     steps = []
     for name in names:
@@ -218,38 +222,63 @@ def _cache_seconds(params: Any) -> float | None:
     return seconds / videos * (clips if limit is None else min(clips, 2 * limit))
 
 
+def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, ...], int], caches: list[str]) -> None:
+    """Add the heads of ``row`` on ``p.protocol`` (one per seed of ``p``) not trained yet
+    to ``heads`` (run folder, or where its cache is not made yet the row's key, and
+    seed -> its training iterations) and its feature cache to ``caches`` when it is not
+    made yet. ``init``: where the head is fine-tuned from (``None``: from scratch)."""
+    from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
+    from hiar_lib.experiments.tables import row_head_options
+    from hiar_lib.profiles import get_profile
+
+    cache = feature_cache_dir(p, row.instances)
+    options = row_head_options(row, p)
+    iterations = int(get_profile(p.profile).head_fields(p.dataset, finetune=init is not None)["iterations"])
+    if not (cache / "cache.json").is_file():
+        if cache.name not in caches:
+            caches.append(cache.name)
+        key = (cache.name, p.protocol, row.head, json.dumps([row.clip, options, init], sort_keys=True, default=list))
+        heads.update({(*key, str(seed)): iterations for seed in p.seeds})
+        return
+    run = head_run_dir(p, cache, row.head, row.clip, options, init)
+    done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
+    heads.update({(str(run), str(seed)): iterations for seed in set(p.seeds) - done})
+
+
+def add_pending_row(p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str], scratch: bool = False) -> None:
+    """:func:`add_pending_head` of ``row`` as its table trains it: on the synthetic
+    cross-view protocols fine-tuned from the same row's cross-subject head, which comes
+    along (:func:`~hiar_lib.experiments.tables.cross_subject_start`), unless ``scratch``."""
+    from hiar_lib.experiments.suite import feature_cache_dir
+    from hiar_lib.experiments.tables import starts_from_cross_subject, table2_start
+
+    init = None
+    if not scratch and row.instances == "detected" and starts_from_cross_subject(p):
+        cs = replace(p, protocol="cs")
+        add_pending_head(cs, row, None, heads, caches)
+        # its start's run folder once the cache is there; before, the key says enough
+        init = table2_start(p, row) if (feature_cache_dir(cs) / "cache.json").is_file() else "cross-subject"
+    add_pending_head(p, row, init, heads, caches)
+
+
 def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
     """The heads (one per seed: run folder or row, and seed) the notebook ``name`` would
     train that are not trained yet, each with its training iterations, and the feature
     caches it would extract first. A head fine-tuned from a cross-subject one (Table 2,
     and Tables 3-7's N-UCLA column, on the synthetic benchmark) brings its start along."""
-    from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
-    from hiar_lib.experiments.tables import has_oracle, oracle_rows, row_head_options, starts_from_cross_subject, table2_start, table_spec
-    from hiar_lib.profiles import get_profile
+    from hiar_lib.experiments.tables import has_oracle, oracle_rows, table_spec
 
+    if name == "claims":
+        from hiar_lib.experiments.claims import pending_heads
+
+        return pending_heads(params)
     if name not in _TABLES:
         return {}, []
     table, protocols = _TABLES[name]
     if params.dataset != "synthetic" or protocols is None:
         protocols = (params.protocol,)
-    profile = get_profile(params.profile)
     heads: dict[tuple[str, ...], int] = {}
     caches: list[str] = []
-
-    def add(p: Any, row: Any, init: str | None) -> None:
-        cache = feature_cache_dir(p, row.instances)
-        options = row_head_options(row, p)
-        iterations = int(profile.head_fields(p.dataset, finetune=init is not None)["iterations"])
-        if not (cache / "cache.json").is_file():
-            if cache.name not in caches:
-                caches.append(cache.name)
-            key = (cache.name, p.protocol, row.head, json.dumps([row.clip, options, init], sort_keys=True, default=list))
-            heads.update({(*key, str(seed)): iterations for seed in p.seeds})
-            return
-        run = head_run_dir(p, cache, row.head, row.clip, options, init)
-        done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
-        heads.update({(str(run), str(seed)): iterations for seed in set(p.seeds) - done})
-
     for protocol in protocols:
         if name.startswith("fig") or name == "inspect":  # Figures 5 and 6 and the demo: TAHNet-v1's outermost head
             rows = tuple(r for r in table_spec(3, "cs").rows if r.name == "outermost")
@@ -259,13 +288,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
                 rows = (*rows, *oracle_rows(table, protocol))
         p = replace(params, protocol=protocol)
         for row in rows:
-            init = None
-            if starts_from_cross_subject(p):  # tables.cross_subject_start
-                cs = replace(params, protocol="cs")
-                add(cs, row, None)
-                # its start's run folder once the cache is there; before, the key says enough
-                init = table2_start(p, row) if (feature_cache_dir(cs) / "cache.json").is_file() else "cross-subject"
-            add(p, row, init)
+            add_pending_row(p, row, heads, caches)
     return heads, caches
 
 

@@ -79,6 +79,40 @@ def _records(results_dir: Path, profile: str) -> list[tuple[str, dict[str, Any]]
     return sorted(found, key=lambda item: (rank.get(item[1]["artefact"], len(rank)), item[0]))
 
 
+CLAIMS_PROFILE = "synthetic-full"
+"""The profile whose claims record answers "does the paper hold up?" on every page."""
+
+
+def _claims_section(results_dir: Path) -> list[str]:
+    """"Do the paper's claims hold?": the verdicts of ``claims_synthetic-full.json``
+    (``make claims``) counted and tabled, or a line saying they are not measured yet."""
+    path = results_dir / f"claims_{CLAIMS_PROFILE}.json"
+    out = ["## Do the paper's claims hold?", ""]
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return out + [f"Not measured yet: `make claims` (many hours at `{CLAIMS_PROFILE}` on 2 CPU cores) writes "
+                      f"`{path.name}`, and this section then gives each claim's verdict.", ""]  # fmt: skip
+    claims = data["metrics"]["claims"]
+    counts = {v: sum(c["verdict"] == v for c in claims) for v in ("holds", "reversed", "inconclusive")}
+    out += [
+        f"From `{path.name}` ({CLAIMS_PROFILE}): of {len(claims)} claims, each tested at 95 % on its own, "
+        f"{counts['holds']} hold, {counts['reversed']} are reversed and {counts['inconclusive']} are inconclusive on the "
+        "synthetic benchmark. The rule: " + str(data["parameters"].get("rule", "")) + ".",
+        "",
+        "| claim | seeds | claimed top-1 | baseline top-1 | difference (mean ± std) | 95 % interval | verdict | paper's difference |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in claims:
+        std = c.get("difference_std")
+        out.append(
+            f"| {c['statement']} | {c['n_seeds']} | {_cell(c['claimed_top1'])} | {_cell(c['baseline_top1'])} | "
+            f"{_cell(c['difference_mean'])} ± {_cell(std)} | [{_cell(c['ci_low'])}, {_cell(c['ci_high'])}] | "
+            f"{c['verdict']} | {_cell(c.get('paper_difference'))} |"
+        )
+    return out + ["", _provenance(data["provenance"]), ""]
+
+
 def results_page(results_dir: str | Path, profile: str) -> str:
     """The Markdown of ``results_dir/README.md`` for ``profile`` (see the module doc)."""
     results_dir = Path(results_dir)
@@ -93,13 +127,14 @@ def results_page(results_dir: str | Path, profile: str) -> str:
     for name, data in _records(results_dir, profile):
         metrics = data["metrics"]
         out += [f"## {data['artefact']} (`{name}`)", ""]
-        rows = next((metrics[k] for k in ("rows", "runs", "clips") if isinstance(metrics.get(k), list)), None)
+        rows = next((metrics[k] for k in ("rows", "claims", "runs", "clips") if isinstance(metrics.get(k), list)), None)
         if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
             out += _table(rows)
         else:
             scalars = {k: v for k, v in (metrics.get("summary") or metrics).items() if isinstance(v, (int, float, str))}
             out += _table([scalars]) if scalars else ["(no scalar metrics; see the record)"]
         out += ["", _provenance(data["provenance"]), ""]
+    out += _claims_section(results_dir)
     figures = sorted((results_dir / "figures").glob("*.png"))
     if figures:
         out += ["## Figures", ""]

@@ -40,7 +40,7 @@ from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
     "MEASURED_TABLES", "ORACLE_PROTOCOLS", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "has_oracle",
-    "oracle_rows", "row_head_options", "starts_from_cross_subject",
+    "head_gmacs", "oracle_rows", "paper_gmacs", "paper_number", "row_head_options", "starts_from_cross_subject",
     "seed_spread", "table1", "table2", "table2_start", "table_columns", "table_rows", "table_spec",
 ]  # fmt: skip
 
@@ -176,7 +176,7 @@ def row_head_options(row: TableRow, params: SuiteParams) -> dict[str, Any]:
     return {**get_profile(params.profile).widths.scale(*row.widths), **row.options}
 
 
-def _gmacs(config: dict[str, Any]) -> float:
+def head_gmacs(config: dict[str, Any]) -> float:
     """GMACs per clip of the head ``config`` describes (built on the meta device)."""
     import torch
 
@@ -189,7 +189,7 @@ def _gmacs(config: dict[str, Any]) -> float:
     return count_gflops(model, model.expected_input_shape)
 
 
-def _paper_gmacs(row: TableRow) -> float:
+def paper_gmacs(row: TableRow) -> float:
     """GMACs of the row's head at the paper's widths and input (256 channels, 60 classes)."""
     from dataclasses import asdict
 
@@ -204,7 +204,21 @@ def _paper_gmacs(row: TableRow) -> float:
     else:
         dim_conv, dim_fc, cb = row.widths
         config = TAHNetConfig(spec=row.head, input_size=(t, s, s), dim_conv=dim_conv, dim_fc=dim_fc, cb_widths=cb, **row.options)
-    return _gmacs(asdict(config))
+    return head_gmacs(asdict(config))
+
+
+def paper_number(table: int, protocol: str, paper_row: int) -> float | None:
+    """The paper's top-1 (percent) for its row ``paper_row`` of ``table`` in the column
+    that ``protocol`` stands beside (:attr:`TableSpec.paper_columns`); ``None`` where the
+    paper has no such column or printed no number there."""
+    from hiar_lib.experiments.paper import paper_table
+
+    spec = table_spec(table, protocol)
+    column = spec.paper_columns.get(protocol)
+    if column is None:
+        return None
+    value = paper_table(_PAPER_CSV.get(table, spec.artefact)).set_index("row").loc[paper_row, column]
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
 def oracle_rows(table: int, protocol: str) -> tuple[TableRow, ...]:
@@ -259,7 +273,6 @@ def table_rows(
         HiarError: a table that is not measured here.
     """
     from hiar_lib.engine.data import read_cache_info
-    from hiar_lib.experiments.paper import paper_table
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import write_record
     from hiar_lib.profiles import get_profile
@@ -268,7 +281,6 @@ def table_rows(
     started = time.perf_counter()
     if init_from is None:
         init_from = cross_subject_start(params, progress)
-    paper = paper_table(_PAPER_CSV.get(table, spec.artefact)).set_index("row")
     info = read_cache_info(cache)
     column = spec.paper_columns.get(params.protocol)  # None: the paper has no such column
     lines, runs = [], []
@@ -281,13 +293,12 @@ def table_rows(
         record = head_runs(params, source, row.head, clip=row.clip, head_options=options, progress=progress, init_from=start)
         summary = record.metrics["summary"]
         top1 = 100 * float(summary["accuracy_mean"])
-        printed = paper.loc[row.paper_row, column] if column is not None and detected else None
-        printed = None if printed is None or (isinstance(printed, float) and math.isnan(printed)) else float(printed)
+        printed = paper_number(table, params.protocol, row.paper_row) if detected else None
         trained = record.parameters["head_config"]
         lines.append({
             "row": row.name, "instances": row.instances, "head": row.head,
             "head_options": f"dim_conv {trained['dim_conv']}, dim_fc {trained['dim_fc']}",
-            "gmacs_trained": _gmacs(trained), "gmacs_paper_widths": _paper_gmacs(row),
+            "gmacs_trained": head_gmacs(trained), "gmacs_paper_widths": paper_gmacs(row),
             "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]), "seeds": len(params.seeds),
             "paper": printed, "difference": None if printed is None else top1 - printed,
         })  # fmt: skip

@@ -1,0 +1,395 @@
+"""Do the paper's claims hold? Each ablation claim as a paired comparison over seeds.
+
+A claim says that one head (the *claimed* arm) beats another (the *baseline*), or, for
+the "keeps accuracy" claims, that it loses no more than :data:`KEEP_MARGIN` points.
+Both arms are trained on the same feature cache with the same seeds (:func:`head_runs`,
+cached per head and seed: a rerun trains nothing, a stopped run resumes at the head it
+stopped in), so each seed gives one paired difference of top-1 accuracy, claimed minus
+baseline, in points.
+
+**The verdict rule** (:func:`verdict`): over the ``n`` seeds, the mean difference and a
+95 % Student t interval with ``n - 1`` degrees of freedom (honest at small ``n``). With
+margin ``m`` (0 for "beats", :data:`KEEP_MARGIN` for "keeps"):
+
+- **holds** when the whole interval lies above ``-m`` (for "beats": above zero);
+- **reversed** when the whole interval lies below ``-m`` (the baseline wins);
+- **inconclusive** otherwise. Such a claim gets one more seed at a time, up to the
+  profile's :attr:`~hiar_lib.profiles.Profile.claim_seeds` most.
+
+Every claim is tested at 95 % on its own: with ``k`` claims, about ``0.05 k`` of the
+"holds" or "reversed" verdicts may come from chance alone (the record says ``k``).
+
+The paper's own difference for each claim (from its printed numbers, :mod:`paper_tables`)
+stands beside ours, never in our columns. On the synthetic benchmark the N-UCLA claim is
+an analogue (the cross-subject head standing for the NTU RGB+D one), said in its line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hiar_lib.errors import HiarError
+from hiar_lib.experiments.suite import SuiteParams
+
+__all__ = [
+    "CLAIMS", "KEEP_MARGIN", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "estimate", "paired_difference",
+    "pending_heads", "run_claims", "trade_off", "verdict",
+]  # fmt: skip
+
+KEEP_MARGIN = 2.0
+"""Points of top-1 a head may lose and still "keep accuracy" (the paper's TAHNet-v4
+loses 1.1 points to TAHNet-v1 on NTU RGB+D cross-subject while calling it kept)."""
+
+VERDICTS = ("holds", "reversed", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One side of a claim: a paper table's row, trained on a protocol.
+
+    Attributes:
+        table: the paper's table whose row this is (its measured spec,
+            :func:`~hiar_lib.experiments.tables.table_spec`).
+        row_ref: the row: its number in that table, or a TAHNet preset's name
+            (``"tahnet_v4"``: its row at T = 8, in Tables 1 and 2).
+        protocol: the synthetic benchmark's protocol it is trained and tested on.
+        instances: ``"detected"`` (the method) or ``"ground_truth"`` (the oracle).
+        start: ``"table"``: as its table trains it (on the N-UCLA analogues fine-tuned
+            from the same row's cross-subject head); ``"scratch"``: from scratch, with the
+            profile's full schedule.
+    """
+
+    table: int
+    row_ref: int | str
+    protocol: str = "cs"
+    instances: str = "detected"
+    start: str = "table"
+
+    def row(self) -> Any:
+        """The :class:`~hiar_lib.experiments.tables.TableRow` this arm trains."""
+        from hiar_lib.experiments.tables import table_spec
+
+        rows = table_spec(self.table, self.protocol).rows
+        if isinstance(self.row_ref, str):
+            found = [r for r in rows if r.head == self.row_ref and r.clip.get("clip_len", 8) == 8]
+        else:
+            found = [r for r in rows if r.paper_row == self.row_ref]
+        if not found:
+            raise HiarError(f"table {self.table} has no row {self.row_ref!r}")
+        return replace(found[0], instances=self.instances)
+
+    def label(self) -> str:
+        """``Table N <row name>``, with ``[ground-truth instances]`` or ``[from scratch]``."""
+        extra = [] if self.instances == "detected" else ["ground-truth instances"]
+        extra += [] if self.start == "table" else ["from scratch"]
+        return f"Table {self.table} {self.row().name}" + (f" [{', '.join(extra)}]" if extra else "")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the paper (or, for the oracle, of ours) as a paired comparison.
+
+    Attributes:
+        key: a short name (``"t3_outermost_beats_basic"``).
+        statement: the claim in words.
+        claimed: the arm claimed better (or not worse).
+        baseline: the arm it is compared with.
+        margin: points: 0 for "beats", :data:`KEEP_MARGIN` for "keeps accuracy".
+        paper_claim: whether the paper makes it (the oracle claim is ours: what the
+            instance stage costs).
+    """
+
+    key: str
+    statement: str
+    claimed: Arm
+    baseline: Arm
+    margin: float = 0.0
+    paper_claim: bool = True
+
+    def paper_difference(self) -> float | None:
+        """The paper's printed claimed-minus-baseline (points), where it printed both."""
+        from hiar_lib.experiments.tables import paper_number
+
+        if not self.paper_claim or self.claimed.instances != "detected" or self.claimed.start != self.baseline.start:
+            return None
+        a = paper_number(self.claimed.table, self.claimed.protocol, self.claimed.row().paper_row)
+        b = paper_number(self.baseline.table, self.baseline.protocol, self.baseline.row().paper_row)
+        return None if a is None or b is None else a - b
+
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("t3_outermost_beats_basic", "Table 3: the outermost action region beats the basic one (TAHNet-v1)",
+          Arm(3, 2), Arm(3, 1)),
+    Claim("t4_conv3d_beats_conv2d", "Table 4: Conv3D beats Conv2D at equal depth (x2, 14 x 14)", Arm(4, 4), Arm(4, 3)),
+    Claim("t4_deeper_conv3d_helps", "Table 4: a deeper Conv3D stack helps (x3 over x1)", Arm(4, 7), Arm(4, 5)),
+    Claim("t4_14x14_beats_7x7", "Table 4: 14 x 14 action regions beat 7 x 7 (Conv2Dx2+FCx2)", Arm(4, 3), Arm(4, 2)),
+    Claim("t5_gap_fc_beats_fc2", "Table 5: GAP + FC beats FC x2 after Conv3Dx3", Arm(5, 2), Arm(5, 1)),
+    Claim("t5_cb_keeps_accuracy", "Table 5: the CB keeps accuracy at a fraction of the GFLOPs (CB+Conv3Dx5, TAHNet-v1, "
+          "against Conv3Dx5 at DIM 1024)", Arm(5, 9), Arm(5, 5), margin=KEEP_MARGIN),
+    Claim("t6_p2p3_beats_p2_to_p5", "Table 6: P2+P3 beats all four levels (coarse levels lose fine motion; CB+Conv3Dx5)",
+          Arm(6, 6), Arm(6, 2)),
+    Claim("t6_p2p3_beats_p2_to_p4", "Table 6: P2+P3 beats P2-P4 (CB+Conv3Dx5)", Arm(6, 6), Arm(6, 4)),
+    Claim("t6_p2p3_beats_p2", "Table 6: P2+P3 beats P2 alone (CB+Conv3Dx5)", Arm(6, 6), Arm(6, 8)),
+    Claim("t7_v4_keeps_accuracy", "Table 7: TAHNet-v4 keeps TAHNet-v1's accuracy at about 1/27 of its GFLOPs (T = 8)",
+          Arm(1, "tahnet_v4"), Arm(1, "tahnet_v1"), margin=KEEP_MARGIN),
+    Claim("t2_pretraining_helps", "Table 2 (analogue): starting from the cross-subject head beats training from scratch "
+          "on V(1,2)->3 (TAHNet-v2, T = 8; the paper's N-UCLA heads start from its NTU RGB+D ones)",
+          Arm(2, "tahnet_v2", "v12_3"), Arm(2, "tahnet_v2", "v12_3", start="scratch")),
+    Claim("oracle_ground_truth_beats_detected", "Oracle (ours): ground-truth instances beat detected and tracked ones "
+          "(TAHNet-v1, T = 8): what the instance stage costs", Arm(1, "tahnet_v1", instances="ground_truth"),
+          Arm(1, "tahnet_v1"),
+          paper_claim=False),
+)  # fmt: skip
+"""Every claim :func:`run_claims` measures."""
+
+
+def claim_params(
+    profile: str | None = None,
+    seeds: Sequence[int] | None = None,
+    device: str = "cpu",
+    cache_dir: str | os.PathLike | None = None,
+    results_dir: str | os.PathLike | None = None,
+    weights: str | os.PathLike | None = None,
+) -> SuiteParams:
+    """The claims notebook's parameters: the synthetic benchmark, ``profile`` (default
+    ``$HIAR_PROFILE``, else ``synthetic-full``), ``seeds`` (default the profile's first
+    :attr:`~hiar_lib.profiles.Profile.claim_seeds`: 0, 1, 2 at ``synthetic-full``).
+
+    Raises:
+        HiarError: what :func:`~hiar_lib.experiments.suite.suite_params` refuses, or
+            fewer than two seeds (an interval needs two).
+    """
+    from hiar_lib.experiments.suite import suite_params
+    from hiar_lib.profiles import PROFILE_NAMES, get_profile
+
+    profile = profile or os.environ.get("HIAR_PROFILE") or "synthetic-full"
+    if profile not in PROFILE_NAMES:
+        raise HiarError(f"profile {profile!r} is not one of {', '.join(PROFILE_NAMES)}")
+    seeds = list(range(get_profile(profile).claim_seeds[0])) if seeds is None else list(seeds)
+    if len(set(seeds)) < 2:
+        raise HiarError(f"seeds {seeds}: a claim's interval needs at least two seeds")
+    return suite_params(profile, "synthetic", None, "cs", seeds, device, cache_dir, results_dir, weights)
+
+
+def paired_difference(claimed: Sequence[float], baseline: Sequence[float], confidence: float = 0.95) -> dict[str, Any]:
+    """The paired difference ``claimed - baseline`` over seeds.
+
+    Args:
+        claimed, baseline: per seed, the same order, top-1 in points (percent).
+
+    Returns:
+        ``{"n", "differences", "mean", "std", "ci_low", "ci_high"}``: ``std`` the sample
+        standard deviation (``n - 1``), the interval ``mean -+ t * std / sqrt(n)`` with
+        Student t's two-sided ``confidence`` quantile at ``n - 1`` degrees of freedom
+        (``nan`` std and an unbounded interval at ``n = 1``).
+    """
+    from scipy import stats
+
+    a, b = np.asarray(claimed, dtype=np.float64), np.asarray(baseline, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError(f"claimed and baseline must be equal-length, non-empty sequences, got {a.shape} and {b.shape}")
+    d = a - b
+    n, mean = int(d.size), float(d.mean())
+    if n < 2:
+        return {"n": n, "differences": d.tolist(), "mean": mean, "std": math.nan, "ci_low": -math.inf, "ci_high": math.inf}
+    std = float(d.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+    return {"n": n, "differences": d.tolist(), "mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def verdict(ci_low: float, ci_high: float, margin: float = 0.0) -> str:
+    """``holds`` when the interval lies above ``-margin``, ``reversed`` when below it,
+    ``inconclusive`` when it straddles it (the module's rule)."""
+    if ci_low > -margin:
+        return "holds"
+    if ci_high < -margin:
+        return "reversed"
+    return "inconclusive"
+
+
+def _arm_run(arm: Arm, params: SuiteParams, progress: bool) -> Any:
+    """The arm's heads over ``params.seeds`` (trained where not yet): the record of
+    :func:`~hiar_lib.experiments.suite.head_runs`."""
+    from hiar_lib.experiments.suite import feature_cache, head_runs
+    from hiar_lib.experiments.tables import cross_subject_start, row_head_options
+
+    p = replace(params, protocol=arm.protocol)
+    row = arm.row()
+    cache = feature_cache(p, progress=progress, instances=row.instances)
+    start = None
+    if arm.start == "table" and row.instances == "detected":
+        starter = cross_subject_start(p, progress)
+        start = starter(row) if starter is not None else None
+    return head_runs(p, cache, row.head, clip=row.clip, head_options=row_head_options(row, p), progress=progress,
+                     init_from=start)  # fmt: skip
+
+
+def arm_accuracies(arm: Arm, params: SuiteParams, progress: bool = True) -> tuple[dict[int, float], Any]:
+    """Top-1 (points) per seed of ``params.seeds`` of the arm's heads, and their record."""
+    record = _arm_run(arm, params, progress)
+    by_seed = {int(r["seed"]): 100 * float(r["accuracy"]) for r in record.metrics["runs"]}
+    return {s: by_seed[s] for s in params.seeds}, record
+
+
+def _measure(claim: Claim, params: SuiteParams, progress: bool) -> dict[str, Any]:
+    a, rec_a = arm_accuracies(claim.claimed, params, progress)
+    b, rec_b = arm_accuracies(claim.baseline, params, progress)
+    seeds = list(params.seeds)
+    diff = paired_difference([a[s] for s in seeds], [b[s] for s in seeds])
+    return {
+        "claim": claim.key, "statement": claim.statement, "claimed": claim.claimed.label(), "baseline": claim.baseline.label(),
+        "protocol": claim.claimed.protocol, "margin": claim.margin, "seeds": seeds, "n_seeds": diff["n"],
+        "claimed_top1": float(np.mean([a[s] for s in seeds])), "baseline_top1": float(np.mean([b[s] for s in seeds])),
+        "claimed_per_seed": [a[s] for s in seeds], "baseline_per_seed": [b[s] for s in seeds],
+        "difference_mean": diff["mean"], "difference_std": diff["std"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
+        "verdict": verdict(diff["ci_low"], diff["ci_high"], claim.margin), "paper_claim": claim.paper_claim,
+        "paper_difference": claim.paper_difference(), "runs": [str(rec_a.path), str(rec_b.path)],
+    }  # fmt: skip
+
+
+def _trade_off_rows() -> list[Any]:
+    """Table 1's TAHNet rows at T = 8 (TAHNet-v1 to v4 as the paper's Table 1 has them)."""
+    from hiar_lib.experiments.tables import table_spec
+
+    return [r for r in table_spec(1, "cs").rows if r.clip.get("clip_len") == 8]
+
+
+def pending_heads(params: SuiteParams, claims: Sequence[Claim] = CLAIMS) -> tuple[dict[tuple[str, ...], int], list[str]]:
+    """The heads :func:`run_claims` would train at ``params.seeds`` that are not trained
+    yet (each with its iterations) and the feature caches it would extract first, as
+    :func:`hiar_lib.experiments.reproduce.estimate` counts them (seeds added to
+    inconclusive claims later are not foreseen)."""
+    from hiar_lib.experiments.reproduce import add_pending_row
+
+    heads: dict[tuple[str, ...], int] = {}
+    caches: list[str] = []
+    for claim in claims:
+        for arm in (claim.claimed, claim.baseline):
+            add_pending_row(replace(params, protocol=arm.protocol), arm.row(), heads, caches, scratch=arm.start == "scratch")
+    for row in _trade_off_rows():
+        add_pending_row(replace(params, protocol="cs"), row, heads, caches)
+    return heads, caches
+
+
+def estimate(params: SuiteParams, repo_results: str | os.PathLike | None = None) -> Any:
+    """What :func:`run_claims` has left, from measured times only
+    (:func:`hiar_lib.experiments.reproduce.estimate`: the detector from its record, each
+    feature cache at the rate logged, each head at the median seconds per iteration of the
+    heads trained here at this profile; what was never timed is said so).
+
+    Returns:
+        A :class:`~hiar_lib.experiments.reproduce.Estimate` (``lines``, ``summary()``).
+    """
+    from pathlib import Path
+
+    from hiar_lib.experiments import reproduce
+
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "claims.ipynb"
+    step = reproduce.NotebookStep("claims", notebook, params.results_dir / "notebooks" / "claims.ipynb", done=False)
+    return reproduce.estimate([step], params, repo_results or params.results_dir)
+
+
+def trade_off(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
+    """Table 7's trade-off across TAHNet-v1 to v4 (Table 1's rows at T = 8, cross-subject):
+    per head its GMACs per clip at the paper's widths and as trained, and top-1 over
+    ``params.seeds`` (mean and standard deviation, points)."""
+    from hiar_lib.experiments.tables import head_gmacs, paper_gmacs, paper_number
+
+    lines = []
+    for row in _trade_off_rows():
+        acc, record = arm_accuracies(Arm(1, row.paper_row), params, progress)
+        values = np.array(list(acc.values()))
+        lines.append({
+            "head": row.head, "gmacs_paper_widths": paper_gmacs(row), "gmacs_trained": head_gmacs(record.parameters["head_config"]),
+            "top1": float(values.mean()), "top1_std": float(values.std(ddof=1)) if values.size > 1 else math.nan,
+            "seeds": len(values), "paper": paper_number(1, "cs", row.paper_row),
+        })  # fmt: skip
+    return pd.DataFrame(lines)
+
+
+@dataclass
+class ClaimsResult:
+    """What :func:`run_claims` measured.
+
+    Attributes:
+        claims: one line per claim (:func:`run_claims`).
+        trade_off: :func:`trade_off`'s curve.
+        record: the record written (``results_dir/claims_<profile>.json``).
+        figures: the claims' intervals and the trade-off curve as PNGs
+            (``results_dir/figures/claims_<profile>.png``, ``claims_trade_off_<profile>.png``).
+    """
+
+    claims: pd.DataFrame
+    trade_off: pd.DataFrame
+    record: Any
+    figures: list[Any]
+
+
+def run_claims(
+    params: SuiteParams,
+    claims: Sequence[Claim] = CLAIMS,
+    progress: bool = True,
+    most_seeds: int | None = None,
+) -> ClaimsResult:
+    """Measure every claim, adding seeds to the inconclusive ones up to ``most_seeds``
+    (default the profile's most, :attr:`~hiar_lib.profiles.Profile.claim_seeds`), and
+    write the record, its table and its two figures.
+
+    Returns:
+        A :class:`ClaimsResult` whose ``claims`` has one line per claim: ``claim``,
+        ``statement``, ``claimed``, ``baseline``, ``protocol``, ``margin``, ``seeds``,
+        ``n_seeds``, ``claimed_top1`` and ``baseline_top1`` (points, mean over the seeds),
+        their per-seed values, ``difference_mean``, ``difference_std``, ``ci_low``,
+        ``ci_high`` (the 95 % interval of the paired difference), ``verdict``,
+        ``paper_claim``, ``paper_difference`` (the paper's printed claimed minus
+        baseline) and ``runs``. The record (``results_dir/claims_<profile>.json``) also
+        holds the trade-off curve, how many claims were tested and the verdict rule; the
+        table goes to the ``.csv`` beside it.
+    """
+    from hiar_lib.experiments.provenance import provenance
+    from hiar_lib.experiments.records import write_record
+    from hiar_lib.plots import claim_intervals, save_figure, trade_off_curve
+    from hiar_lib.profiles import get_profile
+
+    started = time.perf_counter()
+    most = max(most_seeds or get_profile(params.profile).claim_seeds[1], len(params.seeds))
+    lines = []
+    for claim in claims:
+        p = params
+        line = _measure(claim, p, progress)
+        while line["verdict"] == "inconclusive" and len(p.seeds) < most:
+            p = replace(p, seeds=(*p.seeds, max(p.seeds) + 1))
+            line = _measure(claim, p, progress)
+        lines.append(line)
+    curve = trade_off(params, progress)
+    frame = pd.DataFrame(lines)
+    seeds = sorted({s for line in lines for s in line["seeds"]})
+    out = params.results_dir / f"claims_{params.profile}.json"
+    prov = provenance(profile=params.profile, seeds=seeds, device=params.device, wall_time_s=time.perf_counter() - started)
+    parameters = {"profile": params.profile, "dataset": params.dataset, "seeds_first": list(params.seeds), "seeds_most": most,
+                  "claims_tested": len(lines), "confidence": 0.95, "keep_margin": KEEP_MARGIN,
+                  "rule": "paired difference claimed - baseline over seeds; Student t interval, n - 1 degrees of freedom; "
+                          "holds: interval above -margin; reversed: below it; inconclusive: straddles it"}  # fmt: skip
+    record = write_record(out, "claims", parameters, {"claims": _finite(lines), "trade_off": _finite(curve.to_dict("records"))}, prov)
+    frame.drop(columns=["runs"]).to_csv(out.with_suffix(".csv"), index=False)
+    note = "" if params.meaningful else " (numbers meaningless at this profile)"
+    figures = [
+        save_figure(claim_intervals(frame, title=f"The paper's claims at {params.profile}{note}"),
+                    params.results_dir / "figures" / f"claims_{params.profile}.png"),
+        save_figure(trade_off_curve(curve, title=f"Accuracy against GMACs, TAHNet-v1 to v4 at {params.profile}{note}"),
+                    params.results_dir / "figures" / f"claims_trade_off_{params.profile}.png"),
+    ]  # fmt: skip
+    return ClaimsResult(frame, curve, record, figures)
+
+
+def _finite(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with every non-finite float as ``None`` (JSON has no NaN or infinity)."""
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in rows]

@@ -1,0 +1,95 @@
+"""The claims over seeds: the verdict rule on known numbers, every claim resolving to the
+paper's rows, and a smoke run where a claim of a head against itself stays inconclusive
+and grows to the most seeds allowed."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from hiar_lib.errors import HiarError
+from hiar_lib.experiments.claims import CLAIMS, KEEP_MARGIN, Arm, Claim, claim_params, paired_difference, run_claims, verdict
+
+
+def test_the_paired_difference_has_a_student_t_interval_with_n_minus_1_degrees_of_freedom() -> None:
+    # Differences 1, 2, 3: mean 2, sample std 1, t(0.975, 2) = 4.302653 -> half-width 4.302653 / sqrt(3) = 2.484138.
+    d = paired_difference([11.0, 22.0, 33.0], [10.0, 20.0, 30.0])
+    assert (d["n"], d["differences"], d["mean"], d["std"]) == (3, [1.0, 2.0, 3.0], 2.0, 1.0)
+    assert d["ci_low"] == pytest.approx(2 - 2.484138, abs=1e-6) and d["ci_high"] == pytest.approx(2 + 2.484138, abs=1e-6)
+    # Five seeds: t(0.975, 4) = 2.776445; differences 2, 3, 4, 5, 6 have std sqrt(2.5).
+    d5 = paired_difference([2, 3, 4, 5, 6], [0] * 5)
+    assert d5["ci_low"] == pytest.approx(4 - 2.776445 * math.sqrt(2.5) / math.sqrt(5), abs=1e-6)
+    one = paired_difference([5.0], [1.0])  # one seed: no interval
+    assert one["mean"] == 4.0 and math.isnan(one["std"]) and (one["ci_low"], one["ci_high"]) == (-math.inf, math.inf)
+    with pytest.raises(ValueError, match="equal-length"):
+        paired_difference([1.0, 2.0], [1.0])
+
+
+def test_the_verdict_is_where_the_interval_lies_against_minus_the_margin() -> None:
+    assert verdict(0.5, 4.0) == "holds" and verdict(-4.0, -0.5) == "reversed" and verdict(-0.5, 4.0) == "inconclusive"
+    assert verdict(0.0, 0.0) == "inconclusive"  # a difference of exactly zero beats nothing
+    # "Keeps accuracy": a loss inside the margin holds, one beyond it is reversed.
+    assert verdict(-1.5, 0.5, margin=KEEP_MARGIN) == "holds" and verdict(-1.5, 0.5) == "inconclusive"
+    assert verdict(-5.0, -2.5, margin=KEEP_MARGIN) == "reversed" and verdict(-3.0, 1.0, margin=KEEP_MARGIN) == "inconclusive"
+
+
+def test_every_claim_is_two_rows_of_the_papers_tables_with_the_papers_own_difference() -> None:
+    by_key = {c.key: c for c in CLAIMS}
+    assert len(by_key) == len(CLAIMS) == 12
+    for c in CLAIMS:  # every arm resolves to a row, and the two arms differ
+        assert (c.claimed.row(), c.claimed) != (c.baseline.row(), c.baseline)
+    # The paper's printed numbers (paper_tables/): Table 3 86.17 - 83.89; Table 5 row 9 - row 5: 86.17 - 85.24.
+    assert by_key["t3_outermost_beats_basic"].paper_difference() == pytest.approx(2.28)
+    assert by_key["t5_cb_keeps_accuracy"].paper_difference() == pytest.approx(0.93)
+    assert by_key["t4_conv3d_beats_conv2d"].paper_difference() == pytest.approx(78.44 - 74.82)
+    assert by_key["t6_p2p3_beats_p2"].paper_difference() == pytest.approx(86.43 - 85.82)
+    v4, v1 = by_key["t7_v4_keeps_accuracy"].claimed.row(), by_key["t7_v4_keeps_accuracy"].baseline.row()
+    assert (v4.head, v4.clip["clip_len"], v1.head, v1.clip["clip_len"]) == ("tahnet_v4", 8, "tahnet_v1", 8)
+    # No paper number: the oracle is ours, and the paper printed no N-UCLA head trained from scratch.
+    assert by_key["oracle_ground_truth_beats_detected"].paper_difference() is None
+    assert by_key["t2_pretraining_helps"].paper_difference() is None
+    assert by_key["t2_pretraining_helps"].baseline.label().endswith("[from scratch]")
+    with pytest.raises(HiarError, match="table 3 has no row 7"):
+        Arm(3, 7).row()
+
+
+def test_claim_parameters_default_to_synthetic_full_and_need_two_seeds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("HIAR_PROFILE", raising=False)
+    p = claim_params(cache_dir=tmp_path, results_dir=tmp_path)
+    assert (p.profile, p.seeds, p.dataset, p.protocol) == ("synthetic-full", (0, 1, 2), "synthetic", "cs")
+    monkeypatch.setenv("HIAR_PROFILE", "smoke")
+    assert claim_params(cache_dir=tmp_path, results_dir=tmp_path).seeds == (0, 1)  # smoke's claim_seeds (2, 2)
+    with pytest.raises(HiarError, match="at least two seeds"):
+        claim_params("smoke", seeds=[0], cache_dir=tmp_path, results_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_a_head_against_itself_stays_inconclusive_and_gets_seeds_up_to_the_most(tmp_path: Path) -> None:
+    """At the smoke profile (its stages shared with make test's notebooks through
+    ``HIAR_CACHE_DIR`` when set): the same head on both sides differs by exactly 0 on
+    every seed, which beats nothing, so the claim grows from 2 seeds to the 3 allowed;
+    Table 3's claim is measured on its two heads and the record is written."""
+    from hiar_lib.experiments.records import read_record
+
+    cache_dir = Path(os.environ.get("HIAR_CACHE_DIR") or tmp_path / "cache")
+    params = claim_params("smoke", cache_dir=cache_dir, results_dir=tmp_path / "results")
+    same = Claim("same_head", "a head against itself", Arm(3, 2), Arm(3, 2))
+    t3 = next(c for c in CLAIMS if c.key == "t3_outermost_beats_basic")
+    result = run_claims(params, [same, t3], progress=False, most_seeds=3)
+    frame = result.claims.set_index("claim")
+    assert frame.loc["same_head", "difference_std"] == 0.0 and frame.loc["same_head", "n_seeds"] == 3
+    assert frame.loc["same_head", "claimed_per_seed"] == frame.loc["same_head", "baseline_per_seed"]
+    assert (frame.loc["same_head", "verdict"], frame.loc["same_head", "seeds"]) == ("inconclusive", [0, 1, 2])
+    assert frame.loc["t3_outermost_beats_basic", "verdict"] in ("holds", "reversed", "inconclusive")
+    assert frame.loc["t3_outermost_beats_basic", "n_seeds"] in (2, 3)  # 3 only where 2 seeds were inconclusive
+    record = read_record(tmp_path / "results" / "claims_smoke.json")
+    assert record.parameters["claims_tested"] == 2 and len(record.metrics["trade_off"]) == 2  # TAHNet-v1 and v4 at T = 8
+    assert record.metrics["claims"][1]["paper_difference"] == pytest.approx(2.28)
+    runs = record.metrics["claims"][1]["runs"]
+    assert len(set(runs)) == 2  # basic and outermost: two heads, each in its own folder
+    assert (tmp_path / "results" / "claims_smoke.csv").is_file() and list(result.trade_off["head"]) == ["tahnet_v1", "tahnet_v4"]
+    assert [f.name for f in result.figures] == ["claims_smoke.png", "claims_trade_off_smoke.png"]
+    assert all(f.stat().st_size > 5_000 for f in result.figures)
