@@ -177,6 +177,10 @@ def test_a_heads_rate_is_the_median_logged_by_the_heads_trained_here(tmp_path: P
     assert _seconds_per_head_iteration(params, tmp_path / "results") == (0.5, "the median rate of 1 heads trained here")
     smoke = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
     assert _seconds_per_head_iteration(smoke, tmp_path / "results") == (None, "")  # no smoke head logged, no smoke record
+    # synthetic-full's heads cost what quick's do (the same widths, batch and clips): quick's rate stands in for them.
+    full = suite_params("synthetic-full", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    rate, source = _seconds_per_head_iteration(full, tmp_path / "results")
+    assert rate == 0.5 and source.endswith("at quick (the same widths, batch and clips)")
 
 
 def test_a_missing_cache_is_estimated_from_the_seconds_per_video_other_caches_recorded(tmp_path: Path) -> None:
@@ -187,10 +191,12 @@ def test_a_missing_cache_is_estimated_from_the_seconds_per_video_other_caches_re
     made = tmp_path / "cache" / "features" / "quick-crops"
     made.mkdir(parents=True)
     (made / "cache.json").write_text(json.dumps({"format": 2, "config": {}, "extraction_time": {"videos": 4, "seconds": 10.0}}))
-    assert _cache_seconds(params) is None  # the benchmark, which says how many videos, is not there
+    assert _cache_seconds(params) == pytest.approx(216 * 2.5)  # the benchmark not made yet: its plan's 72 takes x 3 views
     bench = tmp_path / "cache" / "synthetic" / "quick"
     bench.mkdir(parents=True)
-    (bench / "manifest.json").write_text(json.dumps({"classes": ["a"], "clips": [{"name": str(i)} for i in range(216)]}))
-    assert _cache_seconds(params) == pytest.approx(216 * 2.5)
+    (bench / "manifest.json").write_text(json.dumps({"classes": ["a"], "clips": [{"name": str(i)} for i in range(100)]}))
+    assert _cache_seconds(params) == pytest.approx(100 * 2.5)  # made: its manifest's clips
     smoke = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
-    assert _cache_seconds(smoke) is None  # another profile's caches do not count
+    assert _cache_seconds(smoke) is None  # another profile's caches do not count (smaller frames, 8 videos a split)
+    full = suite_params("synthetic-full", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    assert _cache_seconds(full) == pytest.approx(648 * 2.5)  # quick's frames and extraction: quick's rate

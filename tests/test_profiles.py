@@ -10,7 +10,7 @@ import pytest
 
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.provenance import provenance
-from hiar_lib.profiles import DETECTOR_DATA_SEED, PROFILE_NAMES, PROFILES, get_profile
+from hiar_lib.profiles import DETECTOR_DATA_SEED, PROFILE_NAMES, PROFILES, detector_profile, get_profile
 
 
 def test_the_four_profiles_of_the_design_exist_in_order_of_size():
@@ -18,8 +18,11 @@ def test_the_four_profiles_of_the_design_exist_in_order_of_size():
     sizes = [len(p.synth.classes) * p.synth.takes_per_class * len(p.synth.views) * p.synth.num_frames
              for p in (get_profile("smoke"), get_profile("quick"), get_profile("synthetic-full"))]  # fmt: skip
     assert sizes == sorted(sizes) and len(set(sizes)) == 3
-    iterations = [get_profile(n).detector.iterations for n in ("smoke", "quick", "synthetic-full")]
-    assert iterations == sorted(iterations) and len(set(iterations)) == 3
+    assert get_profile("smoke").detector.iterations < get_profile("quick").detector.iterations
+    # synthetic-full shares quick's detector: the same training settings on the same benchmark of its own.
+    quick, full = get_profile("quick"), get_profile("synthetic-full")
+    assert (full.detector, full.detector_data) == (quick.detector, quick.detector_data)
+    assert full.widths == quick.widths and full.extraction == quick.extraction
     heads = [get_profile(n).head_config().iterations for n in PROFILE_NAMES]
     assert heads == sorted(heads) and len(set(heads)) == 4
 
@@ -35,8 +38,9 @@ def test_synthetic_benchmarks_record_their_profile_name():
     for name, profile in PROFILES.items():
         if profile.synth is not None:
             assert profile.synth.profile == name
-        if profile.detector_data is not None:
-            assert profile.detector_data.profile == f"{name}-detector"
+        if profile.detector_data is not None:  # its own detector's benchmark, or the profile's whose detector it uses
+            assert profile.detector_data.profile == f"{detector_profile(name)}-detector"
+    assert (detector_profile("quick"), detector_profile("synthetic-full"), detector_profile("smoke")) == ("quick", "quick", "smoke")
 
 
 def test_every_synthetic_detector_trains_on_other_people_than_its_evaluation_benchmarks():

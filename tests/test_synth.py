@@ -29,7 +29,7 @@ def test_profiles_cover_every_class_in_both_splits_of_both_protocols(profile: st
     cfg = get_profile(profile).synth
     takes = plan_benchmark(cfg, seed=0)
     n_clips = len(takes) * len(cfg.views)
-    min_clips, min_subjects = {"smoke": (72, 4), "quick": (216, 10), "synthetic-full": (648, 12)}[profile]
+    min_clips, min_subjects = {"smoke": (72, 4), "quick": (216, 10), "synthetic-full": (648, 20)}[profile]
     assert n_clips >= min_clips and cfg.num_subjects >= min_subjects
     assert len(cfg.views) >= 3 and len(CLASSES) >= 10
     train_subjects = set(cfg.train_subjects)

@@ -172,19 +172,36 @@ def _seconds_per_iteration(log: Path) -> tuple[float, int] | None:
     return (seconds / iterations, iterations) if iterations else None
 
 
+def _alike_profiles(profile: str) -> list[str]:
+    """``profile``, then the profiles whose heads and caches cost the same per iteration
+    and per video: the same frames (size and length), extraction settings, head widths
+    and batch (``synthetic-full``: ``quick``)."""
+    from hiar_lib.profiles import PROFILES, get_profile
+
+    def cost(name: str) -> Any:
+        p = get_profile(name)
+        frames = None if p.synth is None else (p.synth.width, p.synth.height, p.synth.num_frames)
+        return frames, p.extraction, p.widths, p.head_fields().get("batch_size")
+
+    return [profile] + [n for n in PROFILES if n != profile and cost(n) == cost(profile)]
+
+
 def _seconds_per_head_iteration(params: Any, repo_results: Path) -> tuple[float | None, str]:
     """Seconds per training iteration of a head at ``params.profile``: the median that
-    the heads trained under ``cache_dir/runs`` at this profile logged, else the committed
-    reference record's wall time per seed over the profile's iterations."""
+    the heads trained under ``cache_dir/runs`` at this profile logged (else at a profile
+    of the same cost, :func:`_alike_profiles`), else the committed reference record's
+    wall time per seed over the profile's iterations."""
     from hiar_lib.profiles import get_profile
 
-    rates = []
-    for log in sorted((params.cache_dir / "runs").glob(f"*_{params.profile}_*/seed*/train_log.jsonl")):
-        measured = _seconds_per_iteration(log)
-        if measured is not None and measured[1] >= 10:
-            rates.append(measured[0])
-    if rates:
-        return statistics.median(rates), f"the median rate of {len(rates)} heads trained here"
+    for profile in _alike_profiles(params.profile):
+        rates = []
+        for log in sorted((params.cache_dir / "runs").glob(f"*_{profile}_*/seed*/train_log.jsonl")):
+            measured = _seconds_per_iteration(log)
+            if measured is not None and measured[1] >= 10:
+                rates.append(measured[0])
+        if rates:
+            whose = "" if profile == params.profile else f" at {profile} (the same widths, batch and clips)"
+            return statistics.median(rates), f"the median rate of {len(rates)} heads trained here{whose}"
     ref = repo_results / f"{params.profile}_tahnet_v1_cs.json"
     seconds = _record_seconds(ref)
     if seconds is not None:
@@ -196,14 +213,14 @@ def _seconds_per_head_iteration(params: Any, repo_results: Path) -> tuple[float 
 
 def _cache_seconds(params: Any) -> float | None:
     """Seconds to extract one more feature cache of ``params``' synthetic benchmark: its
-    videos at the seconds per video that the caches of this profile recorded
-    (``cache.json``'s ``extraction_time``); ``None`` where none did or the benchmark is
-    not made yet."""
+    videos at the seconds per video that the caches of this profile (and of profiles of
+    the same cost, :func:`_alike_profiles`) recorded
+    (``cache.json``'s ``extraction_time``); ``None`` where none did."""
     from hiar_lib.data.synthetic import load_manifest
     from hiar_lib.errors import DatasetError
 
     videos = seconds = 0.0
-    for meta in sorted((params.cache_dir / "features").glob(f"{params.profile}-*/cache.json")):
+    for meta in sorted(m for p in _alike_profiles(params.profile) for m in (params.cache_dir / "features").glob(f"{p}-*/cache.json")):
         try:
             timed = json.loads(meta.read_text()).get("extraction_time") or {}
         except (OSError, json.JSONDecodeError):
@@ -214,8 +231,14 @@ def _cache_seconds(params: Any) -> float | None:
         return None
     try:
         clips = len(load_manifest(params.cache_dir / "synthetic" / params.profile)["clips"])
-    except DatasetError:
-        return None
+    except DatasetError:  # not made yet: as many clips as its plan has takes times views
+        from hiar_lib.profiles import get_profile
+        from hiar_lib.synth.benchmark import plan_benchmark
+
+        config = get_profile(params.profile).synth
+        if config is None:
+            return None
+        clips = len(plan_benchmark(config)) * len(config.views)
     from hiar_lib.experiments.extraction import extraction_settings
 
     limit = extraction_settings(params.profile).videos_per_split
@@ -307,8 +330,11 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         est.lines.append("every notebook is done with these parameters: nothing to run")
         return est
     if params.dataset == "synthetic" and params.weights is None and params.profile != "paper":
-        if not (params.cache_dir / "detectors" / f"synthetic-{params.profile}.pt").is_file():
-            name = f"detector_synthetic_{params.profile}.json"
+        from hiar_lib.profiles import detector_profile
+
+        owner = detector_profile(params.profile)
+        if not (params.cache_dir / "detectors" / f"synthetic-{owner}.pt").is_file():
+            name = f"detector_synthetic_{owner}.json"
             seconds = _record_seconds(params.results_dir / name) or _record_seconds(repo_results / name)
             if seconds is None:
                 est.unmeasured.append("the detector's training")

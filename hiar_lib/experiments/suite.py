@@ -192,7 +192,9 @@ def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
     """The detector the feature cache is extracted with.
 
     ``params.weights`` when set. On the synthetic benchmark:
-    ``cache_dir/detectors/synthetic-<profile>.pt``, trained
+    ``cache_dir/detectors/synthetic-<profile>.pt`` of the profile whose detector this
+    profile uses (:func:`hiar_lib.profiles.detector_profile`: its own, or quick's for
+    synthetic-full), trained
     (the profile's fixed number of iterations, on a benchmark generated for it alone)
     and scored into ``results_dir/detector_synthetic_<profile>.json`` when absent. On a
     real dataset ``None``: the COCO detector (its files were checked by
@@ -200,9 +202,15 @@ def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
     """
     if params.dataset != "synthetic" or params.profile == "paper" or params.weights is not None:
         return params.weights
+    from dataclasses import replace
+
     from hiar_lib.experiments.detector import train_synthetic_detector
+    from hiar_lib.profiles import detector_profile
     from hiar_lib.synth.benchmark import generate_benchmark
 
+    owner = detector_profile(params.profile)
+    if owner != params.profile:  # another profile's detector (synthetic-full: quick's), made as that profile makes it
+        return detector_weights(replace(params, profile=owner), progress=progress)
     out = params.cache_dir / "detectors" / f"synthetic-{params.profile}.pt"
     if out.is_file():
         return out
@@ -215,7 +223,7 @@ def detector_weights(params: SuiteParams, progress: bool = True) -> Path | None:
     train_synthetic_detector(
         train_data, profile.detector, eval_data=benchmark, out=out,
         results=params.results_dir / f"detector_synthetic_{params.profile}.json", device=params.device,
-        progress=progress, profile=params.profile,
+        progress=progress, profile=params.profile, cache_dir=params.cache_dir,
     )  # fmt: skip
     return out
 
