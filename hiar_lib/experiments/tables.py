@@ -263,7 +263,8 @@ def table_rows(
         One line per row: ``row``, ``instances`` (``detected`` or ``ground_truth``), ``head``, ``head_options`` (the widths trained),
         ``gmacs_trained`` and ``gmacs_paper_widths`` (the head's multiply-accumulates per
         clip, in billions, as trained and at the paper's widths, 256 input channels and
-        60 classes), ``top1`` and ``top1_std`` (percent, mean and standard deviation over the seeds),
+        60 classes), ``top1`` and ``top1_std`` (percent, mean and standard deviation over the seeds;
+        ``None`` for one seed),
         ``seeds``, ``paper`` (the paper's number, percent) and ``difference`` (ours minus
         the paper's). The record goes to ``results_dir/<artefact>_<profile>.json`` (with
         the width rule, the extraction settings and each run's summary) and the table to
@@ -299,7 +300,9 @@ def table_rows(
             "row": row.name, "instances": row.instances, "head": row.head,
             "head_options": f"dim_conv {trained['dim_conv']}, dim_fc {trained['dim_fc']}",
             "gmacs_trained": head_gmacs(trained), "gmacs_paper_widths": paper_gmacs(row),
-            "top1": top1, "top1_std": 100 * float(summary["accuracy_std"]), "seeds": len(params.seeds),
+            "top1": top1,
+            # no spread from one seed (not a spread of 0): the quick tables print the measured seed spread beside
+            "top1_std": 100 * float(summary["accuracy_std"]) if len(params.seeds) > 1 else None, "seeds": len(params.seeds),
             "paper": printed, "difference": None if printed is None else top1 - printed,
         })  # fmt: skip
         runs.append({"row": row.name, "paper_row": row.paper_row, "instances": row.instances, "cache": str(source),
