@@ -56,6 +56,9 @@ FEATURES := $(CACHE)/features/$(PROFILE)-crops
 DEMO_HEAD := $(CACHE)/runs/$(PROFILE)-crops_cs_tahnet_v1_$(PROFILE)_T8_outermost_P2P3_S14_mean/seed0
 DATASET ?= synthetic
 DATA_ROOT ?=
+# $(call newer,RECORD,FILE): RECORD is there and newer than FILE, which is there too (a
+# detector's record and its tracking record are remade only when the detector is newer).
+newer = [ -f $(2) ] && [ -f $(1) ] && [ $(1) -nt $(2) ]
 REPRODUCE := $(HIAR) reproduce --profile $(PROFILE) --dataset $(DATASET) --cache-dir $(abspath $(CACHE)) --results-dir $(abspath results) \
 	$(if $(DATA_ROOT),--data-root $(DATA_ROOT))
 reproduce: install browser
@@ -65,9 +68,13 @@ ifeq ($(DATA_ROOT),)
 	$(HIAR) synth-sheet $(DATA) --out results/figures/synthetic_samples_$(PROFILE).png
 	$(PY) benchmarks/keypoint_ap_under_noise.py --data $(DATA) --out results/keypoint_ap_under_noise_$(PROFILE).json
 	$(HIAR) synth --out $(DETECTOR_DATA) --profile $(PROFILE) --for-detector
-	$(HIAR) train-detector --data $(DETECTOR_DATA) --eval-data $(DATA) --profile $(PROFILE) --out $(DETECTOR) \
-		--results results/detector_synthetic_$(PROFILE).json
-	$(HIAR) eval-tracking --data $(DATA) --weights $(DETECTOR) --out results/tracking_synthetic_$(PROFILE).json
+	@if $(call newer,results/detector_synthetic_$(PROFILE).json,$(DETECTOR)); then \
+		echo "detector: $(DETECTOR) and its record are there (delete the record to score it again)"; \
+	else $(HIAR) train-detector --data $(DETECTOR_DATA) --eval-data $(DATA) --profile $(PROFILE) --out $(DETECTOR) \
+		--results results/detector_synthetic_$(PROFILE).json; fi
+	@if $(call newer,results/tracking_synthetic_$(PROFILE).json,$(DETECTOR)); then \
+		echo "tracking: its record is newer than $(DETECTOR) (delete it to score the tracker again)"; \
+	else $(HIAR) eval-tracking --data $(DATA) --weights $(DETECTOR) --out results/tracking_synthetic_$(PROFILE).json; fi
 	$(HIAR) extract --dataset synthetic --data $(DATA) --protocol cs --profile $(PROFILE) --weights $(DETECTOR) --cache $(FEATURES)
 	$(HIAR) train --cache $(FEATURES) --protocol cs --profile $(PROFILE) --head tahnet_v1 --seeds 0 1 2 \
 		--results results/$(PROFILE)_tahnet_v1_cs.json
