@@ -146,10 +146,13 @@ def test_the_claims_estimate_counts_each_arms_heads_once(tmp_path: Path) -> None
     heads two claims share (TAHNet-v1 at T = 8 is the oracle's baseline, Table 7's and the
     trade-off's) count once; the N-UCLA analogue's head from scratch takes the full 400
     iterations, its fine-tuned twin 100 and brings its cross-subject start along."""
-    from hiar_lib.experiments.claims import CLAIMS, pending_heads
+    from hiar_lib.experiments.claims import CLAIMS
+    from hiar_lib.experiments.reproduce import _pending_heads, notebook_estimate
 
     params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", seeds=[0, 1, 2])
-    heads, caches = pending_heads(params)
+    heads, caches = _pending_heads(params, "claims")
+    est = notebook_estimate("claims", params)
+    assert est.lines[0].startswith(f"claims: {len(heads)} heads to train") and "feature extraction" in est.summary()
     assert sorted(caches) == ["quick-crops", "quick-crops-oracle"]
     keys = {k[:-1] for k in heads}
     assert len(heads) == 3 * len(keys)  # every head at each of the 3 seeds

@@ -40,8 +40,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams
 
 __all__ = [
-    "CLAIMS", "KEEP_MARGIN", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "estimate", "paired_difference",
-    "pending_heads", "run_claims", "trade_off", "verdict",
+    "CLAIMS", "KEEP_MARGIN", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "paired_difference", "run_claims",
+    "trade_off", "trade_off_rows", "verdict",
 ]  # fmt: skip
 
 KEEP_MARGIN = 2.0
@@ -257,46 +257,12 @@ def _measure(claim: Claim, params: SuiteParams, progress: bool) -> dict[str, Any
     }  # fmt: skip
 
 
-def _trade_off_rows() -> list[Any]:
-    """Table 1's TAHNet rows at T = 8 (TAHNet-v1 to v4 as the paper's Table 1 has them)."""
+def trade_off_rows() -> list[Any]:
+    """Table 1's TAHNet rows at T = 8 (TAHNet-v1 to v4 as the paper's Table 1 has them):
+    the heads of :func:`trade_off`."""
     from hiar_lib.experiments.tables import table_spec
 
     return [r for r in table_spec(1, "cs").rows if r.clip.get("clip_len") == 8]
-
-
-def pending_heads(params: SuiteParams, claims: Sequence[Claim] = CLAIMS) -> tuple[dict[tuple[str, ...], int], list[str]]:
-    """The heads :func:`run_claims` would train at ``params.seeds`` that are not trained
-    yet (each with its iterations) and the feature caches it would extract first, as
-    :func:`hiar_lib.experiments.reproduce.estimate` counts them (seeds added to
-    inconclusive claims later are not foreseen)."""
-    from hiar_lib.experiments.reproduce import add_pending_row
-
-    heads: dict[tuple[str, ...], int] = {}
-    caches: list[str] = []
-    for claim in claims:
-        for arm in (claim.claimed, claim.baseline):
-            add_pending_row(replace(params, protocol=arm.protocol), arm.row(), heads, caches, scratch=arm.start == "scratch")
-    for row in _trade_off_rows():
-        add_pending_row(replace(params, protocol="cs"), row, heads, caches)
-    return heads, caches
-
-
-def estimate(params: SuiteParams, repo_results: str | os.PathLike | None = None) -> Any:
-    """What :func:`run_claims` has left, from measured times only
-    (:func:`hiar_lib.experiments.reproduce.estimate`: the detector from its record, each
-    feature cache at the rate logged, each head at the median seconds per iteration of the
-    heads trained here at this profile; what was never timed is said so).
-
-    Returns:
-        A :class:`~hiar_lib.experiments.reproduce.Estimate` (``lines``, ``summary()``).
-    """
-    from pathlib import Path
-
-    from hiar_lib.experiments import reproduce
-
-    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "claims.ipynb"
-    step = reproduce.NotebookStep("claims", notebook, params.results_dir / "notebooks" / "claims.ipynb", done=False)
-    return reproduce.estimate([step], params, repo_results or params.results_dir)
 
 
 def trade_off(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
@@ -306,7 +272,7 @@ def trade_off(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
     from hiar_lib.experiments.tables import head_gmacs, paper_gmacs, paper_number
 
     lines = []
-    for row in _trade_off_rows():
+    for row in trade_off_rows():
         acc, record = arm_accuracies(Arm(1, row.paper_row), params, progress)
         values = np.array(list(acc.values()))
         lines.append({

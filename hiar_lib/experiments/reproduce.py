@@ -32,7 +32,7 @@ from typing import Any
 
 from hiar_lib.errors import HiarError
 
-__all__ = ["EXTRA_NOTEBOOKS", "NOTEBOOKS", "Estimate", "add_pending_head", "add_pending_row", "NotebookStep", "estimate", "notebook_steps", "run_notebooks"]
+__all__ = ["EXTRA_NOTEBOOKS", "NOTEBOOKS", "Estimate", "add_pending_head", "add_pending_row", "notebook_estimate", "NotebookStep", "estimate", "notebook_steps", "run_notebooks"]
 
 NOTEBOOKS: tuple[str, ...] = (
     "00_overview", "table1_ntu", "table2_nucla", "table3_action_region", "table4_layers", "table5_gap_cb", "table6_fpn_levels",
@@ -284,6 +284,29 @@ def add_pending_row(p: Any, row: Any, heads: dict[tuple[str, ...], int], caches:
     add_pending_head(p, row, init, heads, caches)
 
 
+def _claims_pending(params: Any) -> tuple[dict[tuple[str, ...], int], list[str]]:
+    """:func:`_pending_heads` of the ``claims`` notebook: both arms of every claim of
+    :data:`hiar_lib.experiments.claims.CLAIMS` and the trade-off's heads, at
+    ``params.seeds`` (seeds added later to inconclusive claims are not foreseen)."""
+    from hiar_lib.experiments.claims import CLAIMS, trade_off_rows
+
+    heads: dict[tuple[str, ...], int] = {}
+    caches: list[str] = []
+    for claim in CLAIMS:
+        for arm in (claim.claimed, claim.baseline):
+            add_pending_row(replace(params, protocol=arm.protocol), arm.row(), heads, caches, scratch=arm.start == "scratch")
+    for row in trade_off_rows():
+        add_pending_row(replace(params, protocol="cs"), row, heads, caches)
+    return heads, caches
+
+
+def notebook_estimate(name: str, params: Any, repo_results: str | Path | None = None) -> Estimate:
+    """:func:`estimate` of the notebook ``name`` alone, as if not run yet (the ``claims``
+    notebook prints it before it starts)."""
+    step = NotebookStep(name, Path(f"{name}.ipynb"), params.results_dir / "notebooks" / f"{name}.ipynb", done=False)
+    return estimate([step], params, repo_results or params.results_dir)
+
+
 def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], list[str]]:
     """The heads (one per seed: run folder or row, and seed) the notebook ``name`` would
     train that are not trained yet, each with its training iterations, and the feature
@@ -292,9 +315,7 @@ def _pending_heads(params: Any, name: str) -> tuple[dict[tuple[str, ...], int], 
     from hiar_lib.experiments.tables import has_oracle, oracle_rows, table_spec
 
     if name == "claims":
-        from hiar_lib.experiments.claims import pending_heads
-
-        return pending_heads(params)
+        return _claims_pending(params)
     if name not in _TABLES:
         return {}, []
     table, protocols = _TABLES[name]
