@@ -40,7 +40,7 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams
 
 __all__ = [
-    "CLAIMS", "KEEP_MARGIN", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "paired_difference", "run_claims",
+    "CLAIMS", "KEEP_MARGIN", "VERDICTS", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "paired_difference", "run_claims",
     "trade_off", "trade_off_rows", "verdict",
 ]  # fmt: skip
 
@@ -49,6 +49,7 @@ KEEP_MARGIN = 2.0
 loses 1.1 points to TAHNet-v1 on NTU RGB+D cross-subject while calling it kept)."""
 
 VERDICTS = ("holds", "reversed", "inconclusive")
+"""What :func:`verdict` answers."""
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,7 @@ def run_claims(
         table goes to the ``.csv`` beside it.
     """
     from hiar_lib.experiments.provenance import provenance
-    from hiar_lib.experiments.records import write_record
+    from hiar_lib.experiments.records import no_value_as_none, write_record
     from hiar_lib.plots import claim_intervals, save_figure, trade_off_curve
     from hiar_lib.profiles import get_profile
 
@@ -346,7 +347,8 @@ def run_claims(
                   "claims_tested": len(lines), "confidence": 0.95, "keep_margin": KEEP_MARGIN,
                   "rule": "paired difference claimed - baseline over seeds; Student t interval, n - 1 degrees of freedom; "
                           "holds: interval above -margin; reversed: below it; inconclusive: straddles it"}  # fmt: skip
-    record = write_record(out, "claims", parameters, {"claims": _finite(lines), "trade_off": _finite(curve.to_dict("records"))}, prov)
+    metrics = no_value_as_none({"claims": lines, "trade_off": curve.to_dict("records")})
+    record = write_record(out, "claims", parameters, metrics, prov)
     frame.drop(columns=["runs"]).to_csv(out.with_suffix(".csv"), index=False)
     note = "" if params.meaningful else " (numbers meaningless at this profile)"
     figures = [
@@ -356,8 +358,3 @@ def run_claims(
                     params.results_dir / "figures" / f"claims_trade_off_{params.profile}.png"),
     ]  # fmt: skip
     return ClaimsResult(frame, curve, record, figures)
-
-
-def _finite(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with every non-finite float as ``None`` (JSON has no NaN or infinity)."""
-    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in rows]

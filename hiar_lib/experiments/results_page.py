@@ -93,8 +93,10 @@ def _claims_section(results_dir: Path) -> list[str]:
     except (OSError, json.JSONDecodeError):
         return out + [f"Not measured yet: `make claims` (many hours at `{CLAIMS_PROFILE}` on 2 CPU cores) writes "
                       f"`{path.name}`, and this section then gives each claim's verdict.", ""]  # fmt: skip
+    from hiar_lib.experiments.claims import VERDICTS
+
     claims = data["metrics"]["claims"]
-    counts = {v: sum(c["verdict"] == v for c in claims) for v in ("holds", "reversed", "inconclusive")}
+    counts = {v: sum(c["verdict"] == v for c in claims) for v in VERDICTS}
     out += [
         f"From `{path.name}` ({CLAIMS_PROFILE}): of {len(claims)} claims, each tested at 95 % on its own, "
         f"{counts['holds']} hold, {counts['reversed']} are reversed and {counts['inconclusive']} are inconclusive on the "
