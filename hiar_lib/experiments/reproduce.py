@@ -245,11 +245,32 @@ def _cache_seconds(params: Any) -> float | None:
     return seconds / videos * (clips if limit is None else min(clips, 2 * limit))
 
 
+def cache_share_left(cache: Path) -> float:
+    """The share of a feature cache's videos not extracted yet: 1.0 where its
+    ``cache.json`` is not written yet, else the videos its protocols' splits name (a crops
+    cache records them all) that have no cached file, over all of them (0.0 when the
+    cache records no splits: it cannot say, and is taken as made)."""
+    from hiar_lib.features import cached_video_path
+
+    meta = cache / "cache.json"
+    if not meta.is_file():
+        return 1.0
+    try:
+        splits = json.loads(meta.read_text()).get("splits") or {}
+    except (OSError, json.JSONDecodeError):
+        return 1.0
+    names = {n for protocol in splits.values() for split in protocol.values() for n in split}
+    if not names:
+        return 0.0
+    return sum(not cached_video_path(cache, n).is_file() for n in names) / len(names)
+
+
 def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, ...], int], caches: list[str]) -> None:
     """Add the heads of ``row`` on ``p.protocol`` (one per seed of ``p``) not trained yet
     to ``heads`` (run folder, or where its cache is not made yet the row's key, and
     seed -> its training iterations) and its feature cache to ``caches`` when it is not
-    made yet. ``init``: where the head is fine-tuned from (``None``: from scratch)."""
+    made yet or only in part (:func:`cache_share_left`). ``init``: where the head is
+    fine-tuned from (``None``: from scratch)."""
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
     from hiar_lib.experiments.tables import row_head_options
     from hiar_lib.profiles import get_profile
@@ -263,6 +284,8 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
         key = (cache.name, p.protocol, row.head, json.dumps([row.clip, options, init], sort_keys=True, default=list))
         heads.update({(*key, str(seed)): iterations for seed in p.seeds})
         return
+    if cache_share_left(cache) > 0 and cache.name not in caches:  # a killed extraction resumes
+        caches.append(cache.name)
     run = head_run_dir(p, cache, row.head, row.clip, options, init)
     done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
     heads.update({(str(run), str(seed)): iterations for seed in set(p.seeds) - done})
@@ -378,10 +401,11 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         heads, iterations = len(new), sum(new.values())
         new_caches = [c for c in caches if c not in seen_caches]
         seen_caches.update(caches)
+        shares = {c: cache_share_left(params.cache_dir / "features" / c) for c in new_caches}
         if new_caches and per_cache is None:
             est.unmeasured.append("feature extraction")
         elif new_caches:
-            est.seconds += len(new_caches) * per_cache
+            est.seconds += sum(shares.values()) * per_cache
         line = f"{step.name}: {heads} head{'s' if heads != 1 else ''} to train"
         if heads and per_iteration is not None:
             est.seconds += iterations * per_iteration
@@ -389,9 +413,10 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         elif heads:
             est.unmeasured.append("head training")
         if new_caches:
-            line += f", feature caches {', '.join(new_caches)} to extract"
+            named = [c if shares[c] == 1.0 else f"{c} ({100 * shares[c]:.0f} % of it)" for c in new_caches]
+            line += f", feature caches {', '.join(named)} to extract"
             if per_cache is not None:
-                line += f" x {_duration(per_cache)} (the benchmark's videos at the rate logged in the caches here)"
+                line += f" x {_duration(per_cache)} a whole cache (the benchmark's videos at the rate logged in the caches here)"
         est.lines.append(line)
     return est
 
