@@ -31,6 +31,11 @@ def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
     # Named models are their presets (shared with other tables); unnamed rows carry their widths.
     named = {r.name: r for t in (5, 6, 7) for r in table_spec(t).rows if "TAHNet" in r.name}
     assert all(r.head.startswith("tahnet_v") and r.widths is None for r in named.values()) and len(named) == 6
+    # So are the rows the paper leaves unnamed whose head is a preset's: Table 6's TAHNet-v2 and v1 over
+    # P2-P4, P2+P3 and P2 (its rows 3-8), so that row 6 and Table 3's outermost TAHNet-v1 are one head.
+    assert [r.head for r in table_spec(6).rows[2:]] == ["tahnet_v2", "tahnet_v1"] * 3
+    assert all(r.widths is None for r in table_spec(6).rows)
+    assert [r.head for r in table_spec(7).rows[:4]] == ["CB+Conv3Dx3+GAP+FC", "tahnet_v2", "tahnet_v1", "CB+Conv3Dx6+GAP+FC"]
     t3 = table_spec(3)
     assert [(r.head, r.clip) for r in t3.rows] == [("tahnet_v1", {"box": "basic"}), ("tahnet_v1", {"box": "outermost"})]
     t4 = table_spec(4).rows
@@ -42,12 +47,12 @@ def test_each_measured_table_has_the_papers_rows_with_their_clips() -> None:
     row14 = table_spec(7).rows[13]  # v4's block, one layer deeper: the strides as options
     assert row14.options == {"cb_temporal_kernel": 3, "cb_temporal_stride": 2, "first_conv_stride": (2, 2, 2), "last_conv_stride": (1, 2, 2)}
     # Table 2: N-UCLA's three cross-view protocols, each beside its paper column; TAHNet-v2
-    # without the CB is a spec at the paper's widths, v2 and v3 their presets, at 8 and 16 frames.
+    # without the CB, v2 and v3 their presets, at 8 and 16 frames.
     t2 = table_spec(2)
     assert t2.paper_columns == {"v12_3": "v12_3_mean", "v31_2": "v31_2_mean", "v23_1": "v23_1_mean"}
     assert t2.results_name("v31_2", "quick") == "table2_nucla_v31_2_quick"
     assert [(r.head, r.clip["clip_len"], r.widths) for r in t2.rows] == [
-        ("Conv3Dx4+GAP+FC", 8, (1024, 1024, None)), ("Conv3Dx4+GAP+FC", 16, (1024, 1024, None)),
+        ("tahnet_v2_wo_cb", 8, None), ("tahnet_v2_wo_cb", 16, None),
         ("tahnet_v2", 8, None), ("tahnet_v2", 16, None), ("tahnet_v3", 8, None), ("tahnet_v3", 16, None),
     ]  # fmt: skip
     with pytest.raises(HiarError, match="table 8 is not measured here"):

@@ -124,9 +124,12 @@ def _paper_head_rows(table: int) -> tuple[TableRow, ...]:
         if isinstance(text, str) and text.strip():
             clip["levels"] = tuple(t.strip() for t in text.split(","))
         name = f"row {r.row}: {c.spec}" + (f" ({r.name})" if r.name.startswith("TAHNet") else "")
-        preset = r.name.lower().replace("-", "_")
-        if preset in PRESET_NAMES and _same_head(preset_config(preset), c):
-            # A named model is its preset, so the heads the tables share train once.
+        # A head that is a preset (named in the paper's row or not: Table 6's rows are
+        # TAHNet-v1 and v2 over other levels) is trained as that preset, so the heads the
+        # tables and the claims share train once (same widths under the profile's rule).
+        named = r.name.lower().replace("-", "_")
+        preset = next((p for p in (named, *PRESET_NAMES) if p in PRESET_NAMES and _same_head(preset_config(p), c)), None)
+        if preset is not None:
             rows.append(TableRow(name, preset, r.row, clip))
             continue
         options = {k: getattr(c, k) for k in _STRUCTURAL if getattr(c, k) != getattr(default, k)}
