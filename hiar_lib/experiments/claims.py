@@ -222,15 +222,12 @@ def _arm_run(arm: Arm, params: SuiteParams, progress: bool) -> Any:
     """The arm's heads over ``params.seeds`` (trained where not yet): the record of
     :func:`~hiar_lib.experiments.suite.head_runs`."""
     from hiar_lib.experiments.suite import feature_cache, head_runs
-    from hiar_lib.experiments.tables import cross_subject_start, row_head_options
+    from hiar_lib.experiments.tables import row_head_options, row_start
 
     p = replace(params, protocol=arm.protocol)
     row = arm.row()
     cache = feature_cache(p, progress=progress, instances=row.instances)
-    start = None
-    if arm.start == "table" and row.instances == "detected":
-        starter = cross_subject_start(p, progress)
-        start = starter(row) if starter is not None else None
+    start = row_start(p, row, progress) if arm.start == "table" else None
     return head_runs(p, cache, row.head, clip=row.clip, head_options=row_head_options(row, p), progress=progress,
                      init_from=start)  # fmt: skip
 

@@ -292,14 +292,14 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
 
 
 def add_pending_row(p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str], scratch: bool = False) -> None:
-    """:func:`add_pending_head` of ``row`` as its table trains it: on the synthetic
-    cross-view protocols fine-tuned from the same row's cross-subject head, which comes
-    along (:func:`~hiar_lib.experiments.tables.cross_subject_start`), unless ``scratch``."""
+    """:func:`add_pending_head` of ``row`` as its table trains it
+    (:func:`~hiar_lib.experiments.tables.row_start`): where it is fine-tuned from the same
+    row's cross-subject head, that head comes along; ``scratch``: from scratch anyway."""
     from hiar_lib.experiments.suite import feature_cache_dir
     from hiar_lib.experiments.tables import starts_from_cross_subject, table2_start
 
     init = None
-    if not scratch and row.instances == "detected" and starts_from_cross_subject(p):
+    if not scratch and starts_from_cross_subject(p, row):
         cs = replace(p, protocol="cs")
         add_pending_head(cs, row, None, heads, caches)
         # its start's run folder once the cache is there; before, the key says enough

@@ -39,8 +39,8 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
-    "MEASURED_TABLES", "ORACLE_PROTOCOLS", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "cross_subject_start", "has_oracle",
-    "head_gmacs", "oracle_rows", "paper_gmacs", "paper_number", "row_head_options", "starts_from_cross_subject",
+    "MEASURED_TABLES", "ORACLE_PROTOCOLS", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "has_oracle",
+    "head_gmacs", "oracle_rows", "paper_gmacs", "paper_number", "row_head_options", "row_start", "starts_from_cross_subject",
     "seed_spread", "table1", "table2", "table2_start", "table_columns", "table_rows", "table_spec",
 ]  # fmt: skip
 
@@ -255,7 +255,7 @@ def table_rows(
         params: the notebook's parameters (profile, protocol, seeds, device, folders).
         cache: the feature cache (:func:`hiar_lib.experiments.suite.feature_cache`).
         init_from: per row, the checkpoints its head is fine-tuned from (``{seed}`` for
-            each seed's); ``None``: :func:`cross_subject_start` (on the synthetic
+            each seed's); ``None``: :func:`row_start` (on the synthetic
             cross-view protocols the same row's cross-subject head, else from scratch).
         oracle_cache: the synthetic benchmark's ground-truth instances cache
             (:func:`~hiar_lib.experiments.suite.feature_cache` with
@@ -283,8 +283,6 @@ def table_rows(
 
     spec = table_spec(table, params.protocol)
     started = time.perf_counter()
-    if init_from is None:
-        init_from = cross_subject_start(params, progress)
     info = read_cache_info(cache)
     column = spec.paper_columns.get(params.protocol)  # None: the paper has no such column
     lines, runs = [], []
@@ -292,7 +290,7 @@ def table_rows(
     for row in (*spec.rows, *oracle):
         options = row_head_options(row, params)
         detected = row.instances == "detected"
-        start = None if init_from is None or not detected else init_from(row)
+        start = row_start(params, row, progress) if init_from is None else init_from(row) if detected else None
         source = cache if detected else oracle_cache
         record = head_runs(params, source, row.head, clip=row.clip, head_options=options, progress=progress, init_from=start)
         summary = record.metrics["summary"]
@@ -390,31 +388,32 @@ def table2(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
     return merged
 
 
-def starts_from_cross_subject(params: SuiteParams) -> bool:
-    """Whether heads on ``params.protocol`` are fine-tuned from the same row's
-    cross-subject head: on the synthetic benchmark's N-UCLA analogues (:data:`TABLE2_PROTOCOLS`)."""
-    return params.dataset == "synthetic" and params.protocol in TABLE2_PROTOCOLS
+def starts_from_cross_subject(params: SuiteParams, row: TableRow) -> bool:
+    """Whether the head of ``row`` on ``params.protocol`` is fine-tuned from the same
+    row's cross-subject head: the rule of :func:`row_start` (a row of detected instances
+    on the synthetic benchmark's N-UCLA analogues, :data:`TABLE2_PROTOCOLS`)."""
+    return params.dataset == "synthetic" and params.protocol in TABLE2_PROTOCOLS and row.instances == "detected"
 
 
-def cross_subject_start(params: SuiteParams, progress: bool = True) -> Callable[[TableRow], str] | None:
-    """Where a row's head on ``params.protocol`` starts from: on the synthetic benchmark's
-    cross-view protocols (the N-UCLA analogues, :data:`TABLE2_PROTOCOLS`), the same row's
-    cross-subject head, trained first when it is not yet (as the paper's N-UCLA heads
-    start from its NTU RGB+D ones, Section 4.2); ``None`` (from scratch) otherwise."""
+def row_start(params: SuiteParams, row: TableRow, progress: bool = True) -> str | None:
+    """Where the head of ``row`` on ``params.protocol`` starts from: the one rule the
+    tables, the claims and the estimate go by. On the synthetic benchmark's cross-view
+    protocols (the N-UCLA analogues, :data:`TABLE2_PROTOCOLS`) a row of detected
+    instances starts from the same row's cross-subject head (as the paper's N-UCLA heads
+    start from its NTU RGB+D ones, Section 4.2), trained first when it is not yet
+    (:func:`table2_start`, which says where before it is); ``None`` (from scratch)
+    everywhere else, and for oracle rows (whose tables train them where heads start from
+    scratch, :data:`ORACLE_PROTOCOLS`). :func:`starts_from_cross_subject` is the rule."""
     from dataclasses import replace
 
     from hiar_lib.experiments.suite import feature_cache, head_runs
 
-    if not starts_from_cross_subject(params):
+    if not starts_from_cross_subject(params, row):
         return None
     cs = replace(params, protocol="cs")
-
-    def start(row: TableRow) -> str:
-        head_runs(cs, feature_cache(cs, progress=progress), row.head, clip=row.clip,
-                  head_options=row_head_options(row, cs), progress=progress)  # fmt: skip
-        return table2_start(params, row)
-
-    return start
+    head_runs(cs, feature_cache(cs, progress=progress), row.head, clip=row.clip,
+              head_options=row_head_options(row, cs), progress=progress)  # fmt: skip
+    return table2_start(params, row)
 
 
 def table2_start(params: SuiteParams, row: TableRow) -> str:
@@ -435,7 +434,7 @@ def table_columns(table: int, params: SuiteParams, progress: bool = True) -> pd.
 
     On the synthetic benchmark: the paper's NTU RGB+D cross-subject column on ``cs`` and
     its N-UCLA column on ``v12_3`` (each head there fine-tuned from the same row's
-    cross-subject head, :func:`cross_subject_start`), side by side, then
+    cross-subject head, :func:`row_start`), side by side, then
     ``params.protocol`` when it is neither. On a real dataset: ``params.protocol`` alone
     (:func:`table_rows` on its feature cache). Each protocol's record is written by
     :func:`table_rows`.
