@@ -4,7 +4,6 @@ trees of tiny real videos named as NTU RGB+D and N-UCLA name theirs."""
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +24,6 @@ def realdata_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared real data not present: {path} (set {REALDATA_ENV} to a copy of shared/realdata)")
     return path
-
-
-def free_port() -> int:
-    """A TCP port free on this machine now (for torchrun's rendezvous)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import free_port
+from hiar_lib.ports import free_port
 from hiar_lib.cli import main
 from hiar_lib.crops import crop_window
 from hiar_lib.engine import (

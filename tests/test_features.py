@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import free_port
+from hiar_lib.ports import free_port
 from hiar_lib.cli import main
 from hiar_lib.data.video import read_clip
 from hiar_lib.detection.build import build_detector

@@ -25,7 +25,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from hiar_lib.errors import HiarError
+from hiar_lib.ports import free_port
 
 __all__ = ["LabServer", "browser_missing", "drive_inspector", "lab_server"]
 
@@ -68,12 +68,6 @@ class LabServer:
     root: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def lab_server(root: str | os.PathLike, env: dict[str, str] | None = None, timeout_s: float = 180.0) -> Iterator[LabServer]:
     """JupyterLab serving ``root`` on loopback until the ``with`` block ends.
@@ -97,7 +91,7 @@ def lab_server(root: str | os.PathLike, env: dict[str, str] | None = None, timeo
         path = settings / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     full_env = {**os.environ, **(env or {}), "JUPYTER_CONFIG_DIR": str(home / "config"),
                 "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_DATA_DIR": str(home / "data")}  # fmt: skip
     # The kernels are this Python's (ipykernel's own kernelspec, found on sys.prefix).
