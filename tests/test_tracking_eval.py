@@ -128,3 +128,15 @@ def test_detector_plus_tracker_sees_every_frame_the_detector_sees(synthetic_tiny
     detected = runs[3]["all"]
     assert detected["num_gt"] == runs[0]["all"]["num_gt"]  # scored against the same people
     assert detected["idf1"] < 0.99  # an untrained detector does not find them
+    assert record.parameters["settings_of"] == "quick" and record.parameters["max_people"] == 100  # "tiny" is no profile
+    assert record.parameters["score_thresh"] == 0.57  # the flag over quick's 0.5
+    # --profile smoke: the smoke extraction's settings (people scoring >= 0.05, the 2 best of a frame).
+    capped_out = tmp_path / "capped.json"
+    assert main(["eval-tracking", "--data", str(small), "--protocol", "cv", "--weights", str(weights), "--profile", "smoke",
+                 "--out", str(capped_out), "--no-progress"]) == 0  # fmt: skip
+    capped = read_record(capped_out)
+    assert (capped.parameters["settings_of"], capped.parameters["score_thresh"], capped.parameters["max_people"]) == ("smoke", 0.05, 2)
+    loose = build_detector("synthetic", weights=weights, score_thresh=0.05)
+    per_frame = [len(d) for d in detect_frames(loose, frames, return_features=False).instances]
+    assert min(per_frame) > 2  # uncapped, the untrained detector finds more than 2 people in every frame at 0.05
+    assert capped.metrics["runs"][3]["all"]["num_predictions"] == 2 * len(frames)  # capped: the 2 best of each

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from hiar_lib.experiments.provenance import provenance
+from hiar_lib.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="cs")
     p.add_argument("--split", default="test", help="default: the cross-subject test split (validation)")
     p.add_argument("--weights", type=Path, default=None, help="synthetic detector checkpoint: also score detector + tracker")
-    p.add_argument("--score-thresh", type=float, default=0.5, help="person score threshold of the detector (default 0.5)")
+    p.add_argument("--profile", default=None, choices=PROFILE_NAMES,
+                   help="whose extraction settings the detector + tracker run uses (score threshold, people a frame, "
+                        "tracker); default the benchmark's own profile (its manifest's), else quick")  # fmt: skip
+    p.add_argument("--score-thresh", type=float, default=None, help="person score threshold of the detector (profiles: 0.5; smoke: 0.05)")
+    p.add_argument("--max-people", type=int, default=None, help="at most this many people a frame (profiles: 100; smoke: 2)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", type=Path, default=None, help="write the results JSON here")
     p.add_argument("--no-progress", action="store_true")
@@ -57,11 +62,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(func=run_video)
 
 
+def detection_settings(args: argparse.Namespace, benchmark_profile: str) -> dict:
+    """The detector + tracker run's settings: the profile's extraction settings
+    (``--profile``, else the benchmark's own profile when it is one, else quick's), with
+    ``--score-thresh`` and ``--max-people`` over them: ``{"profile", "score_thresh",
+    "max_people", "tracker"}`` (the tracker as :class:`~hiar_lib.track_config.TrackerConfig`)."""
+    from hiar_lib.experiments.extraction import extraction_settings
+    from hiar_lib.track_config import tracker_config
+
+    profile = args.profile or (benchmark_profile if benchmark_profile in PROFILE_NAMES else DEFAULT_PROFILE)
+    settings = extraction_settings(profile)
+    return {
+        "profile": profile,
+        "score_thresh": settings.score_thresh if args.score_thresh is None else args.score_thresh,
+        "max_people": settings.max_people if args.max_people is None else args.max_people,
+        "tracker": tracker_config(settings.tracker),
+    }
+
+
 def run(args: argparse.Namespace) -> int:
+    from hiar_lib.data.synthetic import load_manifest
     from hiar_lib.track_config import PAPER_CONFIG, TrackerConfig
     from hiar_lib.tracking_eval import evaluate_tracker_on_benchmark
 
     start = time.perf_counter()
+    manifest = load_manifest(args.data)
+    detection = detection_settings(args, manifest["profile"])
     runs = []
     for method in ("greedy", "hungarian"):
         runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, TrackerConfig(method=method),
@@ -70,8 +96,9 @@ def run(args: argparse.Namespace) -> int:
     if args.weights is not None:
         from hiar_lib.detection.build import build_detector
 
-        model = build_detector("synthetic", weights=args.weights, device=args.device, score_thresh=args.score_thresh)
-        runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, TrackerConfig(), model=model,
+        model = build_detector("synthetic", weights=args.weights, device=args.device, score_thresh=detection["score_thresh"],
+                               detections_per_img=detection["max_people"])  # fmt: skip
+        runs.append(evaluate_tracker_on_benchmark(args.data, args.protocol, args.split, detection["tracker"], model=model,
                                                   device=args.device, progress=not args.no_progress))  # fmt: skip
     for r in runs:
         m = r["all"]
@@ -80,17 +107,17 @@ def run(args: argparse.Namespace) -> int:
               f"MOTA {m['mota']:.4f}  IDF1 {m['idf1']:.4f}  ID switches {m['id_switches']}  "
               f"({r['clips']} clips, {r['clips_with_crossings']} with people crossing)")  # fmt: skip
     if args.out:
-        from hiar_lib.data.synthetic import load_manifest
         from hiar_lib.experiments.detector import checkpoint_identity
         from hiar_lib.experiments.records import no_value_as_none, write_record
 
-        manifest = load_manifest(args.data)
         parameters = {
             "benchmark": {"root": str(args.data), "profile": manifest["profile"], "seed": manifest["seed"]},
             "protocol": args.protocol,
             "split": args.split,
             "detector": checkpoint_identity(args.weights) if args.weights else None,
-            "score_thresh": args.score_thresh if args.weights else None,
+            "settings_of": detection["profile"] if args.weights else None,
+            "score_thresh": detection["score_thresh"] if args.weights else None,
+            "max_people": detection["max_people"] if args.weights else None,
         }
         prov = provenance(profile=manifest["profile"], seeds=[manifest["seed"]], device=args.device,
                           wall_time_s=round(time.perf_counter() - start, 2))  # fmt: skip
