@@ -110,3 +110,52 @@ def test_missing_clip_files_are_listed_not_raised(tmp_path: Path) -> None:
     victim.unlink()
     index = index_dataset("synthetic", tmp_path, progress=False)
     assert len(index.samples) == 2 and len(index.bad) == 1 and str(victim) in index.bad[0].reason
+
+
+def test_the_benchmark_summary_counts_its_clips_frames_people_and_splits(synthetic_tiny: Path, tmp_path: Path) -> None:
+    """synthetic_tiny: 12 classes x 1 take x 3 views of 16 frames, seed 3."""
+    import shutil
+    from collections import Counter
+
+    from hiar_lib.data.synthetic import summarize_benchmark
+
+    manifest = load_manifest(synthetic_tiny)
+    summary = summarize_benchmark(synthetic_tiny)
+    assert (summary["profile"], summary["seed"], summary["clips"], summary["clips_readable"]) == ("tiny", 3, 36, 36)
+    assert (summary["frames"], summary["classes"], summary["views"]) == (36 * 16, 12, [1, 2, 3])
+    assert summary["frame_size"] == [manifest["width"], manifest["height"]] and summary["fps"] == manifest["fps"]
+    assert summary["subjects"] == manifest["num_subjects"]
+    people = Counter(str(c["num_persons"]) for c in manifest["clips"])
+    assert summary["clips_by_people"] == dict(people) and sum(people.values()) == 36
+    cv = summary["protocols"]["cv"]  # views 2 and 3 train, view 1 tests: every class once a view
+    assert cv["train"] == {"clips": 24, "classes_missing": [], "min_clips_per_class": 2}
+    assert cv["test"] == {"clips": 12, "classes_missing": [], "min_clips_per_class": 1}
+    assert summary["protocols"]["v12_3"]["test"]["clips"] == 12
+    cs = summary["protocols"]["cs"]
+    assert cs["train"]["clips"] + cs["test"]["clips"] == 36
+    # a clip whose files are gone is counted in the manifest, not among the readable ones
+    copy = tmp_path / "bench"
+    shutil.copytree(synthetic_tiny, copy)
+    gone = manifest["clips"][0]
+    (copy / gone["video"]).unlink()
+    assert summarize_benchmark(copy)["clips"] == 36 and summarize_benchmark(copy)["clips_readable"] == 35
+
+
+def test_the_crowded_test_clips_are_the_most_peopled_of_other_actions_first(synthetic_tiny: Path) -> None:
+    from hiar_lib.data.synthetic import crowded_test_clips
+
+    manifest = load_manifest(synthetic_tiny)
+    index = index_dataset("synthetic", synthetic_tiny, progress=False)
+    for protocol in ("cs", "cv"):
+        test = {s.name for s in index.split(protocol)["test"]}
+        most = max(c["num_persons"] for c in manifest["clips"] if c["name"] in test)
+        chosen = crowded_test_clips(synthetic_tiny, count=3, protocol=protocol)
+        assert len(chosen) == 3 and all(c["name"] in test for c in chosen)
+        assert chosen[0]["num_persons"] == most
+        assert chosen[0]["name"] == min(c["name"] for c in manifest["clips"] if c["name"] in test and c["num_persons"] == most)
+        assert len({c["label"] for c in chosen}) == 3  # 12 actions among the test clips: three different ones
+    cv_test = [c for c in manifest["clips"] if c["view"] == 1]
+    every = crowded_test_clips(synthetic_tiny, count=len(cv_test) + 5, protocol="cv")
+    assert sorted(c["name"] for c in every) == sorted(c["name"] for c in cv_test)  # no more than there are, none twice
+    people = [c["num_persons"] for c in every[:12]]  # the first of each of the 12 actions, most people first
+    assert people == sorted(people, reverse=True)
