@@ -265,6 +265,23 @@ def cache_share_left(cache: Path) -> float:
     return sum(not cached_video_path(cache, n).is_file() for n in names) / len(names)
 
 
+def _clip_key(profile: str, clip: dict[str, Any]) -> Any:
+    """The clip a row's head will pool, named as its run folder names it
+    (:func:`~hiar_lib.experiments.heads.clip_name`: the profile's clip with ``clip``'s
+    fields over it), before the cache is made; a row's own fields where the profile's
+    cache holds tubes (their clip is fixed at extraction)."""
+    from hiar_lib.experiments.extraction import extraction_settings
+    from hiar_lib.experiments.heads import clip_name, clip_settings
+
+    settings = extraction_settings(profile)
+    config = {"kind": settings.kind, "levels": list(settings.levels), "max_clip_len": settings.max_clip_len}
+    try:
+        resolved = clip_settings(config, profile, clip)
+    except HiarError:  # a clip the cache cannot give: the head run will say so; keep the row's fields
+        return clip
+    return clip if resolved is None else clip_name(resolved)
+
+
 def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, ...], int], caches: list[str]) -> None:
     """Add the heads of ``row`` on ``p.protocol`` (one per seed of ``p``) not trained yet
     to ``heads`` (run folder, or where its cache is not made yet the row's key, and
@@ -281,7 +298,7 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
     if not (cache / "cache.json").is_file():
         if cache.name not in caches:
             caches.append(cache.name)
-        key = (cache.name, p.protocol, row.head, json.dumps([row.clip, options, init], sort_keys=True, default=list))
+        key = (cache.name, p.protocol, row.head, json.dumps([_clip_key(p.profile, row.clip), options, init], sort_keys=True, default=list))
         heads.update({(*key, str(seed)): iterations for seed in p.seeds})
         return
     if cache_share_left(cache) > 0 and cache.name not in caches:  # a killed extraction resumes
