@@ -703,6 +703,38 @@ def test_cli_train_with_two_seeds_writes_results_with_provenance(toy_cache: Path
         train_heads(toy_cache, "cs", seeds=[0], rule="largest", out=tmp_path / "y")
 
 
+def test_a_heads_evaluation_is_kept_beside_its_checkpoint_and_reused_only_while_nothing_it_depends_on_changed(
+    toy_cache: Path, tmp_path: Path
+) -> None:
+    from hiar_lib.experiments.heads import EVALUATION_FILE, evaluate_once
+
+    record = train_heads(toy_cache, "cs", head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, iterations=10,
+                         seeds=[0], out=tmp_path / "runs", progress=False, log=None)  # fmt: skip
+    ckpt = tmp_path / "runs" / "seed0" / "last.pt"
+    kept = ckpt.parent / EVALUATION_FILE
+    stored = json.loads(kept.read_text())
+    assert stored["result"]["accuracy"] == record.metrics["runs"][0]["accuracy"] and stored["key"]["rule"] == "score"
+    names = split_names(toy_cache, "test", protocol="cs")
+    # Marked, the kept result is what comes back while the checkpoint, cache, videos, rule and device are the same...
+    stored["result"]["accuracy"] = 123.0
+    kept.write_text(json.dumps(stored))
+    assert evaluate_once(ckpt, toy_cache, names, rule="score", progress=False)["accuracy"] == 123.0
+    again = train_heads(toy_cache, "cs", head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, iterations=10,
+                        seeds=[0], out=tmp_path / "runs", progress=False, log=None)  # fmt: skip
+    assert again.metrics["runs"][0]["accuracy"] == 123.0  # a head asked for again is not scored again
+    # ...and anything else scores it again: fewer test videos, another rule, another checkpoint.
+    fewer = evaluate_once(ckpt, toy_cache, names[:-1], rule="score", progress=False)
+    assert fewer["accuracy"] != 123.0 and fewer["num_videos"] == len(names) - 1
+    assert evaluate_once(ckpt, toy_cache, names, rule="area", progress=False)["rule"] == "area"
+    assert json.loads(kept.read_text())["key"]["rule"] == "area"
+    stored = json.loads(kept.read_text())
+    stored["result"]["accuracy"] = 123.0
+    kept.write_text(json.dumps(stored))
+    state = torch.load(ckpt, weights_only=False)
+    torch.save(state | {"iteration": int(state["iteration"]) + 1}, ckpt)  # other bytes
+    assert evaluate_once(ckpt, toy_cache, names, rule="area", progress=False)["accuracy"] != 123.0
+
+
 def test_a_crops_cache_serves_every_protocol_of_its_dataset_from_one_extraction(crops_cache: Path) -> None:
     """``hiar extract --protocol cs --limit 3`` on the synthetic benchmark: the first 3
     videos of each cross-subject split, and every other protocol's splits over them."""

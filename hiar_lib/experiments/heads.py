@@ -193,7 +193,7 @@ def train_heads(
     import torch.distributed as dist
 
     from hiar_lib.engine import (
-        check_protocol, evaluate_head, format_summary, init_distributed, load_checkpoint, split_names,
+        check_protocol, format_summary, init_distributed, load_checkpoint, split_names,
         train_head,
     )  # fmt: skip
     from hiar_lib.engine.data import recorded_protocol
@@ -225,7 +225,7 @@ def train_heads(
             ckpt = train_head(config, cache, train_names, out / f"seed{seed}", resume=resume, progress=progress)
             if not dist_info.is_main:
                 continue
-            result = evaluate_head(ckpt, cache, test_names, rule=rule, device=dist_info.device, progress=progress)
+            result = evaluate_once(ckpt, cache, test_names, rule=rule, device=dist_info.device, progress=progress)
             runs.append({"seed": seed, **result})
             if log is not None:
                 log(f"seed {seed}: top-1 {100 * result['accuracy']:.2f} % on {result['num_videos']} test videos "
@@ -250,6 +250,58 @@ def train_heads(
     finally:
         if dist_info.initialised_here:
             dist.destroy_process_group()
+
+
+EVALUATION_FILE = "evaluation.json"
+"""Kept beside a checkpoint by :func:`evaluate_once`."""
+
+
+def evaluate_once(
+    checkpoint: str | os.PathLike,
+    cache: str | os.PathLike,
+    test_names: Sequence[str],
+    rule: str = "score",
+    device: Any = "cpu",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """:func:`~hiar_lib.engine.evaluate.evaluate_head`, kept beside the checkpoint
+    (:data:`EVALUATION_FILE`) and reused while the same checkpoint file (its SHA-256) is
+    scored on the same cache (its settings key), test videos, rule and kind of device: a
+    head asked for again (a table or claim that shares it, a claim grown by a seed, a
+    rerun) is not scored again. Anything else scores it again and replaces the file."""
+    import hashlib
+    import json
+
+    import torch
+
+    from hiar_lib.engine import evaluate_head
+    from hiar_lib.fileio import sha256_file, write_json
+
+    path = Path(checkpoint)
+    kept = (path if path.is_dir() else path.parent) / EVALUATION_FILE
+    file = path / "last.pt" if path.is_dir() else path
+    try:
+        cache_key = json.loads((Path(cache) / "cache.json").read_text()).get("key")
+    except (OSError, json.JSONDecodeError):
+        cache_key = None
+    key = {
+        "checkpoint_sha256": sha256_file(file),
+        "cache_key": cache_key,
+        "test_videos": hashlib.sha256("\n".join(sorted(test_names)).encode()).hexdigest(),
+        "rule": rule,
+        "device": torch.device(device).type,
+    }
+    if cache_key is not None and kept.is_file():
+        try:
+            have = json.loads(kept.read_text())
+        except (OSError, json.JSONDecodeError):
+            have = {}
+        if have.get("key") == key:
+            return have["result"]
+    result = evaluate_head(checkpoint, cache, test_names, rule=rule, device=device, progress=progress)
+    if cache_key is not None:
+        write_json(kept, {"key": key, "result": result})
+    return result
 
 
 def evaluate_checkpoints(
