@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_torch_save", "atomic_write", "sha256_file", "temporary_path", "write_json"]
+__all__ = ["atomic_torch_save", "atomic_write", "link_or_copy", "sha256_file", "temporary_path", "write_json"]
 
 
 def temporary_path(path: Path) -> Path:
@@ -35,6 +36,20 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return out
+
+
+def link_or_copy(source: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """``path`` as the same file as ``source``: a hard link where both lie on one file
+    system (no second copy of the bytes), else a copy; atomic either way, and replacing
+    whatever ``path`` was. Later atomic writes to either name replace that name only."""
+
+    def fill(tmp: Path) -> None:
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(source, tmp)
+
+    return atomic_write(path, fill)
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -28,7 +27,7 @@ from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.config import DetectorTrainConfig, SyntheticDetectorConfig
 from hiar_lib.detection.dataset import SyntheticDetectionFrames
 from hiar_lib.detection.weights import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, WeightsError, read_checkpoint, save_detector
-from hiar_lib.fileio import atomic_write
+from hiar_lib.fileio import link_or_copy
 
 __all__ = ["MAX_NONFINITE_STEPS", "default_cache_dir", "train_detector"]
 
@@ -144,7 +143,7 @@ def train_detector(
         _train(root, cfg, key, bench, cached, torch.device(device), progress, tqdm)
     if out_path is None:
         return cached
-    return atomic_write(out_path, lambda tmp: shutil.copyfile(cached, tmp))
+    return link_or_copy(cached, out_path)
 
 
 def _valid_cached(path: Path, key: str) -> bool:

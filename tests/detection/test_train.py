@@ -26,6 +26,7 @@ def test_train_detector_caches_and_evaluates(synthetic_tiny, tmp_path):
     again = train_detector(synthetic_tiny, copy, cache_dir=tmp_path / "cache", config=cfg, progress=False)
     assert again == copy and path.stat().st_mtime_ns == stamp  # loaded from the cache, not retrained
     assert read_checkpoint(copy)["training"]["cache_key"] == training["cache_key"]
+    assert copy.samefile(path)  # the named copy is a link to the cached checkpoint, not a second 170 MB at quick
 
     model = build_detector("synthetic", weights=copy)
     assert model.transform.min_size == (216,) and model.transform.max_size == 288  # 192x144 frames x 1.5
