@@ -432,3 +432,6 @@ def test_heads_trained_on_actor_tracks_get_a_run_folder_of_their_own() -> None:
     every = default_run_dir("cache/features/quick-cs-crops", "cs", "tahnet_v1", "quick")
     actors = default_run_dir("cache/features/quick-cs-crops", "cs", "tahnet_v1", "quick", instances="actors")
     assert every == Path("cache/runs/quick-cs-crops_cs_tahnet_v1_quick") and actors.name == every.name + "_actors"
+    # Beside the cache wherever it lies, not under the working folder.
+    assert default_run_dir("/data/hiar/features/mine", "cs", "tahnet_v1", "quick").parent == Path("/data/hiar/runs")
+    assert default_run_dir("/data/caches/mine", "cs", "tahnet_v1", "quick").parent == Path("/data/caches/runs")

@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rule", default="auto", choices=list(TEST_RULES),
                    help="test instance: most confident track (score), largest box (area); auto: area on N-UCLA, else score")
     p.add_argument("--out", type=Path, default=None,
-                   help="run folder (default cache/runs/<cache>_<protocol>_<head>_<profile>[_<clip>])")  # fmt: skip
+                   help="run folder (default runs/<cache>_<protocol>_<head>_<profile>[_<clip>] beside the features/ folder holding the cache)")  # fmt: skip
     p.add_argument("--results", type=Path, default=None, help="also write the results JSON here (it always goes to OUT/results.json)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--num-workers", type=int, default=0, help="DataLoader workers per rank")

@@ -96,14 +96,17 @@ def clip_name(clip: Any) -> str:
 def default_run_dir(
     cache: str | os.PathLike, protocol: str, head: str, profile: str, clip: Any = None, instances: str = "all"
 ) -> Path:
-    """``cache/runs/<cache folder>_<protocol>_<head>_<profile>[_<clip>][_actors]``, with
+    """``<root>/runs/<cache folder>_<protocol>_<head>_<profile>[_<clip>][_actors]``, with
     unsafe characters replaced; ``<clip>`` (:func:`clip_name`) for a cache of track crops,
     so that heads trained on other clips of one cache never share a folder, and
-    ``_actors`` for heads trained on actor tracks only."""
+    ``_actors`` for heads trained on actor tracks only. ``<root>`` holds the cache: the
+    folder above ``features/`` for the suite's layout (``cache/features/<name>`` ->
+    ``cache/runs/``), else the cache's own parent; never the working folder."""
     tail = f"_{clip_name(clip)}" if clip is not None else ""
     tail += "_actors" if instances == "actors" else ""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{Path(cache).name}_{protocol}_{head}_{profile}{tail}").strip("-")
-    return Path("cache/runs") / name
+    parent = Path(cache).parent
+    return (parent.parent if parent.name == "features" else parent) / "runs" / name
 
 
 def _evaluation_record(kind: str, info: Any, rule: str, runs: list[dict[str, Any]], parameters: dict[str, Any],
