@@ -220,7 +220,15 @@ def test_cli_generates_the_quick_profile_with_summary_and_contact_sheet(tmp_path
             assert summary["protocols"][proto][split]["classes_missing"] == []
     assert summarize_benchmark(out)["protocols"] == summary["protocols"]
     sheet = tmp_path / "sheet.png"
-    assert main(["synth-sheet", str(out), "--out", str(sheet)]) == 0
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # a backend of the caller's (a notebook's inline one) must be left as it is
+    try:
+        assert main(["synth-sheet", str(out), "--out", str(sheet)]) == 0
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
     from torchvision.io import decode_png, read_file
 
     img = decode_png(read_file(str(sheet)))

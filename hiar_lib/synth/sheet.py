@@ -55,10 +55,7 @@ def make_contact_sheet(
     """Write a PNG grid: one row per clip (one clip per class, views in turn), frames
     spread over the clip, ground truth drawn, read back through the video reader.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: a notebook's backend is left as it is
 
     manifest = load_manifest(root)
     classes = manifest["classes"]
@@ -74,7 +71,8 @@ def make_contact_sheet(
             break
     t = manifest["num_frames"]
     idx = np.linspace(0, t - 1, frames_per_clip).round().astype(int)
-    fig, axes = plt.subplots(len(chosen), frames_per_clip, figsize=(2.2 * frames_per_clip, 1.75 * len(chosen)), squeeze=False)
+    fig = Figure(figsize=(2.2 * frames_per_clip, 1.75 * len(chosen)))
+    axes = fig.subplots(len(chosen), frames_per_clip, squeeze=False)
     for r, clip in enumerate(chosen):
         ann = load_annotation(root, clip["name"])
         video = read_clip(Path(root) / clip["video"], clip_len=t, stride=1, start=0)
@@ -93,5 +91,4 @@ def make_contact_sheet(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110, metadata={"Software": None})  # no library version in the file: the same bytes anywhere
-    plt.close(fig)
     return out
