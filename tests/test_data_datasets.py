@@ -60,3 +60,30 @@ def test_unknown_dataset_and_protocol_list_the_valid_ones(ntu_root: Path) -> Non
         index.split()  # two protocols and none chosen
     with pytest.raises(DatasetError, match="'v12_3', 'v31_2', 'v23_1'"):
         index_dataset("nucla", ntu_root, protocol="cs")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "fixture", "broken"),
+    [("ntu60", "ntu_root", "S001C003P005R001A003_rgb.avi"), ("nucla", "nucla_root", "view_2/a03_s06_e00_v02.avi")],
+)
+def test_each_indexer_called_directly_probes_with_a_progress_bar_by_default(
+    dataset: str, fixture: str, broken: str, request: pytest.FixtureRequest, capsys
+) -> None:
+    """The Python calls a notebook makes, with their own defaults (``index_dataset`` passes
+    its arguments on, so only a direct call sees them): every video is opened, an
+    unreadable one becomes a bad file, and the probe shows its progress."""
+    from hiar_lib.data.ntu import index_ntu60
+    from hiar_lib.data.nucla import index_nucla
+
+    root: Path = request.getfixturevalue(fixture)
+    (root / broken).parent.mkdir(parents=True, exist_ok=True)
+    (root / broken).write_text("this is text, not a video")
+    indexer = {"ntu60": index_ntu60, "nucla": index_nucla}[dataset]
+    index = indexer(root)
+    assert Path(broken).name in {b.path.name for b in index.bad}
+    assert Path(broken).name not in {s.path.name for s in index.samples}
+    assert all(s.num_frames for s in index.samples)  # each probed
+    for default in (indexer, lambda r: index_dataset(dataset, r)):
+        capsys.readouterr()
+        default(root)
+        assert "probing" in capsys.readouterr().err

@@ -260,3 +260,25 @@ def test_generic_without_split_column_names_a_sample_and_the_fix(tmp_path: Path)
         f"generic dataset at {tmp_path / 'labels.csv'} has no train/test split (2 samples without one, e.g. 'x'): "
         "add a 'split' column with values train or test to the CSV"
     )
+
+
+def test_index_generic_called_directly_probes_by_default_and_checks_its_protocol_first(
+    tmp_path: Path, tiny_videos: dict[str, Path], capsys
+) -> None:
+    """The Python call (what a notebook uses), with its own defaults: every listed video is
+    opened (an unreadable one becomes a bad row), the protocol asked is checked before
+    the CSV is read and recorded on the index, and the index names its dataset."""
+    from hiar_lib.data.generic import index_generic
+
+    put_video(tiny_videos, tmp_path, "ok.mp4")
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    (tmp_path / "labels.csv").write_text("path,label,split\nok.mp4,wave,train\nbroken.mp4,jump,test\n")
+    index = index_generic(tmp_path, protocol="default")
+    assert index.dataset == "generic" and index.protocol == "default"
+    assert [s.name for s in index.samples] == ["ok"] and [b.path.name for b in index.bad] == ["broken.mp4"]
+    assert "probing generic dataset" in capsys.readouterr().err  # the progress bar, by default
+    assert index_generic(tmp_path, probe=False).protocol is None  # chosen later: the only one
+    assert len(index_generic(tmp_path, probe=False).samples) == 2  # trusted without opening
+    (tmp_path / "labels.csv").unlink()  # checked before the CSV is looked for
+    with pytest.raises(DatasetError, match=r"^unknown protocol 'nope' for generic dataset: expected one of 'default'$"):
+        index_generic(tmp_path, protocol="nope")

@@ -332,3 +332,11 @@ def test_ground_truth_instances_are_a_crops_cache_of_the_synthetic_benchmark_key
         ExtractionConfig(**{**base, "dataset": "ntu60"}, instances="ground_truth")
     with pytest.raises(CacheError, match="'detected' or 'ground_truth'"):
         ExtractionConfig(**base, instances="oracle")
+
+
+def test_shown_names_lists_the_first_four_and_says_when_there_are_more() -> None:
+    from hiar_lib.features import shown_names
+
+    assert shown_names(["a", "b", "c", "d"]) == "a, b, c, d"  # exactly four: all of them, nothing more
+    assert shown_names(["a", "b", "c", "d", "e"]) == "a, b, c, d, ..."
+    assert shown_names(["a", "b", "c"], k=2) == "a, b, ..." and shown_names([]) == ""
