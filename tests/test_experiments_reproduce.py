@@ -125,11 +125,11 @@ def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_ful
 
     assert "Not measured yet: `make claims`" in results_page(tmp_path, "quick")
     claims = [
-        {"statement": "Table 3: outermost beats basic", "n_seeds": 3, "claimed_top1": 50.0, "baseline_top1": 47.0,
+        {"claim": "t3_outermost_beats_basic", "statement": "Table 3: outermost beats basic", "n_seeds": 3, "claimed_top1": 50.0, "baseline_top1": 47.0,
          "difference_mean": 3.0, "difference_std": 1.0, "ci_low": 0.52, "ci_high": 5.48, "verdict": "holds", "paper_difference": 2.28},
-        {"statement": "Table 6: P2+P3 beats P2", "n_seeds": 5, "claimed_top1": 40.0, "baseline_top1": 44.0,
+        {"claim": "t6_p2p3_beats_p2", "statement": "Table 6: P2+P3 beats P2", "n_seeds": 5, "claimed_top1": 40.0, "baseline_top1": 44.0,
          "difference_mean": -4.0, "difference_std": 1.0, "ci_low": -5.24, "ci_high": -2.76, "verdict": "reversed", "paper_difference": 0.61},
-        {"statement": "Oracle (ours)", "n_seeds": 5, "claimed_top1": 45.0, "baseline_top1": 45.0,
+        {"claim": "oracle_ground_truth_beats_detected", "statement": "Oracle (ours)", "n_seeds": 5, "claimed_top1": 45.0, "baseline_top1": 45.0,
          "difference_mean": 0.0, "difference_std": 2.0, "ci_low": -2.48, "ci_high": 2.48, "verdict": "inconclusive", "paper_difference": None},
     ]  # fmt: skip
     write_record(tmp_path / "claims_synthetic-full.json", "claims", {"rule": "holds: interval above -margin"},
@@ -139,6 +139,13 @@ def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_ful
     assert "| Table 6: P2+P3 beats P2 | 5 | 40.00 | 44.00 | -4.00 ± 1.00 | [-5.24, -2.76] | reversed | 0.61 |" in page
     assert "| Oracle (ours) | 5 | 45.00 | 45.00 | 0.00 ± 2.00 | [-2.48, 2.48] | inconclusive |  |" in page
     assert "profile synthetic-full; seeds 0, 1, 2, 3, 4;" in page
+    # Beside each verdict, what about the benchmark the claim may feel (the claims' own notes, not the record's).
+    from hiar_lib.experiments.claims import CLAIMS
+
+    notes = {c.key: c.here for c in CLAIMS}
+    assert f"- Table 6: P2+P3 beats P2 (**reversed**): {notes['t6_p2p3_beats_p2']}" in page
+    assert f"- Oracle (ours) (**inconclusive**): {notes['oracle_ground_truth_beats_detected']}" in page
+    assert all(notes.values())  # every claim has one
 
 
 def test_the_claims_estimate_counts_each_arms_heads_once(tmp_path: Path) -> None:

@@ -93,7 +93,7 @@ def _claims_section(results_dir: Path) -> list[str]:
     except (OSError, json.JSONDecodeError):
         return out + [f"Not measured yet: `make claims` (many hours at `{CLAIMS_PROFILE}` on 2 CPU cores) writes "
                       f"`{path.name}`, and this section then gives each claim's verdict.", ""]  # fmt: skip
-    from hiar_lib.experiments.claims import VERDICTS
+    from hiar_lib.experiments.claims import CLAIMS, VERDICTS
 
     claims = data["metrics"]["claims"]
     counts = {v: sum(c["verdict"] == v for c in claims) for v in VERDICTS}
@@ -112,6 +112,9 @@ def _claims_section(results_dir: Path) -> list[str]:
             f"{_cell(c['difference_mean'])} ± {_cell(std)} | [{_cell(c['ci_low'])}, {_cell(c['ci_high'])}] | "
             f"{c['verdict']} | {_cell(c.get('paper_difference'))} |"
         )
+    notes = {c.key: c.here for c in CLAIMS}
+    out += ["", "What about this benchmark each claim may feel, written before any verdict (`claims.CLAIMS`):", ""]
+    out += [f"- {c['statement']} (**{c['verdict']}**): {notes[c['claim']]}" for c in claims if notes.get(c["claim"])]
     return out + ["", _provenance(data["provenance"]), ""]
 
 
