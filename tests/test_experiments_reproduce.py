@@ -241,3 +241,29 @@ def test_a_partly_extracted_cache_is_pending_for_the_share_of_its_videos_not_cac
     # no head or detector time is logged here, so the seconds are the extraction's alone: a quarter of the
     # detected cache and the whole oracle cache, each of quick's plan's 216 videos at the 4 s a video logged
     assert est.seconds == pytest.approx(1.25 * 216 * 4.0)
+
+
+@pytest.mark.slow
+def test_make_claims_rewrites_the_results_page_of_the_profile_it_was_written_for(tmp_path: Path) -> None:
+    """`make claims` runs at synthetic-full but the page it regenerates stays the one the
+    folder has (every page carries the claims section); other runs write their own."""
+    from hiar_lib.cli import main
+
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    for name in ("claims", "00_overview"):
+        _notebook(src, name, f"from pathlib import Path\nPath(results_dir, '{name}.txt').write_text('ran')")
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "README.md").write_text("# Results at the `quick` profile\n\nwritten by hand before\n")
+    common = ["--cache-dir", str(tmp_path / "cache"), "--results-dir", str(results), "--notebooks", str(src)]
+    assert main(["reproduce", "--profile", "synthetic-full", "--only", "claims", *common]) == 0
+    assert (results / "claims.txt").read_text() == "ran"
+    page = (results / "README.md").read_text()
+    assert page.startswith("# Results at the `quick` profile") and "written by hand before" not in page  # rewritten, as quick's
+    assert "## Do the paper's claims hold?" in page
+    (results / "README.md").unlink()
+    assert main(["reproduce", "--profile", "synthetic-full", "--only", "claims", "--force", *common]) == 0
+    assert (results / "README.md").read_text().startswith("# Results at the `quick` profile")  # none yet: the default
+    assert main(["reproduce", "--profile", "smoke", "--only", "00_overview", *common]) == 0
+    assert (results / "README.md").read_text().startswith("# Results at the `smoke` profile")

@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-__all__ = ["results_page", "write_results_page"]
+__all__ = ["page_profile", "results_page", "write_results_page"]
 
 # Records shown first, in this order (the paper's artefacts), then every other one by name.
 _ORDER = (
@@ -159,6 +159,19 @@ def results_page(results_dir: str | Path, profile: str) -> str:
         out += [f"- [{p.name}](bench/{p.name})" for p in bench]
         out.append("")
     return "\n".join(out)
+
+
+def page_profile(results_dir: str | Path) -> str | None:
+    """The profile ``results_dir/README.md`` was written for (its title), ``None`` where
+    there is no such page."""
+    import re
+
+    try:
+        first = (Path(results_dir) / "README.md").read_text().split("\n", 1)[0]
+    except OSError:
+        return None
+    found = re.fullmatch(r"# Results at the `([^`]+)` profile", first.strip())
+    return found.group(1) if found else None
 
 
 def write_results_page(results_dir: str | Path, profile: str) -> Path:
