@@ -38,7 +38,7 @@ def test_the_verdict_is_where_the_interval_lies_against_minus_the_margin() -> No
 
 def test_every_claim_is_two_rows_of_the_papers_tables_with_the_papers_own_difference() -> None:
     by_key = {c.key: c for c in CLAIMS}
-    assert len(by_key) == len(CLAIMS) == 12
+    assert len(by_key) == len(CLAIMS) == 13
     for c in CLAIMS:  # every arm resolves to a row, and the two arms differ
         assert (c.claimed.row(), c.claimed) != (c.baseline.row(), c.baseline)
     # The paper's printed numbers (paper_tables/): Table 3 86.17 - 83.89; Table 5 row 9 - row 5: 86.17 - 85.24.
@@ -52,6 +52,14 @@ def test_every_claim_is_two_rows_of_the_papers_tables_with_the_papers_own_differ
     assert by_key["oracle_ground_truth_beats_detected"].paper_difference() is None
     assert by_key["t2_pretraining_helps"].paper_difference() is None
     assert by_key["t2_pretraining_helps"].baseline.label().endswith("[from scratch]")
+    # Without the leak: both arms on the smaller benchmark (synthetic-full's: quick's), one started from the larger one.
+    larger = by_key["t2_pretraining_on_a_larger_benchmark_helps"]
+    assert larger.paper_difference() is None and larger.claimed.row() == larger.baseline.row()
+    assert larger.claimed.label().endswith("[from the larger benchmark's cross-subject head, on the smaller benchmark]")
+    full = claim_params("synthetic-full", cache_dir="/nowhere", results_dir="/nowhere")
+    assert (larger.claimed.params(full).profile, larger.claimed.params(full).protocol) == ("quick", "v12_3")
+    assert by_key["t2_pretraining_helps"].claimed.params(full).profile == "synthetic-full"
+    assert larger.claimed.params(claim_params("smoke", cache_dir="/nowhere", results_dir="/nowhere")).profile == "smoke"
     with pytest.raises(HiarError, match="table 3 has no row 7"):
         Arm(3, 7).row()
 

@@ -170,11 +170,26 @@ def test_the_claims_estimate_counts_each_arms_heads_once(tmp_path: Path) -> None
     # 24 arms and 2 trade-off heads; the shared ones once: TAHNet-v1 at T = 8 is the oracle's baseline, Table 7's
     # claim's and the trade-off's; Table 6's P2+P3 row is in its three claims; v4 in Table 7's claim and the curve.
     arms = {(a.protocol, a.instances, a.start, a.row().head, repr(a.row().clip)) for c in CLAIMS for a in (c.claimed, c.baseline)}
-    assert len(CLAIMS) == 12 and len(arms) == 18
+    assert len(CLAIMS) == 13 and len(arms) == 19
     # Three of those rows are one head, TAHNet-v1 at T = 8 pooling the outermost region over P2+P3 (Table 3's
     # outermost row, Table 6's P2+P3 row, and the oracle's and Table 7's baseline as the profile's clip): counted once.
+    # At quick the pretraining claim without the leak has no smaller benchmark: its arms are the leaky claim's heads.
     v1 = [k for k in keys if k[:3] == ("quick-crops", "cs", "tahnet_v1") and k[3].startswith('["T8_outermost_P2P3_S14_mean"')]
-    assert len(v1) == 1 and len(keys) == len(arms) - 2 + 1  # + the fine-tuned head's start
+    assert len(v1) == 1 and len(keys) == len(arms) - 2 - 1 + 1  # + the fine-tuned head's start
+
+
+def test_the_claims_estimate_at_synthetic_full_trains_the_smaller_benchmarks_heads_at_quick(tmp_path: Path) -> None:
+    from hiar_lib.experiments.reproduce import _pending_heads
+
+    params = suite_params("synthetic-full", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", seeds=[0, 1, 2])
+    heads, caches = _pending_heads(params, "claims")
+    assert sorted(caches) == ["quick-crops", "synthetic-full-crops", "synthetic-full-crops-oracle"]
+    small = {k: v for k, v in heads.items() if k[0] == "quick-crops"}
+    # quick's V(1,2)->3 TAHNet-v2 from scratch (quick's 400 iterations) and from synthetic-full's cross-subject head
+    # (quick's 100 fine-tuning iterations), which is the leaky claim's start, already counted at synthetic-full.
+    assert sorted(small.values()) == [100] * 3 + [400] * 3 and {k[1:3] for k in small} == {("v12_3", "tahnet_v2")}
+    assert sum('"synthetic-full cross-subject"' in k[3] for k in small) == 3
+    assert sum(k[:3] == ("synthetic-full-crops", "cs", "tahnet_v2") for k in heads) == 3  # one start, 3 seeds
 
 
 def test_a_heads_rate_is_the_median_logged_by_the_heads_trained_here(tmp_path: Path) -> None:

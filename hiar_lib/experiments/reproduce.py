@@ -324,6 +324,20 @@ def add_pending_row(p: Any, row: Any, heads: dict[tuple[str, ...], int], caches:
     add_pending_head(p, row, init, heads, caches)
 
 
+def add_pending_larger_start(params: Any, p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str]) -> None:
+    """:func:`add_pending_head` of ``row`` on ``p`` (another benchmark's profile)
+    fine-tuned from the same row's cross-subject head at ``params`` (the run's own
+    benchmark), which comes along."""
+    from hiar_lib.experiments.suite import feature_cache_dir
+    from hiar_lib.experiments.tables import table2_start
+
+    cs = replace(params, protocol="cs")
+    add_pending_head(cs, row, None, heads, caches)
+    made = (feature_cache_dir(cs) / "cache.json").is_file()
+    before = "cross-subject" if p.profile == params.profile else f"{params.profile} cross-subject"  # add_pending_row's key
+    add_pending_head(p, row, table2_start(params, row) if made else before, heads, caches)
+
+
 def _claims_pending(params: Any) -> tuple[dict[tuple[str, ...], int], list[str]]:
     """:func:`_pending_heads` of the ``claims`` notebook: both arms of every claim of
     :data:`hiar_lib.experiments.claims.CLAIMS` and the trade-off's heads, at
@@ -334,7 +348,10 @@ def _claims_pending(params: Any) -> tuple[dict[tuple[str, ...], int], list[str]]
     caches: list[str] = []
     for claim in CLAIMS:
         for arm in (claim.claimed, claim.baseline):
-            add_pending_row(replace(params, protocol=arm.protocol), arm.row(), heads, caches, scratch=arm.start == "scratch")
+            if arm.start == "larger":  # fine-tuned from the run's own benchmark's cross-subject head, which comes along
+                add_pending_larger_start(params, arm.params(params), arm.row(), heads, caches)
+            else:
+                add_pending_row(arm.params(params), arm.row(), heads, caches, scratch=arm.start == "scratch")
     for row in trade_off_rows():
         add_pending_row(replace(params, protocol="cs"), row, heads, caches)
     return heads, caches
