@@ -136,6 +136,7 @@ def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_ful
                  {"claims": claims, "trade_off": []}, provenance(profile="synthetic-full", seeds=[0, 1, 2, 3, 4], wall_time_s=3600.0))  # fmt: skip
     page = results_page(tmp_path, "quick")  # the quick page answers from synthetic-full's record
     assert "of 3 claims, each tested at 95 % on its own, 1 hold, 1 are reversed and 1 are inconclusive" in page
+    assert "- **holds**: Table 3: outermost beats basic (3 seeds)\n- **reversed**: Table 6: P2+P3 beats P2 (5 seeds)\n" in page
     assert "| Table 6: P2+P3 beats P2 | 5 | 40.00 | 44.00 | -4.00 ± 1.00 | [-5.24, -2.76] | reversed | 0.61 |" in page
     assert "| Oracle (ours) | 5 | 45.00 | 45.00 | 0.00 ± 2.00 | [-2.48, 2.48] | inconclusive |  |" in page
     assert "profile synthetic-full; seeds 0, 1, 2, 3, 4;" in page

@@ -102,6 +102,9 @@ def _claims_section(results_dir: Path) -> list[str]:
         f"{counts['holds']} hold, {counts['reversed']} are reversed and {counts['inconclusive']} are inconclusive on the "
         "synthetic benchmark. The rule: " + str(data["parameters"].get("rule", "")) + ".",
         "",
+        *[f"- **{v}**: " + "; ".join(c["statement"].split(" (")[0] + f" ({c['n_seeds']} seeds)" for c in claims if c["verdict"] == v)
+          for v in VERDICTS if counts[v]],
+        "",
         "| claim | seeds | claimed top-1 | baseline top-1 | difference (mean ± std) | 95 % interval | verdict | paper's difference |",
         "|---|---|---|---|---|---|---|---|",
     ]
