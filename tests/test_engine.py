@@ -718,21 +718,29 @@ def test_a_heads_evaluation_is_kept_beside_its_checkpoint_and_reused_only_while_
     # Marked, the kept result is what comes back while the checkpoint, cache, videos, rule and device are the same...
     stored["result"]["accuracy"] = 123.0
     kept.write_text(json.dumps(stored))
-    assert evaluate_once(ckpt, toy_cache, names, rule="score", progress=False)["accuracy"] == 123.0
+    assert evaluate_once(ckpt, toy_cache, names, rule="score", progress=False) == (stored["result"], True)
     again = train_heads(toy_cache, "cs", head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, iterations=10,
                         seeds=[0], out=tmp_path / "runs", progress=False, log=None)  # fmt: skip
     assert again.metrics["runs"][0]["accuracy"] == 123.0  # a head asked for again is not scored again
+    # Nothing trained or scored: the record keeps the first run's wall time and says where the numbers come from.
+    assert not record.reused and again.reused and again.wall_time_s == record.wall_time_s
+    assert again.provenance["reused"]["from"] == str(tmp_path / "runs" / "results.json")
+    assert again.provenance["reused"]["date"] == record.provenance["date"]
     # ...and anything else scores it again: fewer test videos, another rule, another checkpoint.
-    fewer = evaluate_once(ckpt, toy_cache, names[:-1], rule="score", progress=False)
-    assert fewer["accuracy"] != 123.0 and fewer["num_videos"] == len(names) - 1
-    assert evaluate_once(ckpt, toy_cache, names, rule="area", progress=False)["rule"] == "area"
+    fewer, reused = evaluate_once(ckpt, toy_cache, names[:-1], rule="score", progress=False)
+    assert not reused and fewer["accuracy"] != 123.0 and fewer["num_videos"] == len(names) - 1
+    assert evaluate_once(ckpt, toy_cache, names, rule="area", progress=False)[0]["rule"] == "area"
     assert json.loads(kept.read_text())["key"]["rule"] == "area"
+    # The run asks for its own rule ("score") again: scored again, its record is this run's own.
+    scored = train_heads(toy_cache, "cs", head="Conv3Dx1+GAP+FC", head_options={"dim_conv": 8, "dim_fc": 16}, iterations=10,
+                         seeds=[0], out=tmp_path / "runs", progress=False, log=None)  # fmt: skip
+    assert not scored.reused and scored.wall_time_s != record.wall_time_s
     stored = json.loads(kept.read_text())
     stored["result"]["accuracy"] = 123.0
     kept.write_text(json.dumps(stored))
     state = torch.load(ckpt, weights_only=False)
     torch.save(state | {"iteration": int(state["iteration"]) + 1}, ckpt)  # other bytes
-    assert evaluate_once(ckpt, toy_cache, names, rule="area", progress=False)["accuracy"] != 123.0
+    assert stored["key"]["rule"] == "score" and evaluate_once(ckpt, toy_cache, names, rule="score", progress=False)[0]["accuracy"] != 123.0
 
 
 def test_a_crops_cache_serves_every_protocol_of_its_dataset_from_one_extraction(crops_cache: Path) -> None:

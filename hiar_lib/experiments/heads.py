@@ -220,15 +220,18 @@ def train_heads(
     dist_info = init_distributed(device)
     try:
         runs: list[dict[str, Any]] = []
+        computed = False  # whether this call trained or scored anything
         for seed in seeds:
             seed_fields = {**fields, "seed": seed}
             if isinstance(fields.get("init_from"), str):  # one checkpoint per seed: "runs/x/seed{seed}"
                 seed_fields["init_from"] = fields["init_from"].replace("{seed}", str(seed))
             config = budget.head_config(info.dataset or "synthetic", finetune=finetune, **seed_fields)
+            computed |= not _trained(out / f"seed{seed}", config.iterations)
             ckpt = train_head(config, cache, train_names, out / f"seed{seed}", resume=resume, progress=progress)
             if not dist_info.is_main:
                 continue
-            result = evaluate_once(ckpt, cache, test_names, rule=rule, device=dist_info.device, progress=progress)
+            result, kept = evaluate_once(ckpt, cache, test_names, rule=rule, device=dist_info.device, progress=progress)
+            computed |= not kept
             runs.append({"seed": seed, **result})
             if log is not None:
                 log(f"seed {seed}: top-1 {100 * result['accuracy']:.2f} % on {result['num_videos']} test videos "
@@ -244,7 +247,10 @@ def train_heads(
             "world_size": dist_info.world_size,
         }
         params, metrics, prov = _evaluation_record("train", info, rule, runs, parameters, profile, seeds, device, started)
-        path = write_record(out / _record_name(out, seeds), "train", params, metrics, prov)
+        record_path = out / _record_name(out, seeds)
+        if not computed:  # every seed trained and scored before: the numbers, and the time they took, are the earlier run's
+            prov = _as_reused(prov, record_path, seeds)
+        path = write_record(record_path, "train", params, metrics, prov)
         if results is not None:
             write_record(results, "train", params, metrics, prov)
         if log is not None:
@@ -253,6 +259,33 @@ def train_heads(
     finally:
         if dist_info.initialised_here:
             dist.destroy_process_group()
+
+
+def _trained(run: Path, iterations: int) -> bool:
+    """Whether the checkpoint in ``run`` has all ``iterations`` already (nothing to train)."""
+    from hiar_lib.engine import load_checkpoint
+    from hiar_lib.engine.train import CHECKPOINT_NAME
+
+    path = run / CHECKPOINT_NAME
+    try:
+        return path.is_file() and int(load_checkpoint(path)["iteration"]) >= iterations
+    except Exception:  # unreadable: train_head says what is wrong with it
+        return False
+
+
+def _as_reused(prov: dict[str, Any], earlier: Path, seeds: Sequence[int]) -> dict[str, Any]:
+    """``prov`` of a call that trained and scored nothing, given the earlier record of the
+    same seeds at ``earlier``: its wall time (the work that made the numbers) and where
+    from (``reused``); ``prov`` as it is where there is no such record."""
+    try:
+        before = read_record(earlier)
+    except (OSError, RecordError):
+        return prov
+    if list(before.provenance.get("seeds") or []) != list(seeds):
+        return prov
+    made = before.provenance.get("reused") or {"from": str(earlier), "git_commit": before.provenance.get("git_commit"),
+                                               "date": before.provenance.get("date")}  # fmt: skip
+    return {**prov, "wall_time_s": before.wall_time_s, "reused": made}
 
 
 EVALUATION_FILE = "evaluation.json"
@@ -266,12 +299,15 @@ def evaluate_once(
     rule: str = "score",
     device: Any = "cpu",
     progress: bool = True,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
     """:func:`~hiar_lib.engine.evaluate.evaluate_head`, kept beside the checkpoint
     (:data:`EVALUATION_FILE`) and reused while the same checkpoint file (its SHA-256) is
     scored on the same cache (its settings key), test videos, rule and kind of device: a
     head asked for again (a table or claim that shares it, a claim grown by a seed, a
-    rerun) is not scored again. Anything else scores it again and replaces the file."""
+    rerun) is not scored again. Anything else scores it again and replaces the file.
+
+    Returns:
+        The result, and whether it was the kept one (nothing scored now)."""
     import hashlib
     import json
 
@@ -300,11 +336,11 @@ def evaluate_once(
         except (OSError, json.JSONDecodeError):
             have = {}
         if have.get("key") == key:
-            return have["result"]
+            return have["result"], True
     result = evaluate_head(checkpoint, cache, test_names, rule=rule, device=device, progress=progress)
     if cache_key is not None:
         write_json(kept, {"key": key, "result": result})
-    return result
+    return result, False
 
 
 def evaluate_checkpoints(
