@@ -114,10 +114,12 @@ bench: install
 # numbers and runs their tests against each mutant ([tool.mutmut] in pyproject.toml);
 # hours on 2 CPU cores, resumable (a rerun continues where the last one stopped).
 # The counts per module and the surviving mutants go to results/bench/mutation.json.
+# One thread per mutant's test run (two run at once): mutmut's timeouts are CPU-time
+# limits, and torch's worker threads spinning on a busy machine would spend them.
 REALDATA ?= $(CURDIR)/../shared/realdata
 mutation: install
 	$(PY) -m pip install -q -c constraints.txt -e ".[test,mutation]"
-	start=$$(date +%s); HIAR_REALDATA=$(REALDATA) $(VENV)/bin/mutmut run --max-children 2; \
+	start=$$(date +%s); HIAR_REALDATA=$(REALDATA) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children 2; \
 	$(PY) benchmarks/mutation_report.py --out results/bench/mutation.json --wall-time-s $$(( $$(date +%s) - start ))
 
 clean:
