@@ -126,7 +126,7 @@ class Claim:
             instance stage costs).
         here: what about the synthetic benchmark and the heads trained on it differs
             from the paper's setting in a way this claim may feel, written before any
-            verdict (the results page shows it beside a verdict that is not "holds").
+            verdict (the results page shows it beside each verdict).
     """
 
     key: str
@@ -192,8 +192,9 @@ CLAIMS: tuple[Claim, ...] = (
           Arm(2, "tahnet_v2", "v12_3"), Arm(2, "tahnet_v2", "v12_3", start="scratch"),
           here="The start is not another, larger dataset but the same benchmark's cross-subject head, and that head "
                "trained on every view of its training subjects: on the view-3 videos of those subjects, half of "
-               "V(1,2)->3's test videos (108 of 216 at synthetic-full), with their labels. A gain here can come from having seen test videos, "
-               "not from pretraining (a start without that leak would be a head trained on another benchmark, such "
+               "V(1,2)->3's test videos (108 of 216 at synthetic-full), with their labels. A gain here can come from "
+               "having seen test videos, not from pretraining (a start without that leak would be a head trained on "
+               "another benchmark, such "
                "as the detector's own, whose 40 performers are none of these). The fine-tuned head then trains 300 "
                "iterations against 1,200 from scratch."),
     Claim("t2_pretraining_on_a_larger_benchmark_helps", "Table 2 (analogue without the leak): on V(1,2)->3 of a smaller "
