@@ -283,3 +283,32 @@ def test_make_claims_rewrites_the_results_page_of_the_profile_it_was_written_for
     assert (results / "README.md").read_text().startswith("# Results at the `quick` profile")  # none yet: the default
     assert main(["reproduce", "--profile", "smoke", "--only", "00_overview", *common]) == 0
     assert (results / "README.md").read_text().startswith("# Results at the `smoke` profile")
+
+
+def test_a_seed_stopped_part_way_is_pending_for_the_iterations_left_and_a_finished_one_not_at_all(tmp_path: Path) -> None:
+    """Checkpoints are kept every few hundred iterations: the estimate counts what a resumed
+    run has left (quick's TAHNet-v1 trains 400 iterations)."""
+    import torch
+
+    from hiar_lib.engine import checkpoint_iteration
+    from hiar_lib.engine.train import CHECKPOINT_FORMAT
+    from hiar_lib.experiments.reproduce import add_pending_head
+    from hiar_lib.experiments.suite import head_run_dir
+    from hiar_lib.experiments.tables import table_spec
+
+    cache = tmp_path / "cache" / "features" / "quick-crops"
+    cache.mkdir(parents=True)
+    config = {"kind": "crops", "levels": ["P2", "P3", "P4", "P5"], "max_clip_len": 16}
+    (cache / "cache.json").write_text(json.dumps({"format": 2, "config": config, "splits": {}}))
+    params = suite_params("quick", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results", seeds=[0, 1, 2])
+    row = table_spec(3, "cs").rows[1]  # outermost TAHNet-v1
+    run = head_run_dir(params, cache, row.head, row.clip)
+    for seed, iteration in ((0, 150), (1, 400)):
+        (run / f"seed{seed}").mkdir(parents=True)
+        torch.save({"format": CHECKPOINT_FORMAT, "iteration": iteration}, run / f"seed{seed}" / "last.pt")
+    (run / "seed2").mkdir()
+    (run / "seed2" / "last.pt").write_bytes(b"not a checkpoint")  # unreadable: it starts over
+    assert checkpoint_iteration(run / "seed0") == 150 and checkpoint_iteration(run / "seed2") == 0
+    heads: dict = {}
+    add_pending_head(params, row, None, heads, [])
+    assert heads == {(str(run), "0"): 250, (str(run), "2"): 400}

@@ -274,6 +274,16 @@ def _barrier(info: DistInfo) -> None:
 # ------------------------------------------------------------------------ checkpoints
 
 
+def checkpoint_iteration(path: str | os.PathLike) -> int:
+    """The iteration a head checkpoint (a file, or the run folder holding ``last.pt``) is
+    at: what resuming :func:`train_head` starts from; 0 where there is none or it cannot be
+    read (training then starts over, or says what is wrong)."""
+    try:
+        return int(load_checkpoint(path)["iteration"])
+    except (EngineError, KeyError, TypeError, ValueError):
+        return 0
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read a head checkpoint written by :func:`train_head` (``weights_only`` loading).
 

@@ -263,14 +263,9 @@ def train_heads(
 
 def _trained(run: Path, iterations: int) -> bool:
     """Whether the checkpoint in ``run`` has all ``iterations`` already (nothing to train)."""
-    from hiar_lib.engine import load_checkpoint
-    from hiar_lib.engine.train import CHECKPOINT_NAME
+    from hiar_lib.engine import checkpoint_iteration
 
-    path = run / CHECKPOINT_NAME
-    try:
-        return path.is_file() and int(load_checkpoint(path)["iteration"]) >= iterations
-    except Exception:  # unreadable: train_head says what is wrong with it
-        return False
+    return checkpoint_iteration(run) >= iterations
 
 
 def _as_reused(prov: dict[str, Any], earlier: Path, seeds: Sequence[int]) -> dict[str, Any]:

@@ -285,9 +285,11 @@ def _clip_key(profile: str, clip: dict[str, Any]) -> Any:
 def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, ...], int], caches: list[str]) -> None:
     """Add the heads of ``row`` on ``p.protocol`` (one per seed of ``p``) not trained yet
     to ``heads`` (run folder, or where its cache is not made yet the row's key, and
-    seed -> its training iterations) and its feature cache to ``caches`` when it is not
+    seed -> its training iterations left: a seed stopped part-way resumes at its last
+    checkpoint) and its feature cache to ``caches`` when it is not
     made yet or only in part (:func:`cache_share_left`). ``init``: where the head is
     fine-tuned from (``None``: from scratch)."""
+    from hiar_lib.engine import checkpoint_iteration
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
     from hiar_lib.experiments.tables import row_head_options
     from hiar_lib.profiles import get_profile
@@ -305,7 +307,10 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
         caches.append(cache.name)
     run = head_run_dir(p, cache, row.head, row.clip, options, init)
     done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
-    heads.update({(str(run), str(seed)): iterations for seed in set(p.seeds) - done})
+    for seed in set(p.seeds) - done:  # a seed stopped part-way resumes at its last checkpoint
+        left = iterations - checkpoint_iteration(run / f"seed{seed}")
+        if left > 0:
+            heads[(str(run), str(seed))] = left
 
 
 def add_pending_row(p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str], scratch: bool = False) -> None:
