@@ -284,7 +284,7 @@ def _arm_run(arm: Arm, params: SuiteParams, progress: bool) -> Any:
     """The arm's heads over ``params.seeds`` (trained where not yet): the record of
     :func:`~hiar_lib.experiments.suite.head_runs`."""
     from hiar_lib.experiments.suite import feature_cache, head_runs
-    from hiar_lib.experiments.tables import row_head_options, row_start, table2_start
+    from hiar_lib.experiments.tables import cross_subject_head, row_head_options, row_start
 
     p = arm.params(params)
     row = arm.row()
@@ -293,10 +293,7 @@ def _arm_run(arm: Arm, params: SuiteParams, progress: bool) -> Any:
     if arm.start == "table":
         start = row_start(p, row, progress)
     elif arm.start == "larger":  # the run's own benchmark's cross-subject head, trained first where not yet
-        cs = replace(params, protocol="cs")
-        head_runs(cs, feature_cache(cs, progress=progress), row.head, clip=row.clip,
-                  head_options=row_head_options(row, cs), progress=progress)  # fmt: skip
-        start = table2_start(params, row)
+        start = cross_subject_head(params, row, progress)
     return head_runs(p, cache, row.head, clip=row.clip, head_options=row_head_options(row, p), progress=progress,
                      init_from=start)  # fmt: skip
 

@@ -40,7 +40,7 @@ from hiar_lib.experiments.suite import SuiteParams, head_runs
 
 __all__ = [
     "MEASURED_TABLES", "ORACLE_PROTOCOLS", "TABLE2_PROTOCOLS", "TableRow", "TableSpec", "has_oracle",
-    "head_gmacs", "oracle_rows", "paper_gmacs", "paper_number", "row_head_options", "row_start", "starts_from_cross_subject",
+    "head_gmacs", "oracle_rows", "paper_gmacs", "paper_number", "row_head_options", "row_start", "cross_subject_head", "starts_from_cross_subject",
     "seed_spread", "table1", "table2", "table2_start", "table_columns", "table_rows", "table_spec",
 ]  # fmt: skip
 
@@ -404,12 +404,18 @@ def row_start(params: SuiteParams, row: TableRow, progress: bool = True) -> str 
     (:func:`table2_start`, which says where before it is); ``None`` (from scratch)
     everywhere else, and for oracle rows (whose tables train them where heads start from
     scratch, :data:`ORACLE_PROTOCOLS`). :func:`starts_from_cross_subject` is the rule."""
+    if not starts_from_cross_subject(params, row):
+        return None
+    return cross_subject_head(params, row, progress)
+
+
+def cross_subject_head(params: SuiteParams, row: TableRow, progress: bool = True) -> str:
+    """The same row's cross-subject head at ``params``' profile, trained first where not
+    yet: its run folder with ``{seed}`` for each seed (:func:`table2_start`)."""
     from dataclasses import replace
 
     from hiar_lib.experiments.suite import feature_cache, head_runs
 
-    if not starts_from_cross_subject(params, row):
-        return None
     cs = replace(params, protocol="cs")
     head_runs(cs, feature_cache(cs, progress=progress), row.head, clip=row.clip,
               head_options=row_head_options(row, cs), progress=progress)  # fmt: skip
