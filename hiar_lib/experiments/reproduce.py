@@ -303,7 +303,7 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
         key = (cache.name, p.protocol, row.head, json.dumps([_clip_key(p.profile, row.clip), options, init], sort_keys=True, default=list))
         heads.update({(*key, str(seed)): iterations for seed in p.seeds})
         return
-    if cache_share_left(cache) > 0 and cache.name not in caches:  # a killed extraction resumes
+    if cache.name not in caches and cache_share_left(cache) > 0:  # a killed extraction resumes
         caches.append(cache.name)
     run = head_run_dir(p, cache, row.head, row.clip, options, init)
     done = set(json.loads((run / "results.json").read_text())["provenance"].get("seeds") or []) if (run / "results.json").is_file() else set()
@@ -313,34 +313,36 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
             heads[(str(run), str(seed))] = left
 
 
-def add_pending_row(p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str], scratch: bool = False) -> None:
+def add_pending_row(
+    p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str], scratch: bool = False, start_from: Any = None
+) -> None:
     """:func:`add_pending_head` of ``row`` as its table trains it
     (:func:`~hiar_lib.experiments.tables.row_start`): where it is fine-tuned from the same
-    row's cross-subject head, that head comes along; ``scratch``: from scratch anyway."""
-    from hiar_lib.experiments.suite import feature_cache_dir
-    from hiar_lib.experiments.tables import starts_from_cross_subject, table2_start
+    row's cross-subject head, that head comes along; ``scratch``: from scratch anyway;
+    ``start_from``: fine-tuned from the row's cross-subject head at these parameters' profile
+    (another benchmark's: the claims' "larger" start), whatever the rule says."""
+    from hiar_lib.experiments.tables import starts_from_cross_subject
 
     init = None
-    if not scratch and starts_from_cross_subject(p, row):
-        cs = replace(p, protocol="cs")
-        add_pending_head(cs, row, None, heads, caches)
-        # its start's run folder once the cache is there; before, the key says enough
-        init = table2_start(p, row) if (feature_cache_dir(cs) / "cache.json").is_file() else "cross-subject"
+    if start_from is not None:
+        init = _add_pending_start(start_from, p, row, heads, caches)
+    elif not scratch and starts_from_cross_subject(p, row):
+        init = _add_pending_start(p, p, row, heads, caches)
     add_pending_head(p, row, init, heads, caches)
 
 
-def add_pending_larger_start(params: Any, p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str]) -> None:
-    """:func:`add_pending_head` of ``row`` on ``p`` (another benchmark's profile)
-    fine-tuned from the same row's cross-subject head at ``params`` (the run's own
-    benchmark), which comes along."""
+def _add_pending_start(of: Any, p: Any, row: Any, heads: dict[tuple[str, ...], int], caches: list[str]) -> str:
+    """Add the row's cross-subject head at ``of``'s profile (where a head on ``p`` starts
+    from) and return what the fine-tuned head is keyed by: that head's run folder once
+    its cache is made; before, a name of it (its profile's where it is not ``p``'s)."""
     from hiar_lib.experiments.suite import feature_cache_dir
     from hiar_lib.experiments.tables import table2_start
 
-    cs = replace(params, protocol="cs")
+    cs = replace(of, protocol="cs")
     add_pending_head(cs, row, None, heads, caches)
-    made = (feature_cache_dir(cs) / "cache.json").is_file()
-    before = "cross-subject" if p.profile == params.profile else f"{params.profile} cross-subject"  # add_pending_row's key
-    add_pending_head(p, row, table2_start(params, row) if made else before, heads, caches)
+    if (feature_cache_dir(cs) / "cache.json").is_file():
+        return table2_start(of, row)
+    return "cross-subject" if of.profile == p.profile else f"{of.profile} cross-subject"
 
 
 def _claims_pending(params: Any) -> tuple[dict[tuple[str, ...], int], list[str]]:
@@ -353,10 +355,8 @@ def _claims_pending(params: Any) -> tuple[dict[tuple[str, ...], int], list[str]]
     caches: list[str] = []
     for claim in CLAIMS:
         for arm in (claim.claimed, claim.baseline):
-            if arm.start == "larger":  # fine-tuned from the run's own benchmark's cross-subject head, which comes along
-                add_pending_larger_start(params, arm.params(params), arm.row(), heads, caches)
-            else:
-                add_pending_row(arm.params(params), arm.row(), heads, caches, scratch=arm.start == "scratch")
+            add_pending_row(arm.params(params), arm.row(), heads, caches, scratch=arm.start == "scratch",
+                            start_from=params if arm.start == "larger" else None)  # fmt: skip
     for row in trade_off_rows():
         add_pending_row(replace(params, protocol="cs"), row, heads, caches)
     return heads, caches
