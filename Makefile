@@ -8,7 +8,7 @@ STAMP := $(VENV)/.hiar-installed
 CACHE ?= cache
 PROFILE ?= quick
 
-.PHONY: install browser test reproduce claims bench mutation clean
+.PHONY: install browser test reproduce claims bench mutation planted-bugs clean
 
 install: $(STAMP)
 
@@ -121,6 +121,11 @@ mutation: install
 	$(PY) -m pip install -q -c constraints.txt -e ".[test,mutation]"
 	start=$$(date +%s); HIAR_REALDATA=$(REALDATA) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children 2; \
 	$(PY) benchmarks/mutation_report.py --out results/bench/mutation.json --wall-time-s $$(( $$(date +%s) - start ))
+
+# Named wrong numbers (benchmarks/planted_bugs.py), each planted alone in a scratch copy of
+# the tracked files; the tests that must fail on each go to results/bench/planted_bugs.json.
+planted-bugs: install
+	HIAR_REALDATA=$(REALDATA) $(PY) benchmarks/planted_bugs.py --out results/bench/planted_bugs.json
 
 clean:
 	rm -rf $(CACHE) .pytest_cache mutants

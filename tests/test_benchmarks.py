@@ -159,3 +159,24 @@ def test_demo_benchmark_records_each_stage_over_a_real_clip(demo_head: Path, tmp
     from torchvision.io import decode_png, read_file
 
     assert tuple(decode_png(read_file(str(still))).shape[1:]) == (row["size"][1], row["size"][0])  # the drawn middle frame
+
+
+def test_every_planted_bug_still_fits_the_code_and_an_unknown_one_is_refused(tmp_path: Path, monkeypatch) -> None:
+    script = str(REPO / "benchmarks" / "planted_bugs.py")
+    run = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    names = [line.split(":")[0] for line in run.stdout.splitlines()]
+    assert len(names) == len(set(names)) >= 10 and "ntu_cs_subject_38_to_36" in names
+    bad = subprocess.run([sys.executable, script, "--only", "no_such_plant", "--out", str(tmp_path / "p.json")],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "unknown plants: no_such_plant" in bad.stderr
+    assert not (tmp_path / "p.json").exists()
+    # A plant whose text the code no longer holds is refused before any test runs.
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import planted_bugs as module
+
+    (tmp_path / "hiar_lib").mkdir()
+    (tmp_path / "hiar_lib" / "pool.py").write_text("x = 1\n")
+    plant = next(p for p in module.PLANTS if p.file == "hiar_lib/pool.py")
+    with pytest.raises(ValueError, match="holds its text 0 times"):
+        module.check_plant(plant, tmp_path)

@@ -39,9 +39,10 @@ def video(synthetic_tiny: Path):
     return payload, det, gt
 
 
-def reference(payload, det, start: int, clip_len: int, cfg: PoolerConfig) -> torch.Tensor:
+def reference(payload, det, start: int, clip_len: int, cfg: PoolerConfig, frame_scale: tuple[float, float] = (1.0, 1.0)) -> torch.Tensor:
     """The clip's tubes pooled from the whole levels (rounded to half precision as the
-    crops are), with the tracks the payload's phase holds."""
+    crops are), with the tracks the payload's phase holds; ``frame_scale``: frame pixels
+    per source pixel (x, y) of the frames ``det`` saw."""
     phase = payload["phases"][start % STRIDE]
     r = start // STRIDE + torch.arange(clip_len)
     f = phase["frames"].shape[0]
@@ -53,7 +54,8 @@ def reference(payload, det, start: int, clip_len: int, cfg: PoolerConfig) -> tor
     rows = phase["frames"][rc]
     maps = {k: v[rows].to(torch.float16).float() for k, v in feats.maps.items()}
     pyramid = FeaturePyramid(maps, feats.strides, feats.scale, feats.original_size, feats.image_size, feats.padded_size)
-    boxes = phase["boxes"][keep][:, rc]  # source pixels = frame pixels (no resize here)
+    sx, sy = frame_scale
+    boxes = phase["boxes"][keep][:, rc] * torch.tensor([sx, sy, sx, sy])  # source -> frame pixels
     return pool_action_regions(pyramid, boxes, present[keep], cfg, frame_valid=valid)
 
 
@@ -99,6 +101,38 @@ def test_a_clip_holds_the_tracks_present_in_it_with_their_boxes_scores_and_peopl
                 assert phase["present"][row, frame // STRIDE]
         want = track_person_labels(clip["boxes"], clip["present"], clip["frame_indices"], gt)
         assert clip["person_labels"].tolist() == want.tolist()
+
+
+def test_a_resized_videos_crops_keep_source_pixels_its_people_and_pool_as_the_whole_levels(synthetic_tiny: Path) -> None:
+    # 192 x 144 frames read at 96 x 144 (x halved, y kept): an axis given the other's
+    # factor anywhere between the source, the frame and the detector's input shows.
+    index = index_synthetic(synthetic_tiny)
+    sample = next(s for s in index.samples if s.label != 0 and "distractor" in load_annotation(synthetic_tiny, s.name).roles)
+    gt = load_annotation(synthetic_tiny, sample.name)
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    size = (96, 144)
+    payload = extract_crops(model, sample.path, stride=STRIDE, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig(),
+                            size=size, ground_truth=gt)  # fmt: skip
+    clip = read_clip(sample.path, clip_len=gt.num_frames, stride=1, start=0, size=size)
+    sx, sy = clip.scale
+    assert (sx, sy) == (0.5, 1.0)
+    det = detect_frames(model, clip.frames, features_device="cpu")
+    fx, fy = det.features.scale
+    assert payload["to_image"].tolist() == pytest.approx([sx * fx, sy * fy])
+    # Every person of the video with their own class (the actor's, -1 for a distractor).
+    assert payload["person_labels"].tolist() == [int(v) for v in gt.person_labels] and -1 in payload["person_labels"]
+    boxes = 0
+    for phase in payload["phases"]:  # each kept box, in source pixels, is one of its frame's detections
+        for k, f in torch.nonzero(phase["present"]).tolist():
+            in_frame = phase["boxes"][k, f] * torch.tensor([sx, sy, sx, sy])
+            assert (det.instances[int(phase["frames"][f])].boxes - in_frame).abs().amax(dim=1).min() < 1e-3
+            boxes += 1
+    assert boxes > 0
+    for start in (0, 1, 5):
+        got = crop_window(payload, start, 4, PoolerConfig())
+        want = reference(payload, det, start, 4, PoolerConfig(), frame_scale=(sx, sy))
+        assert got["tubes"].shape == want.shape and (want != 0).any()
+        torch.testing.assert_close(got["tubes"], want, atol=1e-4, rtol=1e-4)
 
 
 def test_the_crops_cover_only_what_a_clip_can_reach(video) -> None:

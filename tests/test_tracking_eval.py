@@ -50,6 +50,33 @@ def test_swapped_identities_are_caught(synthetic_tiny: Path) -> None:
     assert r["all"]["id_switches"] > 0 and r["all"]["idf1"] < 0.99
 
 
+def test_the_trackers_settings_reach_it_a_gap_bridged_or_not(synthetic_tiny: Path) -> None:
+    # A "detector" that misses the first annotated person of every clip for two frames:
+    # a tracker allowed two missed frames continues most of those tracks, one allowed
+    # none (the paper's) or one starts a new track where each person comes back.
+    def detect(video: str) -> ClipInstances:
+        ann = load_annotation(synthetic_tiny, Path(video).stem)
+        kps, boxes = [], []
+        for t in range(ann.num_frames):
+            p = np.flatnonzero(ann.present[t])
+            if t in (6, 7):
+                p = p[p != 0]
+            kps.append(ann.keypoints[t, p])
+            boxes.append(ann.boxes[t, p])
+        return ClipInstances(kps, boxes)
+
+    def switches(config: TrackerConfig) -> int:
+        r = evaluate_tracker_on_benchmark(synthetic_tiny, "cv", "test", config, detect=detect, progress=False)
+        assert r["tracker"]["max_gap"] == config.max_gap
+        return int(r["all"]["id_switches"])
+
+    gapped = [s for s in index_synthetic(synthetic_tiny).split("cv")["test"]
+              if load_annotation(synthetic_tiny, s.name).present[[5, 6, 7, 8], 0].all()]  # fmt: skip
+    assert gapped  # the first person is there around the gap in some clips
+    none, one, two = (switches(TrackerConfig(max_gap=g)) for g in (0, 1, 2))
+    assert none == one >= len(gapped) > two
+
+
 def test_crossing_pairs_found_where_order_swaps_with_overlap(synthetic_tiny: Path) -> None:
     found = 0
     for s in index_synthetic(synthetic_tiny).samples:
