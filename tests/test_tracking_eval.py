@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,24 @@ from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.track_config import PAPER_CONFIG, TrackerConfig
 from hiar_lib.tracking_eval import ClipInstances, crossing_pairs, evaluate_tracker_on_benchmark
+
+
+def annotated_detector(root: Path, alter: Callable[[int, int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]):
+    """A "detector" that hands over a clip's annotated people, frame by frame, as
+    ``alter(t, num_frames, people, keypoints)`` leaves them (people: their indices in the
+    annotation; each keeps its own box)."""
+
+    def detect(video: str) -> ClipInstances:
+        ann = load_annotation(root, Path(video).stem)
+        kps, boxes = [], []
+        for t in range(ann.num_frames):
+            people = np.flatnonzero(ann.present[t])
+            people, k = alter(t, ann.num_frames, people, ann.keypoints[t, people].copy())
+            kps.append(k)
+            boxes.append(ann.boxes[t, people])
+        return ClipInstances(kps, boxes)
+
+    return detect
 
 
 def test_tracker_alone_keeps_every_identity_on_ground_truth_instances(synthetic_tiny: Path) -> None:
@@ -33,18 +52,12 @@ def test_swapped_identities_are_caught(synthetic_tiny: Path) -> None:
     # A "detector" that hands over the true instances but teleports two people's
     # keypoints into each other's places halfway: the tracker must follow the keypoints,
     # so the scored identities switch.
-    def detect(video: str) -> ClipInstances:
-        ann = load_annotation(synthetic_tiny, Path(video).stem)
-        kps, boxes = [], []
-        for t in range(ann.num_frames):
-            p = np.flatnonzero(ann.present[t])
-            k = ann.keypoints[t, p].copy()
-            if t >= ann.num_frames // 2 and len(p) >= 2:
-                k[[0, 1]] = k[[1, 0]]
-            kps.append(k)
-            boxes.append(ann.boxes[t, p])
-        return ClipInstances(kps, boxes)
+    def swap(t: int, num_frames: int, people: np.ndarray, kps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if t >= num_frames // 2 and len(people) >= 2:
+            kps[[0, 1]] = kps[[1, 0]]
+        return people, kps
 
+    detect = annotated_detector(synthetic_tiny, swap)
     r = evaluate_tracker_on_benchmark(synthetic_tiny, "cs", "test", TrackerConfig(gate=None), detect=detect, progress=False)
     assert r["instances"] == "detected"
     assert r["all"]["id_switches"] > 0 and r["all"]["idf1"] < 0.99
@@ -54,16 +67,11 @@ def test_the_trackers_settings_reach_it_a_gap_bridged_or_not(synthetic_tiny: Pat
     # A "detector" that misses the first annotated person of every clip for two frames:
     # a tracker allowed two missed frames continues most of those tracks, one allowed
     # none (the paper's) or one starts a new track where each person comes back.
-    def detect(video: str) -> ClipInstances:
-        ann = load_annotation(synthetic_tiny, Path(video).stem)
-        kps, boxes = [], []
-        for t in range(ann.num_frames):
-            p = np.flatnonzero(ann.present[t])
-            if t in (6, 7):
-                p = p[p != 0]
-            kps.append(ann.keypoints[t, p])
-            boxes.append(ann.boxes[t, p])
-        return ClipInstances(kps, boxes)
+    def miss(t: int, num_frames: int, people: np.ndarray, kps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keep = people != 0 if t in (6, 7) else np.ones(len(people), dtype=bool)
+        return people[keep], kps[keep]
+
+    detect = annotated_detector(synthetic_tiny, miss)
 
     def switches(config: TrackerConfig) -> int:
         r = evaluate_tracker_on_benchmark(synthetic_tiny, "cv", "test", config, detect=detect, progress=False)
