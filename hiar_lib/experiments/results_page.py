@@ -162,10 +162,21 @@ def results_page(results_dir: str | Path, profile: str) -> str:
         out.append("")
     bench = sorted((results_dir / "bench").glob("*.json"))
     if bench:
-        out += ["## Benchmarks (`make bench`)", ""]
-        out += [f"- [{p.name}](bench/{p.name})" for p in bench]
+        out += ["## Benchmarks and tests of the tests", "",
+                "Speed figures (`make bench`), detector recipes, mutation testing (`make mutation`) and planted bugs "
+                "(`make planted-bugs`); each with the device and commit its record names.", ""]  # fmt: skip
+        out += [f"- [{p.name}](bench/{p.name}): {_bench_provenance(p)}" for p in bench]
         out.append("")
     return "\n".join(out)
+
+
+def _bench_provenance(path: Path) -> str:
+    """``device, commit abc123def456`` of a benchmark's record (what it can say)."""
+    try:
+        prov = json.loads(path.read_text()).get("provenance", {})
+    except (OSError, ValueError):
+        return "unreadable record"
+    return f"{prov.get('device', 'device not recorded')}, commit `{str(prov.get('git_commit', '?'))[:12]}`"
 
 
 def page_profile(results_dir: str | Path) -> str | None:
