@@ -106,13 +106,15 @@ class Tracks:
         return (self.assignment >= 0).sum(axis=0).astype(np.int64)
 
     def instance_track_ids(self, frame: int) -> np.ndarray:
-        """``(N_f,)`` int64: the track id of each instance of ``frame`` (``-1`` if none).
+        """``(N_f,)`` int64: the track id of each instance of ``frame`` (``-1`` if none);
+        a negative ``frame`` counts from the end, as a Python index does.
 
         Every instance belongs to a track in :func:`track_instances`'s output; ``-1``
         appears only after tracks were removed, e.g. by :meth:`filter_min_length`.
         """
         if not -self.num_frames <= frame < self.num_frames:
-            raise ValueError(f"frame must be in [0, {self.num_frames}); got {frame}")
+            f = self.num_frames
+            raise ValueError(f"frame must be in [0, {f}), or in [-{f}, -1] counting from the end; got {frame}")
         row = self.assignment[frame]
         out = np.full(int(self.num_instances[frame]), -1, dtype=np.int64)
         cols = np.flatnonzero(row >= 0)

@@ -354,7 +354,7 @@ def test_instance_track_ids_give_every_instances_track_when_other_tracks_are_abs
     # Negative frame indices count from the end, down to -F.
     assert tracks.instance_track_ids(-1).tolist() == [2, 1]
     assert tracks.instance_track_ids(-10).tolist() == [0, 1]
-    with pytest.raises(ValueError, match="frame must be in"):
+    with pytest.raises(ValueError, match=r"frame must be in \[0, 10\), or in \[-10, -1\] counting from the end; got -11"):
         tracks.instance_track_ids(-11)
 
 
