@@ -10,8 +10,8 @@ error escaping as a traceback, the detector-plus-tracker path skipping frames, t
 tracker's settings not reaching it, a synthetic take missing from a view. The script
 copies the repository's tracked files to a scratch folder, runs every plant's tests on
 the unchanged copy first (they must pass there, or nothing is learnt from their failing),
-then applies each plant alone and runs its tests again: a plant is *caught* when at least
-one of them fails. Mutation testing (``make mutation``) measures the same thing by
+then applies each plant alone and runs its tests again, up to the first that fails: a
+plant is *caught* when one does (the record names it). Mutation testing (``make mutation``) measures the same thing by
 machine over every operator; these are the named cases, kept so that a refactor that
 loses one shows up.
 
@@ -137,6 +137,42 @@ PLANTS: tuple[Plant, ...] = (
         "track_instances(inst.keypoints, inst.boxes)", ("tests/test_tracking_eval.py",),
     ),
     Plant(
+        "evaluation_least_likely_class", "evaluation predicts each test video's least likely class",
+        "hiar_lib/engine/evaluate.py", "best, cls = prob.max(dim=1)", "best, cls = prob.min(dim=1)", ("tests/test_engine.py",),
+    ),
+    Plant(
+        "evaluation_predictions_shifted", "evaluation files each video's prediction under the next video of its batch",
+        "hiar_lib/engine/evaluate.py", "pred[batch.video_index] = cls", "pred[batch.video_index.roll(1)] = cls",
+        ("tests/test_engine.py",),
+    ),
+    Plant(
+        "test_clip_first_not_centred", "the evaluated clip of a crops cache's test video starts at frame 0, not centred",
+        "hiar_lib/engine/data.py", 'sample_clip_start(meta.num_frames, self.clip.clip_len, meta.stride, "center")',
+        'sample_clip_start(meta.num_frames, self.clip.clip_len, meta.stride, "first")', ("tests/test_engine.py",),
+    ),
+    Plant(
+        "test_instance_presence_ignored", "the evaluated track chosen by score alone, a one-frame fragment counting as much as a whole track",
+        "hiar_lib/pool.py", "seen = present.float().mean(dim=1)", "seen = present.float().amax(dim=1)", ("tests/test_pool.py",),
+    ),
+    Plant(
+        "majority_baseline_least_frequent", "the majority baseline takes the least frequent training class",
+        "hiar_lib/engine/evaluate.py", "label = int(np.argmax(freq))", "label = int(np.argmin(freq))", ("tests/test_engine.py",),
+    ),
+    Plant(
+        "seed_std_population", "the mean +- std over seeds uses the population std (ddof 0)",
+        "hiar_lib/engine/evaluate.py", "float(a.std(ddof=1)) if a.size > 1", "float(a.std(ddof=0)) if a.size > 1",
+        ("tests/test_engine.py",),
+    ),
+    Plant(
+        "claims_interval_n_dof", "the claims' 95 % interval takes Student t at n degrees of freedom, not n - 1 (too narrow)",
+        "hiar_lib/experiments/claims.py", "stats.t.ppf(0.5 + confidence / 2, n - 1)", "stats.t.ppf(0.5 + confidence / 2, n)",
+        ("tests/test_experiments_claims.py",),
+    ),
+    Plant(
+        "claims_std_population", "the claims' paired differences' std with ddof 0",
+        "hiar_lib/experiments/claims.py", "std = float(d.std(ddof=1))", "std = float(d.std(ddof=0))", ("tests/test_experiments_claims.py",),
+    ),
+    Plant(
         "synthetic_take_missing_from_view_3", "one take in three is not rendered from view 3 (cross-view loses classes)",
         "hiar_lib/synth/benchmark.py", "names = [clip_name(take, v) for v in config.views]",
         "names = [clip_name(take, v) for v in config.views if take.take % 3 or v != 3]", ("tests/test_data_synthetic.py",),
@@ -172,14 +208,14 @@ def scratch_copy(dest: Path) -> None:
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.M)
 
 
-def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: int) -> tuple[int, list[str], float]:
+def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: int, first_failure: bool = False) -> tuple[int, list[str], float]:
     """pytest on ``tests`` in ``copy`` (its library first on the path): exit code, the
-    failing tests' ids and the wall time in seconds."""
+    failing tests' ids (only the first with ``first_failure``) and the wall time in seconds."""
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *tests],
+            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *(["-x"] if first_failure else []), *tests],
             cwd=copy, env=env, capture_output=True, text=True, timeout=timeout_s,
         )  # fmt: skip
         code, out = run.returncode, run.stdout + run.stderr
@@ -227,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             original = target.read_text()
             target.write_text(changed[p.name])
             try:
-                code, failed, wall = run_tests(copy, p.tests, args.timeout_s)
+                code, failed, wall = run_tests(copy, p.tests, args.timeout_s, first_failure=True)
             finally:
                 target.write_text(original)
             caught = code != 0
