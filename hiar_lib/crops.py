@@ -23,7 +23,9 @@ tracker (eq. 3 between adjacent frames, no gaps) the links inside a clip are the
 either way; the extended tracker may bridge a gap across the clip's first frame using
 frames before it.
 
-A video's payload (``torch.save`` of a dict, read with ``weights_only``)::
+A video's payload (``torch.save`` of a dict, read with ``weights_only``; ``split`` is the
+video's split under the protocol it was extracted for, informational: training and
+evaluation read every protocol's splits from the cache's ``cache.json``)::
 
     name, label, split, num_frames, stride, max_clip_len, channels, kind="crops", format
     to_image        (2,) float32: detector-input pixel = source pixel * to_image (x, y)
