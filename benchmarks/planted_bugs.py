@@ -11,7 +11,8 @@ tracker's settings not reaching it, a synthetic take missing from a view. The sc
 copies the repository's tracked files to a scratch folder, runs every plant's tests on
 the unchanged copy first (they must pass there, or nothing is learnt from their failing),
 then applies each plant alone and runs its tests again, up to the first that fails: a
-plant is *caught* when one does (the record names it). Mutation testing (``make mutation``) measures the same thing by
+plant is *caught* when one fails or cannot be collected (the record names it), not when
+the run only outlasts the hang guard. Mutation testing (``make mutation``) measures the same thing by
 machine over every operator; these are the named cases, kept so that a refactor that
 loses one shows up.
 
@@ -219,7 +220,7 @@ def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: int, first_failure:
             cwd=copy, env=env, capture_output=True, text=True, timeout=timeout_s,
         )  # fmt: skip
         code, out = run.returncode, run.stdout + run.stderr
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired:  # a hang guard: -1, reported as such
         code, out = -1, ""
     return code, sorted(set(_FAILED.findall(out))), round(time.perf_counter() - start, 1)
 
@@ -266,10 +267,11 @@ def main(argv: list[str] | None = None) -> int:
                 code, failed, wall = run_tests(copy, p.tests, args.timeout_s, first_failure=True)
             finally:
                 target.write_text(original)
-            caught = code != 0
+            caught = code in (1, 2)  # tests failed, or could not even be collected; a hang (-1) is not a catch
             rows.append({"name": p.name, "what": p.what, "file": p.file, "tests": list(p.tests), "caught": caught,
                          "failed": failed, "pytest_exit": code, "wall_s": wall})  # fmt: skip
-            print(f"{p.name}: {'caught by ' + ', '.join(failed or ['(pytest exit ' + str(code) + ')']) if caught else 'NOT CAUGHT'} ({wall:.0f} s)")
+            why = "caught by " + ", ".join(failed or [f"(pytest exit {code})"]) if caught else f"NOT CAUGHT (pytest exit {code})"
+            print(f"{p.name}: {why} ({wall:.0f} s)")
     missed = [r["name"] for r in rows if not r["caught"]]
     metrics = {"plants": len(rows), "caught": len(rows) - len(missed), "missed": missed, "rows": rows}
     parameters = {"command": COMMAND, "plants": [p.name for p in plants], "baseline": "every plant's tests pass on the unchanged copy"}
