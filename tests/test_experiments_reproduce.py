@@ -118,14 +118,14 @@ def test_the_results_page_shows_each_record_of_the_profile_with_its_provenance(t
     assert page.count("## table3_action_region") == 1  # the smoke record is another profile's
     assert "profile quick; seeds 0;" in page and "wall time 2.0 min" in page
     assert "![fig5_confusion_quick](figures/fig5_confusion_quick.png)" in page
-    # A benchmark's record is listed with the device and commit it names.
+    # A benchmark's record is listed with the provenance it names (no profile: none said).
     bench = write_record(tmp_path / "bench" / "planted_bugs.json", "planted_bugs", {}, {"plants": 1},
-                         provenance(device="cpu", wall_time_s=1.0))  # fmt: skip
+                         provenance(device="cpu", wall_time_s=90.0))  # fmt: skip
     (tmp_path / "bench" / "broken.json").write_text("{not json")
     page = results_page(tmp_path, "quick")
-    commit = read_record(bench).provenance["git_commit"][:12]
-    device = read_record(bench).provenance["device"]
-    assert f"- [planted_bugs.json](bench/planted_bugs.json): {device}, commit `{commit}`" in page
+    prov = read_record(bench).provenance
+    line = f"- [planted_bugs.json](bench/planted_bugs.json): *commit `{prov['git_commit'][:12]}`; device {prov['device']}; "
+    assert line in page and "wall time 1.5 min*" in page and "profile None" not in page
     assert "- [broken.json](bench/broken.json): unreadable record" in page
 
 

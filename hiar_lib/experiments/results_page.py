@@ -55,7 +55,7 @@ def _provenance(prov: dict[str, Any]) -> str:
     commit = str(prov.get("git_commit") or "unknown")
     seeds = prov.get("seeds")
     wall = prov.get("wall_time_s")
-    parts = [f"commit `{commit[:12]}`", f"profile {prov.get('profile')}"]
+    parts = [f"commit `{commit[:12]}`"] + ([f"profile {prov['profile']}"] if prov.get("profile") else [])
     if seeds:
         parts.append(f"seeds {', '.join(map(str, seeds))}")
     parts += [f"device {prov.get('device')}", f"date {str(prov.get('date', '?'))[:10]}"]
@@ -164,19 +164,18 @@ def results_page(results_dir: str | Path, profile: str) -> str:
     if bench:
         out += ["## Benchmarks and tests of the tests", "",
                 "Speed figures (`make bench`), detector recipes, mutation testing (`make mutation`) and planted bugs "
-                "(`make planted-bugs`); each with the device and commit its record names.", ""]  # fmt: skip
+                "(`make planted-bugs`); each with the provenance its record names.", ""]  # fmt: skip
         out += [f"- [{p.name}](bench/{p.name}): {_bench_provenance(p)}" for p in bench]
         out.append("")
     return "\n".join(out)
 
 
 def _bench_provenance(path: Path) -> str:
-    """``device, commit abc123def456`` of a benchmark's record (what it can say)."""
+    """The provenance line of a benchmark's record, or ``unreadable record``."""
     try:
-        prov = json.loads(path.read_text()).get("provenance", {})
-    except (OSError, ValueError):
+        return _provenance(dict(json.loads(path.read_text())["provenance"]))
+    except (OSError, ValueError, KeyError, TypeError):
         return "unreadable record"
-    return f"{prov.get('device', 'device not recorded')}, commit `{str(prov.get('git_commit', '?'))[:12]}`"
 
 
 def page_profile(results_dir: str | Path) -> str | None:
