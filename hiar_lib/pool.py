@@ -44,7 +44,7 @@ level's stride, and RoIAlign runs with ``aligned=True`` (a pixel ``i`` covers
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -178,6 +178,25 @@ def pooled_regions(
     return pooled, mask
 
 
+def _combine_levels(per_level: Iterator[Tensor], combine: str) -> Tensor:
+    """The levels' RoIAlign maps, each ``(R, C, S, S)``, as one: their mean, sum or
+    element-wise max, folded one level at a time into the first (no ``(L, R, C, S, S)``
+    stack). The same values, to the bit, as ``torch.stack(...).mean(0)`` (``sum(0)``,
+    ``amax(0)``): the stack's reduction adds its rows in order too, and the mean divides
+    the sum by the level count."""
+    acc = next(per_level)
+    n = 1
+    for m in per_level:
+        if combine == "max":
+            torch.maximum(acc, m, out=acc)
+        else:
+            acc += m
+        n += 1
+    if combine == "mean":
+        acc /= n
+    return acc
+
+
 def _assign_levels(boxes_img: Tensor, levels: Sequence[int]) -> Tensor:
     """Mask R-CNN's level of each box (``(N, 4)`` resized-image pixels), clamped to ``levels``."""
     area = (boxes_img[:, 2] - boxes_img[:, 0]).clamp(min=0) * (boxes_img[:, 3] - boxes_img[:, 1]).clamp(min=0)
@@ -252,6 +271,9 @@ def roi_align_levels(
     """
     s = config.output_size
     keys = [FPN_LEVEL_KEYS[lv] for lv in config.levels]
+    # Maps stored in another precision (a crop cache's float16) are converted for the rows
+    # the boxes use only: a track's crop holds every frame of it, a clip a few of them.
+    rows, row_of = torch.unique(frames, return_inverse=True)
 
     def align(key: str, sel: Tensor | slice) -> Tensor:
         b = img_boxes[sel]
@@ -259,8 +281,11 @@ def roi_align_levels(
             x0, y0 = origins[key]
             st = strides[key]
             b = b - torch.tensor([x0 * st, y0 * st, x0 * st, y0 * st], dtype=b.dtype)
-        rois = torch.cat([frames[sel][:, None].to(b.dtype), b], dim=1)  # (R, 5): map row, box
-        return roi_align(maps[key].float(), rois, s, 1.0 / strides[key], config.sampling_ratio, aligned=True)
+        m, idx = maps[key], frames
+        if m.dtype != torch.float32:
+            m, idx = m[rows].float(), row_of
+        rois = torch.cat([idx[sel][:, None].to(b.dtype), b], dim=1)  # (R, 5): map row, box
+        return roi_align(m, rois, s, 1.0 / strides[key], config.sampling_ratio, aligned=True)
 
     if config.combine == "assign":
         target = _assign_levels(img_boxes, [int(lv[1]) for lv in config.levels])
@@ -270,8 +295,7 @@ def roi_align_levels(
             if sel.any():
                 feats[sel] = align(key, sel)
         return feats
-    stacked = torch.stack([align(key, slice(None)) for key in keys])
-    return {"mean": stacked.mean(0), "sum": stacked.sum(0), "max": stacked.amax(0)}[config.combine]
+    return _combine_levels((align(key, slice(None)) for key in keys), config.combine)
 
 
 def action_tubes(

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from torchvision.ops import roi_align
 
 from hiar_lib.detection.outputs import FeaturePyramid
 from hiar_lib.pool import (
@@ -14,10 +15,12 @@ from hiar_lib.pool import (
     outermost_boxes,
     pool_action_regions,
     pooled_regions,
+    roi_align_levels,
     select_test_instance,
     track_boxes,
 )
 from hiar_lib.pool_config import PoolerConfig
+from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
 STRIDES = {"0": 4, "1": 8, "2": 16, "3": 32}
 COEF = {"0": (1.0, 10.0, 3.0), "1": (2.0, -1.0, 5.0), "2": (0.5, 0.5, 0.0), "3": (-1.0, 2.0, 7.0)}
@@ -133,6 +136,26 @@ def test_levels_are_averaged_summed_or_maxed() -> None:
         cfg = PoolerConfig(box="basic", levels=("P2", "P3"), output_size=7, combine=combine)
         out = pool_action_regions(feats, boxes, present, cfg)
         np.testing.assert_allclose(out[0, 0, 0].numpy(), want, atol=1e-3)
+
+
+@pytest.mark.parametrize("levels", [("P2",), ("P2", "P3"), ("P2", "P3", "P4"), ("P2", "P3", "P4", "P5")])
+def test_combined_levels_equal_the_stacked_levels_reduction_to_the_bit_half_precision_maps_included(levels) -> None:
+    """roi_align_levels folds the levels one at a time; its values are torchvision's
+    RoIAlign per level, stacked and reduced, exactly. Half-precision maps (a crop cache's)
+    of which the boxes use a few rows give what the same rows converted whole give."""
+    rng = torch.Generator().manual_seed(0)
+    keys = [FPN_LEVEL_KEYS[lv] for lv in levels]
+    maps = {k: torch.randn(9, 3, 128 // STRIDES[k], 128 // STRIDES[k], generator=rng).to(torch.float16) for k in keys}
+    strides = {k: STRIDES[k] for k in keys}
+    frames = torch.tensor([6, 2, 6, 4, 2])  # rows of the maps, out of order and repeated
+    xy = torch.rand(5, 2, generator=rng) * 80
+    boxes = torch.cat([xy, xy + 8 + torch.rand(5, 2, generator=rng) * 40], dim=1)
+    rois = torch.cat([frames[:, None].float(), boxes], dim=1)
+    stacked = torch.stack([roi_align(maps[k].float(), rois, 7, 1.0 / strides[k], 2, aligned=True) for k in keys])
+    for combine, want in (("mean", stacked.mean(0)), ("sum", stacked.sum(0)), ("max", stacked.amax(0))):
+        cfg = PoolerConfig(box="basic", levels=levels, output_size=7, combine=combine)
+        got = roi_align_levels(maps, strides, frames, boxes, cfg)
+        assert got.dtype == torch.float32 and torch.equal(got, want), combine
 
 
 def test_assign_pools_small_boxes_from_fine_levels_and_large_from_coarse() -> None:
