@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["claim_intervals", "confusion_heatmap", "image_rows", "save_figure", "trade_off_curve"]
+__all__ = ["claim_intervals", "confusion_heatmap", "image_rows", "loss_against_top1", "save_figure", "trade_off_curve"]
 
 
 def confusion_heatmap(matrix: Sequence[Sequence[float]], classes: Sequence[str], title: str | None = None) -> Any:
@@ -135,7 +135,33 @@ def trade_off_curve(curve: Any, title: str | None = None) -> Any:
     for r, xi, yi in zip(rows, x, y):
         ax.annotate(str(r["head"]), (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("GMACs per clip")
+    return _top1_axes(fig, ax, "GMACs per clip", title)
+
+
+def loss_against_top1(points: Any, pearson_r: float | None = None, title: str | None = None) -> Any:
+    """Each trained head and seed as a point: the training loss it ended at (x) against
+    its top-1 (y), the correlation in the legend.
+
+    Args:
+        points: dicts with ``final_loss`` and ``top1`` (points)
+            (:func:`hiar_lib.experiments.claims.seed_spread`).
+        pearson_r: their correlation, or ``None`` (not shown).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    import matplotlib.pyplot as plt
+
+    pts = list(points)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    label = f"{len(pts)} (head, seed) pairs" + (f", Pearson r = {pearson_r:.2f}" if pearson_r is not None else "")
+    ax.plot([float(p["final_loss"]) for p in pts], [float(p["top1"]) for p in pts], "o", alpha=0.7, label=label)
+    return _top1_axes(fig, ax, "training loss at the end (mean over the last fifth of the iterations)", title)
+
+
+def _top1_axes(fig: Any, ax: Any, xlabel: str, title: str | None) -> Any:
+    """A top-1 (%) plot's labels, legend and title; the figure, laid out."""
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("top-1 (%)")
     ax.legend(fontsize=8)
     if title:

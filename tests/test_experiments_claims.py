@@ -8,10 +8,12 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from hiar_lib.engine.train_log import final_loss, read_train_log
 from hiar_lib.errors import HiarError
-from hiar_lib.experiments.claims import CLAIMS, KEEP_MARGIN, Arm, Claim, claim_params, paired_difference, run_claims, verdict
+from hiar_lib.experiments.claims import CLAIMS, KEEP_MARGIN, Arm, Claim, claim_params, paired_difference, run_claims, seed_spread, verdict
 
 
 def test_the_paired_difference_has_a_student_t_interval_with_n_minus_1_degrees_of_freedom() -> None:
@@ -99,5 +101,30 @@ def test_a_head_against_itself_stays_inconclusive_and_gets_seeds_up_to_the_most(
     runs = record.metrics["claims"][1]["runs"]
     assert len(set(runs)) == 2  # basic and outermost: two heads, each in its own folder
     assert (tmp_path / "results" / "claims_smoke.csv").is_file() and list(result.trade_off["head"]) == ["tahnet_v1", "tahnet_v4"]
-    assert [f.name for f in result.figures] == ["claims_smoke.png", "claims_trade_off_smoke.png"]
+    assert [f.name for f in result.figures] == ["claims_smoke.png", "claims_trade_off_smoke.png", "claims_seed_spread_smoke.png"]
     assert all(f.stat().st_size > 5_000 for f in result.figures)
+    # The loss each head ended at, per seed, from its own training log; the spread counts each head and seed once.
+    line = record.metrics["claims"][1]
+    logs = [Path(read_record(run).metrics["runs"][0]["checkpoint"]).parent / "train_log.jsonl" for run in runs]
+    assert [line["claimed_final_loss"][0], line["baseline_final_loss"][0]] == [final_loss(read_train_log(log)) for log in logs]
+    assert all(isinstance(v, float) and v > 0 for v in line["claimed_final_loss"] + line["baseline_final_loss"])
+    spread = record.metrics["seed_spread"]
+    assert result.seed_spread == spread
+    assert spread["heads"] == 2 and len(spread["points"]) == 3 + line["n_seeds"]  # outermost at seeds 0-2, basic at t3's
+
+
+def test_the_seed_spread_counts_each_head_and_seed_once_and_correlates_loss_with_top1() -> None:
+    def line(runs, seeds, top1, loss):
+        return {"runs": runs, "seeds": seeds, "claimed_per_seed": top1[0], "baseline_per_seed": top1[1],
+                "claimed_final_loss": loss[0], "baseline_final_loss": loss[1]}  # fmt: skip
+
+    lines = [
+        line(["a", "b"], [0, 1, 2], ([60.0, 40.0, 62.0], [55.0, 57.0, 45.0]), ([1.0, 1.7, 0.9], [1.1, 1.0, 1.6])),
+        line(["a", "c"], [0, 1, 2], ([60.0, 40.0, 62.0], [58.0, 59.0, 61.0]), ([1.0, 1.7, 0.9], [1.05, 1.0, None])),
+    ]
+    spread = seed_spread(lines)
+    assert spread["heads"] == 3 and len(spread["points"]) == 8  # a's seeds once; c's seed 2 has no log
+    x = np.array([p["final_loss"] for p in spread["points"]])
+    y = np.array([p["top1"] for p in spread["points"]])
+    assert spread["pearson_r"] == pytest.approx(float(np.corrcoef(x, y)[0, 1])) and spread["pearson_r"] < -0.9
+    assert seed_spread([line(["a", "b"], [0], ([60.0], [55.0]), ([1.0], [1.1]))])["pearson_r"] is None  # two points

@@ -157,6 +157,23 @@ def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_ful
     assert f"- Table 6: P2+P3 beats P2 (**reversed**): {notes['t6_p2p3_beats_p2']}" in page
     assert f"- Oracle (ours) (**inconclusive**): {notes['oracle_ground_truth_beats_detected']}" in page
     assert all(notes.values())  # every claim has one
+    assert "Where the seed-to-seed spread comes from" not in page  # a record from before the spread was measured
+
+
+def test_the_results_page_says_how_top1_goes_with_the_loss_each_head_ended_at(tmp_path: Path) -> None:
+    from hiar_lib.experiments.provenance import provenance
+    from hiar_lib.experiments.records import write_record
+
+    claims = [{"claim": "t3_outermost_beats_basic", "statement": "Table 3: outermost beats basic", "n_seeds": 3, "claimed_top1": 50.0,
+               "baseline_top1": 47.0, "difference_mean": 3.0, "difference_std": 1.0, "ci_low": 0.52, "ci_high": 5.48,
+               "verdict": "holds", "paper_difference": 2.28}]  # fmt: skip
+    points = [{"run": "a", "seed": s, "final_loss": 1.0 + s, "top1": 60.0 - 5 * s} for s in range(6)]
+    spread = {"heads": 1, "points": points, "pearson_r": -0.93}
+    write_record(tmp_path / "claims_synthetic-full.json", "claims", {"rule": "r"},
+                 {"claims": claims, "trade_off": [], "seed_spread": spread}, provenance(profile="synthetic-full", seeds=[0, 1, 2], wall_time_s=60.0))  # fmt: skip
+    page = results_page(tmp_path, "quick")
+    assert ("over the 6 heads and seeds the claims trained, top-1 against the training loss each head ended at (mean over "
+            "its last fifth of iterations) correlates at Pearson r = -0.93 (`figures/claims_seed_spread_synthetic-full.png`)") in page
 
 
 def test_the_claims_estimate_counts_each_arms_heads_once(tmp_path: Path) -> None:

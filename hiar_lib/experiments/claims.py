@@ -40,7 +40,7 @@ from hiar_lib.errors import HiarError
 from hiar_lib.experiments.suite import SuiteParams
 
 __all__ = [
-    "CLAIMS", "KEEP_MARGIN", "SMALLER_BENCHMARK", "VERDICTS", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "paired_difference", "run_claims",
+    "CLAIMS", "KEEP_MARGIN", "SMALLER_BENCHMARK", "VERDICTS", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "final_losses", "paired_difference", "run_claims", "seed_spread",
     "trade_off", "trade_off_rows", "verdict",
 ]  # fmt: skip
 
@@ -305,16 +305,56 @@ def arm_accuracies(arm: Arm, params: SuiteParams, progress: bool = True) -> tupl
     return {s: by_seed[s] for s in params.seeds}, record
 
 
+def final_losses(record: Any, seeds: Sequence[int]) -> dict[int, float | None]:
+    """Per seed of ``seeds``, the training loss a head ended at: the mean over the last
+    fifth of its iterations (:func:`hiar_lib.engine.train_log.final_loss`), read from the
+    ``train_log.jsonl`` beside the run's checkpoint; ``None`` where the log is gone."""
+    from pathlib import Path
+
+    from hiar_lib.engine.train_log import final_loss, read_train_log
+
+    by_seed = {int(r["seed"]): Path(r["checkpoint"]).parent / "train_log.jsonl" for r in record.metrics["runs"]}
+    return {s: final_loss(read_train_log(by_seed[s])) if s in by_seed else None for s in seeds}
+
+
+def seed_spread(lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How a head's top-1 goes with the training loss it ended at, over every head and
+    seed the claims trained (each counted once, though several claims share it).
+
+    Returns:
+        ``{"heads", "points", "pearson_r"}``: ``points`` one ``{"run", "seed", "final_loss",
+        "top1"}`` per head and seed with a logged loss, ``pearson_r`` their correlation
+        (``None`` under three points or with no spread). A strongly negative ``r`` says
+        that the seeds scoring low are heads that had not finished learning.
+    """
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
+    for line in lines:
+        for side, run in (("claimed", line["runs"][0]), ("baseline", line["runs"][1])):
+            for seed, top1, loss in zip(line["seeds"], line[f"{side}_per_seed"], line[f"{side}_final_loss"]):
+                if loss is not None:
+                    seen[(str(run), int(seed))] = {"run": str(run), "seed": int(seed), "final_loss": float(loss), "top1": float(top1)}
+    points = list(seen.values())
+    r = None
+    if len(points) >= 3:
+        x = np.array([p["final_loss"] for p in points])
+        y = np.array([p["top1"] for p in points])
+        if x.std() > 0 and y.std() > 0:
+            r = float(np.corrcoef(x, y)[0, 1])
+    return {"heads": len({p["run"] for p in points}), "points": points, "pearson_r": r}
+
+
 def _measure(claim: Claim, params: SuiteParams, progress: bool) -> dict[str, Any]:
     a, rec_a = arm_accuracies(claim.claimed, params, progress)
     b, rec_b = arm_accuracies(claim.baseline, params, progress)
     seeds = list(params.seeds)
     diff = paired_difference([a[s] for s in seeds], [b[s] for s in seeds])
+    loss_a, loss_b = final_losses(rec_a, seeds), final_losses(rec_b, seeds)
     return {
         "claim": claim.key, "statement": claim.statement, "claimed": claim.claimed.label(), "baseline": claim.baseline.label(),
         "protocol": claim.claimed.protocol, "margin": claim.margin, "seeds": seeds, "n_seeds": diff["n"],
         "claimed_top1": float(np.mean([a[s] for s in seeds])), "baseline_top1": float(np.mean([b[s] for s in seeds])),
         "claimed_per_seed": [a[s] for s in seeds], "baseline_per_seed": [b[s] for s in seeds],
+        "claimed_final_loss": [loss_a[s] for s in seeds], "baseline_final_loss": [loss_b[s] for s in seeds],
         "difference_mean": diff["mean"], "difference_std": diff["std"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
         "verdict": verdict(diff["ci_low"], diff["ci_high"], claim.margin), "paper_claim": claim.paper_claim,
         "paper_difference": claim.paper_difference(), "runs": [str(rec_a.path), str(rec_b.path)],
@@ -355,14 +395,18 @@ class ClaimsResult:
         claims: one line per claim (:func:`run_claims`).
         trade_off: :func:`trade_off`'s curve.
         record: the record written (``results_dir/claims_<profile>.json``).
-        figures: the claims' intervals and the trade-off curve as PNGs
-            (``results_dir/figures/claims_<profile>.png``, ``claims_trade_off_<profile>.png``).
+        seed_spread: :func:`seed_spread` of the claims (also in the record).
+        figures: the claims' intervals, the trade-off curve and each head's top-1
+            against the training loss it ended at, as PNGs
+            (``results_dir/figures/claims_<profile>.png``, ``claims_trade_off_<profile>.png``,
+            ``claims_seed_spread_<profile>.png``).
     """
 
     claims: pd.DataFrame
     trade_off: pd.DataFrame
     record: Any
     figures: list[Any]
+    seed_spread: dict[str, Any]
 
 
 def run_claims(
@@ -382,13 +426,15 @@ def run_claims(
         their per-seed values, ``difference_mean``, ``difference_std``, ``ci_low``,
         ``ci_high`` (the 95 % interval of the paired difference), ``verdict``,
         ``paper_claim``, ``paper_difference`` (the paper's printed claimed minus
-        baseline) and ``runs``. The record (``results_dir/claims_<profile>.json``) also
-        holds the trade-off curve, how many claims were tested and the verdict rule; the
-        table goes to the ``.csv`` beside it.
+        baseline), ``claimed_final_loss`` and ``baseline_final_loss`` (per seed, the
+        training loss each head ended at: :func:`final_losses`) and ``runs``. The record
+        (``results_dir/claims_<profile>.json``) also holds the trade-off curve,
+        :func:`seed_spread` (``seed_spread``), how many claims were tested and the
+        verdict rule; the table goes to the ``.csv`` beside it.
     """
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import no_value_as_none, write_record
-    from hiar_lib.plots import claim_intervals, save_figure, trade_off_curve
+    from hiar_lib.plots import claim_intervals, loss_against_top1, save_figure, trade_off_curve
     from hiar_lib.profiles import get_profile
 
     started = time.perf_counter()
@@ -410,7 +456,8 @@ def run_claims(
                   "claims_tested": len(lines), "confidence": 0.95, "keep_margin": KEEP_MARGIN,
                   "rule": "paired difference claimed - baseline over seeds; Student t interval, n - 1 degrees of freedom; "
                           "holds: interval above -margin; reversed: below it; inconclusive: straddles it"}  # fmt: skip
-    metrics = no_value_as_none({"claims": lines, "trade_off": curve.to_dict("records")})
+    spread = seed_spread(lines)
+    metrics = no_value_as_none({"claims": lines, "trade_off": curve.to_dict("records"), "seed_spread": spread})
     record = write_record(out, "claims", parameters, metrics, prov)
     frame.drop(columns=["runs"]).to_csv(out.with_suffix(".csv"), index=False)
     note = "" if params.meaningful else " (numbers meaningless at this profile)"
@@ -419,5 +466,8 @@ def run_claims(
                     params.results_dir / "figures" / f"claims_{params.profile}.png"),
         save_figure(trade_off_curve(curve, title=f"Accuracy against GMACs, TAHNet-v1 to v4 at {params.profile}{note}"),
                     params.results_dir / "figures" / f"claims_trade_off_{params.profile}.png"),
+        save_figure(loss_against_top1(spread["points"], spread["pearson_r"],
+                                      title=f"Each head and seed of the claims at {params.profile}{note}"),
+                    params.results_dir / "figures" / f"claims_seed_spread_{params.profile}.png"),
     ]  # fmt: skip
-    return ClaimsResult(frame, curve, record, figures)
+    return ClaimsResult(frame, curve, record, figures, spread)

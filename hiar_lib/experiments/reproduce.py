@@ -154,14 +154,15 @@ def _record_seconds(path: Path) -> float | None:
 def _seconds_per_iteration(log: Path) -> tuple[float, int] | None:
     """Seconds per training iteration measured in a head's ``train_log.jsonl`` (between
     consecutive lines of one process: a resumed run restarts its clock), and iterations."""
+    from hiar_lib.engine.train_log import read_train_log
+
     seconds, iterations, last = 0.0, 0, None
     try:
-        lines = log.read_text().splitlines()
+        entries = read_train_log(log)
     except OSError:
         return None
-    for line in lines:
+    for entry in entries:
         try:
-            entry = json.loads(line)
             now = (int(entry["iteration"]), float(entry["elapsed_s"]))
         except (ValueError, KeyError, TypeError):
             continue

@@ -119,6 +119,17 @@ def _claims_section(results_dir: Path) -> list[str]:
             f"{_cell(c['difference_mean'])} ± {_cell(std)} | [{_cell(c['ci_low'])}, {_cell(c['ci_high'])}] | "
             f"{c['verdict']} | {_cell(c.get('paper_difference'))} |"
         )
+    spread = data["metrics"].get("seed_spread") or {}
+    if spread.get("points"):
+        r = spread.get("pearson_r")
+        out += [
+            "",
+            f"Where the seed-to-seed spread comes from: over the {len(spread['points'])} heads and seeds the claims "
+            f"trained, top-1 against the training loss each head ended at (mean over its last fifth of iterations) "
+            f"correlates at Pearson r = {_cell(r) if r is not None else 'n/a (under three points, or no spread)'} "
+            f"(`figures/claims_seed_spread_{CLAIMS_PROFILE}.png`). A strongly negative r says that the seeds scoring "
+            "low are heads still learning when their iterations ran out, rather than heads that learned something else.",
+        ]  # fmt: skip
     notes = {c.key: c.here for c in CLAIMS}
     out += ["", "What about this benchmark each claim may feel, written before any verdict (`claims.CLAIMS`):", ""]
     out += [f"- {c['statement']} (**{c['verdict']}**): {notes[c['claim']]}" for c in claims if notes.get(c["claim"])]

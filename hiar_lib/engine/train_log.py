@@ -1,0 +1,69 @@
+"""Reading a head's training log: ``<run>/seed<N>/train_log.jsonl``, one JSON line per
+``log_every`` iterations (:func:`hiar_lib.engine.train.train_head`): ``iteration``,
+``loss`` (the mean over the ``steps`` steps since the line before), ``lr``, ``epoch``,
+``steps``, ``instances``, ``elapsed_s`` (seconds since the process started or resumed).
+
+A resumed run starts again from its last checkpoint and logs those iterations again:
+the log then holds an iteration twice, and the later line is the one that counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["final_loss", "read_train_log"]
+
+
+def read_train_log(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The log's lines in file order, each a dict; lines that are not JSON objects with a
+    numeric ``iteration`` are left out (a line cut short by a kill). A missing file gives
+    ``[]``."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+            int(entry["iteration"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        entries.append(entry)
+    return entries
+
+
+def final_loss(entries: list[dict[str, Any]], fraction: float = 0.2) -> float | None:
+    """The mean training loss over the last ``fraction`` of the iterations logged
+    (each line weighted by its ``steps``; an iteration logged twice counts its later
+    line): where a head ended, not where one noisy batch left it.
+
+    Returns:
+        The loss, or ``None`` when no line has a finite loss.
+
+    Raises:
+        ValueError: ``fraction`` not in (0, 1].
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    last: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        last[int(entry["iteration"])] = entry
+    if not last:
+        return None
+    end = max(last)
+    kept = [e for it, e in last.items() if it > end * (1.0 - fraction) or it == end]
+    pairs = []
+    for e in kept:
+        try:
+            loss, steps = float(e["loss"]), int(e.get("steps", 1))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if loss == loss and abs(loss) != float("inf") and steps > 0:
+            pairs.append((loss, steps))
+    if not pairs:
+        return None
+    return sum(loss * steps for loss, steps in pairs) / sum(steps for _, steps in pairs)
