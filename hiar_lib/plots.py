@@ -153,7 +153,7 @@ def loss_against_top1(points: Any, pearson_r: float | None = None, title: str | 
     import matplotlib.pyplot as plt
 
     pts = list(points)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
     label = f"{len(pts)} (head, seed) pairs" + (f", Pearson r = {pearson_r:.2f}" if pearson_r is not None else "")
     ax.plot([float(p["final_loss"]) for p in pts], [float(p["top1"]) for p in pts], "o", alpha=0.7, label=label)
     return _top1_axes(fig, ax, "training loss at the end (mean over the last fifth of the iterations)", title)

@@ -467,7 +467,7 @@ def run_claims(
         save_figure(trade_off_curve(curve, title=f"Accuracy against GMACs, TAHNet-v1 to v4 at {params.profile}{note}"),
                     params.results_dir / "figures" / f"claims_trade_off_{params.profile}.png"),
         save_figure(loss_against_top1(spread["points"], spread["pearson_r"],
-                                      title=f"Each head and seed of the claims at {params.profile}{note}"),
+                                      title=f"Heads and seeds of the claims at {params.profile}{note}"),
                     params.results_dir / "figures" / f"claims_seed_spread_{params.profile}.png"),
     ]  # fmt: skip
     return ClaimsResult(frame, curve, record, figures, spread)
