@@ -10,6 +10,7 @@ the log then holds an iteration twice, and the later line is the one that counts
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def final_loss(entries: list[dict[str, Any]], fraction: float = 0.2) -> float | 
             loss, steps = float(e["loss"]), int(e.get("steps", 1))
         except (KeyError, TypeError, ValueError):
             continue
-        if loss == loss and abs(loss) != float("inf") and steps > 0:
+        if math.isfinite(loss) and steps > 0:
             pairs.append((loss, steps))
     if not pairs:
         return None
