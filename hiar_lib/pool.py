@@ -273,7 +273,11 @@ def roi_align_levels(
     keys = [FPN_LEVEL_KEYS[lv] for lv in config.levels]
     # Maps stored in another precision (a crop cache's float16) are converted for the rows
     # the boxes use only: a track's crop holds every frame of it, a clip a few of them.
-    rows, row_of = torch.unique(frames, return_inverse=True)
+    # Float32 maps (whole levels) are read as they are, with no row lookup.
+    if all(maps[key].dtype == torch.float32 for key in keys):
+        rows, row_of = None, frames
+    else:
+        rows, row_of = torch.unique(frames, return_inverse=True)
 
     def align(key: str, sel: Tensor | slice) -> Tensor:
         b = img_boxes[sel]
