@@ -41,7 +41,8 @@ test: install browser
 # whole chain in minutes, its numbers meaningless): the synthetic benchmark, its contact
 # sheet and what keypoint AP means at its scale, the synthetic detector (trained for a
 # fixed number of iterations on a benchmark generated for it alone, with other people)
-# and its AP on the benchmark, the tracker's MOTA/IDF1, the cross-subject feature cache, and TAHNet-v1 trained on every track and on
+# and its AP on the benchmark, the tracker's MOTA/IDF1, the feature cache (and in the same detector pass the ground-truth
+# instances cache of the oracle rows), and TAHNet-v1 trained on every track and on
 # the actors' tracks and evaluated, three seeds each. Results go to results/, named by profile;
 # the heads to hiar train's default run folders under cache/runs/, the ones the notebooks use.
 # Then every notebook, executed by papermill into results/notebooks/ (hiar reproduce:
@@ -75,7 +76,8 @@ ifeq ($(DATA_ROOT),)
 	@if $(call newer,results/tracking_synthetic_$(PROFILE).json,$(DETECTOR)); then \
 		echo "tracking: its record is newer than $(DETECTOR) (delete it to score the tracker again)"; \
 	else $(HIAR) eval-tracking --data $(DATA) --weights $(DETECTOR) --out results/tracking_synthetic_$(PROFILE).json; fi
-	$(HIAR) extract --dataset synthetic --data $(DATA) --protocol cs --profile $(PROFILE) --weights $(DETECTOR) --cache $(FEATURES)
+	$(HIAR) extract --dataset synthetic --data $(DATA) --protocol cs --profile $(PROFILE) --weights $(DETECTOR) --cache $(FEATURES) \
+		--oracle-cache $(FEATURES)-oracle
 	$(HIAR) train --cache $(FEATURES) --protocol cs --profile $(PROFILE) --head tahnet_v1 --seeds 0 1 2 \
 		--results results/$(PROFILE)_tahnet_v1_cs.json
 	$(HIAR) train --cache $(FEATURES) --protocol cs --profile $(PROFILE) --head tahnet_v1 --seeds 0 1 2 \

@@ -47,7 +47,7 @@ evaluation read every protocol's splits from the cache's ``cache.json``)::
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,7 @@ from hiar_lib.track_config import TrackerConfig
 from hiar_lib.vocabulary import FPN_LEVEL_KEYS
 
 __all__ = [
-    "CropError", "crop_window", "extract_crops", "ground_truth_tracks", "phase_tracks", "track_crops", "window_starts", "window_tracks",
+    "CropError", "DetectedVideo", "crop_video", "crop_window", "detect_video", "extract_crops", "ground_truth_tracks", "phase_tracks", "track_crops", "window_starts", "window_tracks",
 ]  # fmt: skip
 
 
@@ -161,23 +161,39 @@ def ground_truth_tracks(gt, rows: np.ndarray) -> tuple[Tensor, Tensor, Tensor, T
     return ids, boxes, present, scores
 
 
-def extract_crops(
+@dataclass
+class DetectedVideo:
+    """Every frame of one video through the detector: what :func:`crop_video` crops.
+
+    Attributes:
+        num_frames: the decodable frames ``N`` (the rows of every map).
+        features: the FPN maps of every frame (:class:`~hiar_lib.detection.outputs.FpnFeatures`,
+            on the CPU; ``features.scale``: frame -> detector-input pixels).
+        keypoints, boxes, scores: per frame, the detected people's ``(n, 17, 3)``
+            keypoints, ``(n, 4)`` boxes (frame pixels) and ``(n,)`` scores.
+        frame_scale: ``(sx, sy)``, source -> frame pixels (the frames' resize).
+    """
+
+    num_frames: int
+    features: Any
+    keypoints: list[np.ndarray]
+    boxes: list[np.ndarray]
+    scores: list[np.ndarray]
+    frame_scale: tuple[float, float]
+
+
+def detect_video(
     model: torch.nn.Module,
     path,
     *,
-    stride: int,
-    levels: tuple[str, ...],
-    max_clip_len: int,
-    tracker: TrackerConfig,
     size: tuple[int, int] | None = None,
     pad_to_multiple: int | None = None,
     device: str | torch.device = "cpu",
     amp: bool = False,
     batch_size: int = 8,
-    ground_truth=None,
-    instances: str = "detected",
-) -> dict[str, Any]:
-    """Detect every frame of one video, track each phase and crop each track's levels.
+) -> DetectedVideo:
+    """Run the detector over every frame of one video (the costly half of
+    :func:`extract_crops`: one pass serves the detected and the ground-truth crops).
 
     Every frame's FPN maps are held on the CPU until the video is cropped (a 32-frame
     192 x 144 synthetic clip: about 170 MB), so this suits short clips.
@@ -185,18 +201,7 @@ def extract_crops(
     Args:
         model: a detector from :func:`hiar_lib.detection.build.build_detector`.
         path: the video file.
-        stride: the temporal stride of every clip that will be pooled.
-        levels: the FPN levels to keep; ``max_clip_len``: the longest clip.
-        tracker: the tracker's settings.
         size, pad_to_multiple: frames resized / padded before detection.
-        ground_truth: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation` (the
-            synthetic benchmark) to record each track's IoU with every person.
-        instances: ``"detected"`` (the detector's people, tracked) or ``"ground_truth"``
-            (``ground_truth``'s people are the tracks, present where annotated, score 1;
-            the detector runs for its FPN maps alone: :func:`ground_truth_tracks`).
-
-    Returns:
-        The payload of the module docstring without ``name``, ``label``, ``split``.
     """
     from hiar_lib.data.video import probe_video, read_clip
     from hiar_lib.detection.inference import detect_frames
@@ -205,18 +210,55 @@ def extract_crops(
     clip = read_clip(path, clip_len=n, stride=1, start=0, size=size, pad_to_multiple=pad_to_multiple)
     n = int(clip.valid.sum())  # what was decodable
     det = detect_frames(model, clip.frames[:n], batch_size=batch_size, device=device, amp=amp, features_device="cpu")
-    feats = det.features
-    keypoints = [d.keypoints.cpu().numpy() for d in det.instances]
-    boxes = [d.boxes.cpu().numpy() for d in det.instances]
-    scores = [d.scores.cpu().numpy() for d in det.instances]
-    cx, cy = clip.scale  # source -> frame pixels
-    fx, fy = feats.scale  # frame -> detector-input pixels
-    to_src = torch.tensor([cx, cy, cx, cy], dtype=torch.float32)
-    to_img = torch.tensor([fx, fy, fx, fy], dtype=torch.float32)
+    return DetectedVideo(
+        num_frames=n,
+        features=det.features,
+        keypoints=[d.keypoints.cpu().numpy() for d in det.instances],
+        boxes=[d.boxes.cpu().numpy() for d in det.instances],
+        scores=[d.scores.cpu().numpy() for d in det.instances],
+        frame_scale=(float(clip.scale[0]), float(clip.scale[1])),
+    )
+
+
+def _check_instances(instances: str, ground_truth) -> None:
     if instances not in ("detected", "ground_truth"):
         raise CropError(f"instances must be 'detected' or 'ground_truth', got {instances!r}")
     if instances == "ground_truth" and ground_truth is None:
         raise CropError("ground-truth instances need the video's annotation (ground_truth)")
+
+
+def crop_video(
+    detected: DetectedVideo,
+    *,
+    stride: int,
+    levels: tuple[str, ...],
+    max_clip_len: int,
+    tracker: TrackerConfig,
+    ground_truth=None,
+    instances: str = "detected",
+) -> dict[str, Any]:
+    """Track each phase of a detected video and crop each track's levels.
+
+    Args:
+        detected: from :func:`detect_video`.
+        stride: the temporal stride of every clip that will be pooled.
+        levels: the FPN levels to keep; ``max_clip_len``: the longest clip.
+        tracker: the tracker's settings.
+        ground_truth: a :class:`hiar_lib.data.synthetic_annotation.ClipAnnotation` (the
+            synthetic benchmark) to record each track's IoU with every person.
+        instances: ``"detected"`` (the detector's people, tracked) or ``"ground_truth"``
+            (``ground_truth``'s people are the tracks, present where annotated, score 1;
+            the detector's FPN maps alone are used: :func:`ground_truth_tracks`).
+
+    Returns:
+        The payload of the module docstring without ``name``, ``label``, ``split``.
+    """
+    _check_instances(instances, ground_truth)
+    n, feats = detected.num_frames, detected.features
+    cx, cy = detected.frame_scale  # source -> frame pixels
+    fx, fy = feats.scale  # frame -> detector-input pixels
+    to_src = torch.tensor([cx, cy, cx, cy], dtype=torch.float32)
+    to_img = torch.tensor([fx, fy, fx, fy], dtype=torch.float32)
     phases = []
     for p in range(stride):
         rows = np.arange(p, n, stride)
@@ -224,7 +266,7 @@ def extract_crops(
             ids, b, present, sc = ground_truth_tracks(ground_truth, rows)
             b = b * to_src  # source -> frame pixels, as the detections are
         else:
-            ids, b, present, sc = phase_tracks(keypoints, boxes, scores, rows, tracker)
+            ids, b, present, sc = phase_tracks(detected.keypoints, detected.boxes, detected.scores, rows, tracker)
         crop_rows, origins, crops = track_crops(feats, rows, b * to_img, present, levels, max_clip_len)
         src = b / to_src
         frames = torch.as_tensor(rows, dtype=torch.int64)
@@ -245,6 +287,35 @@ def extract_crops(
         "person_labels": torch.as_tensor(ground_truth.person_labels, dtype=torch.int64) if ground_truth is not None else None,
         "phases": phases,
     }
+
+
+def extract_crops(
+    model: torch.nn.Module,
+    path,
+    *,
+    stride: int,
+    levels: tuple[str, ...],
+    max_clip_len: int,
+    tracker: TrackerConfig,
+    size: tuple[int, int] | None = None,
+    pad_to_multiple: int | None = None,
+    device: str | torch.device = "cpu",
+    amp: bool = False,
+    batch_size: int = 8,
+    ground_truth=None,
+    instances: str = "detected",
+) -> dict[str, Any]:
+    """Detect every frame of one video, track each phase and crop each track's levels:
+    :func:`detect_video` then :func:`crop_video` (their arguments).
+
+    Returns:
+        The payload of the module docstring without ``name``, ``label``, ``split``.
+    """
+    _check_instances(instances, ground_truth)  # before the detector's pass
+    detected = detect_video(model, path, size=size, pad_to_multiple=pad_to_multiple, device=device, amp=amp, batch_size=batch_size)
+    return crop_video(
+        detected, stride=stride, levels=levels, max_clip_len=max_clip_len, tracker=tracker, ground_truth=ground_truth, instances=instances,
+    )  # fmt: skip
 
 
 def window_starts(num_frames: int, clip_len: int, stride: int) -> np.ndarray:

@@ -43,7 +43,7 @@ import re
 import time
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ from hiar_lib.track_config import TrackerConfig
 
 __all__ = [
     "CacheError",
+    "cache_share_left",
     "detector_identity",
     "extract_features",
     "extract_video",
@@ -347,6 +348,32 @@ def open_cache(
     return d
 
 
+def cache_share_left(*caches: str | os.PathLike) -> float:
+    """The share of a feature cache's videos not extracted yet, or of the videos that some
+    of ``caches`` lacks (the caches one detector pass fills together: what that pass
+    extracts).
+
+    1.0 where a cache's ``cache.json`` is not written yet; else the videos the caches'
+    protocols' splits name (a crops cache records them all) that have no cached file in
+    some cache, over all of them (0.0 when no cache records splits: it cannot say, and is
+    taken as made).
+    """
+    folders = [Path(c) for c in caches]
+    names: set[str] = set()
+    for d in folders:
+        meta = d / "cache.json"
+        if not meta.is_file():
+            return 1.0
+        try:
+            splits = json.loads(meta.read_text()).get("splits") or {}
+        except (OSError, json.JSONDecodeError):
+            return 1.0
+        names |= {n for protocol in splits.values() for split in protocol.values() for n in split}
+    if not names:
+        return 0.0
+    return sum(any(not cached_video_path(d, n).is_file() for d in folders) for n in names) / len(names)
+
+
 def shown_names(names: Sequence[str], k: int = 4) -> str:
     """The first ``k`` names joined by commas, ``", ..."`` when there are more (for messages)."""
     return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
@@ -483,6 +510,7 @@ def extract_features(
     progress: bool = True,
     classes: Sequence[str] | None = None,
     splits: dict[str, dict[str, list[str]]] | None = None,
+    oracle_cache: str | os.PathLike | None = None,
 ) -> dict[str, int]:
     """Extract every video of ``samples`` (``{"train": [...], "test": [...]}``) into the cache.
 
@@ -494,46 +522,77 @@ def extract_features(
         classes: the dataset's class names, recorded in the cache (see :func:`open_cache`).
         splits: (crops) every protocol's splits by video name, recorded in the cache
             (see :func:`open_cache`); ``samples`` then holds the videos of all of them.
+        oracle_cache: (a detected crops cache of the synthetic benchmark) also fill this
+            folder with the ground-truth instances cache of the same settings
+            (``config`` with ``instances="ground_truth"``), cropped from the same
+            detector pass: the detector, most of an extraction's time, runs once a video
+            for both. A video is skipped when both caches hold it; one that only one
+            holds is written to the other.
 
     Returns:
-        ``{"done": videos extracted now, "skipped": already cached, "failed": 0}`` for this rank.
+        ``{"done": videos extracted now, "skipped": already cached, "failed": 0}`` for this rank
+        (a video written to both caches counts once).
         A single process also adds what it extracted and the seconds it took to
-        ``cache.json``'s ``extraction_time`` (what estimates of other caches go by).
+        ``cache.json``'s ``extraction_time`` (what estimates of other caches go by): each
+        cache the videos it got, with their detector passes' seconds.
+
+    Raises:
+        CacheError: ground-truth instances without ``ground_truth_root``; an
+            ``oracle_cache`` beside a cache that is not a detected crops cache.
     """
     if config.instances == "ground_truth" and ground_truth_root is None:
         raise CacheError("ground-truth instances need the synthetic benchmark's annotations (ground_truth_root)")
-    d = open_cache(cache_dir, config, classes=classes, splits=splits)
-    _remove_stale_temporaries(d)
+    wanted = [(cache_dir, config)]
+    if oracle_cache is not None:
+        if config.kind != "crops" or config.instances != "detected":
+            raise CacheError("an oracle cache is filled beside a detected crops cache only (the same detector pass)")
+        if ground_truth_root is None:
+            raise CacheError("ground-truth instances need the synthetic benchmark's annotations (ground_truth_root)")
+        wanted.append((oracle_cache, replace(config, instances="ground_truth")))
+    targets = [(open_cache(d, c, classes=classes, splits=splits), c) for d, c in wanted]
+    for d, _ in targets:
+        _remove_stale_temporaries(d)
     rank, world = _rank_world()
     todo = [(split, s) for split in ("train", "test") for s in samples.get(split, [])]
     mine = todo[rank::world]
     done = skipped = 0
-    started = time.perf_counter()
+    timed = {d: [0, 0.0] for d, _ in targets}  # cache -> [videos written, seconds of their passes]
     bar = tqdm(mine, unit="video", desc=f"extract (rank {rank}/{world})" if world > 1 else "extract", disable=not progress)
     for split, sample in bar:
-        if cached_video_path(d, sample.name).is_file():
+        missing = [(d, c) for d, c in targets if not cached_video_path(d, sample.name).is_file()]
+        if not missing:
             skipped += 1
             continue
+        started = time.perf_counter()
         gt = None
         if ground_truth_root is not None:
             from hiar_lib.data.synthetic_annotation import load_annotation
 
             gt = load_annotation(ground_truth_root, sample.name)
         if config.kind == "crops":
-            from hiar_lib.crops import extract_crops
+            from hiar_lib.crops import crop_video, detect_video
 
-            payload = extract_crops(
-                model, sample.path, stride=config.stride, levels=config.levels, max_clip_len=config.max_clip_len,
-                tracker=config.tracker, size=config.size, pad_to_multiple=config.pad_to_multiple, device=device, amp=amp,
-                ground_truth=gt, instances=config.instances,
+            detected = detect_video(
+                model, sample.path, size=config.size, pad_to_multiple=config.pad_to_multiple, device=device, amp=amp,
             )  # fmt: skip
-            save_cached_video(d, {"name": sample.name, "label": sample.label, "split": split, **payload})
+            for d, c in missing:
+                payload = crop_video(
+                    detected, stride=c.stride, levels=c.levels, max_clip_len=c.max_clip_len, tracker=c.tracker,
+                    ground_truth=gt, instances=c.instances,
+                )  # fmt: skip
+                save_cached_video(d, {"name": sample.name, "label": sample.label, "split": split, **payload})
         else:
-            save_cached_video(d, extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt))
+            save_cached_video(targets[0][0], extract_video(model, sample, split, config, device=device, amp=amp, ground_truth=gt))
+        seconds = time.perf_counter() - started
+        for d, _ in missing:
+            timed[d][0] += 1
+            timed[d][1] += seconds
         done += 1
     bar.close()
-    if done and world == 1:  # how long a video takes, for estimates of caches not made yet
-        _add_extraction_time(d, done, time.perf_counter() - started)
+    if world == 1:  # how long a video takes, for estimates of caches not made yet
+        for d, (videos, seconds) in timed.items():
+            if videos:
+                _add_extraction_time(d, videos, seconds)
     return {"done": done, "skipped": skipped, "rank": rank, "world": world}
 
 

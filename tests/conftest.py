@@ -39,11 +39,12 @@ def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def crops_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def joint_caches(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A cache of track crops (the smoke profile: stride 2, clips of up to 16 frames) of 3
-    training and 3 test videos of :func:`synthetic_tiny`, made by ``hiar extract`` with a
-    seeded untrained detector from a copy of the benchmark that is then deleted: whatever
-    reads this cache can neither decode a video nor run the detector on one."""
+    training and 3 test videos of :func:`synthetic_tiny` and, from the same detector pass,
+    its ground-truth instances cache (``hiar extract --oracle-cache``), made with a seeded
+    untrained detector from a copy of the benchmark that is then deleted: whatever reads
+    these caches can neither decode a video nor run the detector on one."""
     import shutil
 
     from hiar_lib.cli import main
@@ -51,32 +52,26 @@ def crops_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) 
     base = tmp_path_factory.mktemp("crops")
     data = base / "benchmark"
     shutil.copytree(synthetic_tiny, data)
-    cache = base / "cache"
+    cache, oracle = base / "cache", base / "cache-oracle"  # the oracle's own name, as suite.feature_cache_dir gives it
     args = ["extract", "--dataset", "synthetic", "--data", str(data), "--protocol", "cs", "--profile", "smoke",
-            "--random-init", "--score-thresh", "0.57", "--limit", "3", "--cache", str(cache), "--no-progress"]  # fmt: skip
+            "--random-init", "--score-thresh", "0.57", "--limit", "3", "--cache", str(cache), "--oracle-cache", str(oracle),
+            "--no-progress"]  # fmt: skip
     assert main(args) == 0
     shutil.rmtree(data)
-    return cache
+    return cache, oracle
 
 
 @pytest.fixture(scope="session")
-def oracle_cache(synthetic_tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """:func:`crops_cache`'s videos with the benchmark's annotated people as the tracks
-    (``hiar extract --instances ground_truth``), pooled from the same untrained detector."""
-    import shutil
+def crops_cache(joint_caches: tuple[Path, Path]) -> Path:
+    """The detected instances cache of :func:`joint_caches`."""
+    return joint_caches[0]
 
-    from hiar_lib.cli import main
 
-    base = tmp_path_factory.mktemp("oracle")
-    data = base / "benchmark"
-    shutil.copytree(synthetic_tiny, data)
-    cache = base / "cache-oracle"  # its own name, as suite.feature_cache_dir gives it (run folders are named by it)
-    args = ["extract", "--dataset", "synthetic", "--data", str(data), "--protocol", "cs", "--profile", "smoke",
-            "--random-init", "--score-thresh", "0.57", "--limit", "3", "--cache", str(cache), "--no-progress",
-            "--instances", "ground_truth"]  # fmt: skip
-    assert main(args) == 0
-    shutil.rmtree(data)
-    return cache
+@pytest.fixture(scope="session")
+def oracle_cache(joint_caches: tuple[Path, Path]) -> Path:
+    """:func:`crops_cache`'s videos with the benchmark's annotated people as the tracks,
+    pooled from the same untrained detector's maps (:func:`joint_caches`)."""
+    return joint_caches[1]
 
 
 @pytest.fixture(scope="session")

@@ -340,3 +340,98 @@ def test_shown_names_lists_the_first_four_and_says_when_there_are_more() -> None
     assert shown_names(["a", "b", "c", "d"]) == "a, b, c, d"  # exactly four: all of them, nothing more
     assert shown_names(["a", "b", "c", "d", "e"]) == "a, b, c, d, ..."
     assert shown_names(["a", "b", "c"], k=2) == "a, b, ..." and shown_names([]) == ""
+
+
+def _crops_config(root: Path, model: torch.nn.Module, **changes) -> ExtractionConfig:
+    base = dict(dataset="synthetic", data_root=str(root), protocol="cs", detector=detector_identity(model), kind="crops",
+                stride=2, max_clip_len=8, levels=("P2", "P3"), size=(96, 72))  # fmt: skip
+    return ExtractionConfig(**{**base, **changes})
+
+
+def _same_payload(a: Path, b: Path) -> bool:
+    x, y = torch.load(a, weights_only=True), torch.load(b, weights_only=True)
+
+    def same(u, v) -> bool:
+        if isinstance(u, dict):
+            return u.keys() == v.keys() and all(same(u[k], v[k]) for k in u)
+        if isinstance(u, (list, tuple)):
+            return len(u) == len(v) and all(same(p, q) for p, q in zip(u, v))
+        if isinstance(u, torch.Tensor):
+            return isinstance(v, torch.Tensor) and u.dtype == v.dtype and u.shape == v.shape and torch.equal(u.nan_to_num(-7.0), v.nan_to_num(-7.0))
+        return u == v
+
+    return same(x, y)
+
+
+def test_one_detector_pass_fills_the_detected_and_oracle_caches_as_two_extractions_would(synthetic_tiny: Path, tmp_path: Path) -> None:
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    index = index_synthetic(synthetic_tiny)
+    split = index.split("cs")
+    samples = {"train": split["train"][:2], "test": split["test"][:1]}
+    config = _crops_config(synthetic_tiny, model)
+    oracle_config = _crops_config(synthetic_tiny, model, instances="ground_truth")
+    passes = []
+    hook = model.backbone.register_forward_hook(lambda *_: passes.append(1))  # counts the detector's batches
+    kw = dict(ground_truth_root=synthetic_tiny, progress=False, classes=index.classes)
+    extract_features(model, samples, config, tmp_path / "alone", **kw)
+    extract_features(model, samples, oracle_config, tmp_path / "alone-oracle", **kw)
+    apart, passes[:] = len(passes), []
+    stats = extract_features(model, samples, config, tmp_path / "joint", oracle_cache=tmp_path / "joint-oracle", **kw)
+    assert stats["done"] == 3 and apart > 0 and len(passes) == apart // 2  # the detector ran once a video, not twice
+    for s in (*samples["train"], *samples["test"]):
+        for kind in ("", "-oracle"):  # each file equals what its own extraction writes, to the bit
+            assert _same_payload(cached_video_path(tmp_path / f"joint{kind}", s.name), cached_video_path(tmp_path / f"alone{kind}", s.name))
+    for kind in ("", "-oracle"):
+        meta = json.loads((tmp_path / f"joint{kind}" / "cache.json").read_text())
+        assert meta["key"] == json.loads((tmp_path / f"alone{kind}" / "cache.json").read_text())["key"]
+        assert meta["extraction_time"]["videos"] == 3 and meta["extraction_time"]["seconds"] > 0
+    # A video the oracle lacks is cropped into it alone; the detected file is not rewritten.
+    gone = samples["train"][0].name
+    cached_video_path(tmp_path / "joint-oracle", gone).unlink()
+    kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "joint").glob("*.pt")}
+    passes[:] = []
+    stats = extract_features(model, samples, config, tmp_path / "joint", oracle_cache=tmp_path / "joint-oracle", **kw)
+    hook.remove()
+    assert (stats["done"], stats["skipped"]) == (1, 2) and len(passes) == apart // 6  # one pass, for the oracle alone
+    assert _same_payload(cached_video_path(tmp_path / "joint-oracle", gone), cached_video_path(tmp_path / "alone-oracle", gone))
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "joint").glob("*.pt")} == kept
+    times = {k: json.loads((tmp_path / f"joint{k}" / "cache.json").read_text())["extraction_time"]["videos"] for k in ("", "-oracle")}
+    assert times == {"": 3, "-oracle": 4}
+
+
+def test_an_oracle_cache_goes_beside_a_detected_crops_cache_with_annotations_only(synthetic_tiny: Path, tmp_path: Path) -> None:
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    samples = {"test": index_synthetic(synthetic_tiny).split("cs")["test"][:1]}
+    with pytest.raises(CacheError, match="beside a detected crops cache only"):
+        extract_features(model, samples, _crops_config(synthetic_tiny, model, kind="tubes"), tmp_path / "a",
+                         ground_truth_root=synthetic_tiny, oracle_cache=tmp_path / "b", progress=False)  # fmt: skip
+    with pytest.raises(CacheError, match="beside a detected crops cache only"):
+        extract_features(model, samples, _crops_config(synthetic_tiny, model, instances="ground_truth"), tmp_path / "a",
+                         ground_truth_root=synthetic_tiny, oracle_cache=tmp_path / "b", progress=False)  # fmt: skip
+    with pytest.raises(CacheError, match="need the synthetic benchmark's annotations"):
+        extract_features(model, samples, _crops_config(synthetic_tiny, model), tmp_path / "a", oracle_cache=tmp_path / "b", progress=False)
+    assert not list(tmp_path.iterdir())  # refused before any cache was opened
+
+
+def test_the_share_left_of_one_cache_or_of_the_caches_one_pass_fills(tmp_path: Path) -> None:
+    from hiar_lib.features import cache_share_left
+
+    detected, oracle = tmp_path / "quick-crops", tmp_path / "quick-crops-oracle"
+    assert cache_share_left(detected) == 1.0  # not begun
+    splits = {"cs": {"train": ["a", "b"], "test": ["c", "d"]}, "cv": {"train": ["a", "c"], "test": ["b", "d"]}}
+    for d in (detected, oracle):
+        d.mkdir()
+        (d / "cache.json").write_text(json.dumps({"format": 2, "config": {"kind": "crops"}, "splits": splits}))
+    cached_video_path(detected, "c").write_bytes(b"x")
+    assert cache_share_left(detected) == 0.75  # 3 of its 4 videos (each named once across protocols) to go
+    for name in "abd":
+        cached_video_path(detected, name).write_bytes(b"x")
+    assert cache_share_left(detected) == 0.0
+    cached_video_path(oracle, "a").write_bytes(b"x")
+    assert cache_share_left(oracle) == 0.75 and cache_share_left(detected, oracle) == 0.75  # the videos either lacks
+    cached_video_path(detected, "a").unlink()
+    assert cache_share_left(detected, oracle) == 1.0  # a in the oracle only, b c d in the detected only
+    (detected / "cache.json").unlink()
+    assert cache_share_left(oracle, detected) == 1.0  # one not begun: the whole pass
+    (oracle / "cache.json").write_text(json.dumps({"format": 2, "config": {"kind": "crops"}}))
+    assert cache_share_left(oracle) == 0.0  # no splits recorded: taken as made

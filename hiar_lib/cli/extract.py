@@ -65,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instances", default="detected", choices=["detected", "ground_truth"],
                    help="the people pooled: the detector's, tracked (default), or the synthetic benchmark's annotated "
                         "ones (the oracle: what the instance stage costs)")
+    p.add_argument("--oracle-cache", default=None, metavar="DIR",
+                   help="(synthetic benchmark, crops, detected instances) also fill DIR with the ground-truth "
+                        "instances cache, cropped from the same detector pass (the oracle rows at no second pass)")  # fmt: skip
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -82,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
         random_init=args.random_init, size=tuple(args.size) if args.size else None,
         pad_to_multiple=args.pad_to_multiple, seed=args.seed, device=args.device, amp=args.amp, limit=args.limit,
         cache=args.cache, cache_root=args.cache_root, progress=not args.no_progress, instances=args.instances,
+        oracle_cache=args.oracle_cache,
     )  # fmt: skip
-    print(f"feature cache {cache}: {stats['done']} videos extracted, {stats['skipped']} already there "
+    also = f" (and the oracle cache {args.oracle_cache})" if args.oracle_cache else ""
+    print(f"feature cache {cache}{also}: {stats['done']} videos extracted, {stats['skipped']} already there "
           f"(rank {stats['rank']} of {stats['world']})")  # fmt: skip
     return 0

@@ -79,6 +79,7 @@ def extract_dataset(
     cache_root: str | os.PathLike = "cache/features",
     progress: bool = True,
     instances: str = "detected",
+    oracle_cache: str | os.PathLike | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Detect, track and pool every video of ``protocol``'s train and test splits.
 
@@ -103,6 +104,9 @@ def extract_dataset(
         instances: ``"detected"`` (the method) or ``"ground_truth"`` (the synthetic
             benchmark's annotated people as the tracks: the oracle,
             :attr:`hiar_lib.features.ExtractionConfig.instances`).
+        oracle_cache: (detected instances, a crops cache of the synthetic benchmark) also
+            fill this folder with the ground-truth instances cache, from the same
+            detector pass (:func:`hiar_lib.features.extract_features`).
 
     Returns:
         The cache folder and ``{"done", "skipped", "failed", "rank", "world"}`` of this rank.
@@ -155,7 +159,7 @@ def extract_dataset(
     stats = extract_features(
         model, splits, config, folder, device=device, amp=amp,
         ground_truth_root=data if index.dataset == "synthetic" else None, progress=progress, classes=index.classes,
-        splits=recorded,
+        splits=recorded, oracle_cache=oracle_cache,
     )  # fmt: skip
     return folder, stats
 

@@ -246,26 +246,6 @@ def _cache_seconds(params: Any) -> float | None:
     return seconds / videos * (clips if limit is None else min(clips, 2 * limit))
 
 
-def cache_share_left(cache: Path) -> float:
-    """The share of a feature cache's videos not extracted yet: 1.0 where its
-    ``cache.json`` is not written yet, else the videos its protocols' splits name (a crops
-    cache records them all) that have no cached file, over all of them (0.0 when the
-    cache records no splits: it cannot say, and is taken as made)."""
-    from hiar_lib.features import cached_video_path
-
-    meta = cache / "cache.json"
-    if not meta.is_file():
-        return 1.0
-    try:
-        splits = json.loads(meta.read_text()).get("splits") or {}
-    except (OSError, json.JSONDecodeError):
-        return 1.0
-    names = {n for protocol in splits.values() for split in protocol.values() for n in split}
-    if not names:
-        return 0.0
-    return sum(not cached_video_path(cache, n).is_file() for n in names) / len(names)
-
-
 def _clip_key(profile: str, clip: dict[str, Any]) -> Any:
     """The clip a row's head will pool, named as its run folder names it
     (:func:`~hiar_lib.experiments.heads.clip_name`: the profile's clip with ``clip``'s
@@ -288,11 +268,12 @@ def add_pending_head(p: Any, row: Any, init: str | None, heads: dict[tuple[str, 
     to ``heads`` (run folder, or where its cache is not made yet the row's key, and
     seed -> its training iterations left: a seed stopped part-way resumes at its last
     checkpoint) and its feature cache to ``caches`` when it is not
-    made yet or only in part (:func:`cache_share_left`). ``init``: where the head is
+    made yet or only in part (:func:`~hiar_lib.features.cache_share_left`). ``init``: where the head is
     fine-tuned from (``None``: from scratch)."""
     from hiar_lib.engine import checkpoint_iteration
     from hiar_lib.experiments.suite import feature_cache_dir, head_run_dir
     from hiar_lib.experiments.tables import row_head_options
+    from hiar_lib.features import cache_share_left
     from hiar_lib.profiles import get_profile
 
     cache = feature_cache_dir(p, row.instances)
@@ -426,7 +407,12 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
                 est.seconds += seconds
                 est.lines.append(f"detector training: {_duration(seconds)} (its record {name})")
     per_iteration, source = _seconds_per_head_iteration(params, repo_results)
+    from hiar_lib.experiments.suite import joint_caches
+    from hiar_lib.features import cache_share_left
+
     per_cache = _cache_seconds(params)
+    pair = joint_caches(params)  # made together: one pass, one cost
+    joint = tuple(c.name for c in pair) if pair is not None else ()
     seen_caches: set[str] = set()
     seen_heads: set[tuple[str, ...]] = set()
     for step in pending:
@@ -439,12 +425,16 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         new = {k: v for k, v in pending.items() if k not in seen_heads}  # a head two notebooks share trains once
         seen_heads |= set(pending)
         heads, iterations = len(new), sum(new.values())
-        new_caches = [c for c in caches if c not in seen_caches]
-        seen_caches.update(caches)
-        shares = {c: cache_share_left(params.cache_dir / "features" / c) for c in new_caches}
-        if new_caches and per_cache is None:
+        features = params.cache_dir / "features"
+        passes: list[tuple[str, ...]] = []  # the caches each detector pass fills (a joint pair's unmade ones: one pass)
+        for c in caches:
+            if c not in seen_caches:
+                passes.append(tuple(x for x in joint if cache_share_left(features / x) > 0) if c in joint else (c,))
+                seen_caches.update(joint if c in joint else (c,))
+        shares = {g: cache_share_left(*(features / c for c in g)) for g in passes}
+        if passes and per_cache is None:
             est.unmeasured.append("feature extraction")
-        elif new_caches:
+        elif passes:
             est.seconds += sum(shares.values()) * per_cache
         line = f"{step.name}: {heads} head{'s' if heads != 1 else ''} to train"
         if heads and per_iteration is not None:
@@ -452,8 +442,11 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
             line += f", {iterations} iterations x {per_iteration:.2f} s ({source}): {_duration(iterations * per_iteration)}"
         elif heads:
             est.unmeasured.append("head training")
-        if new_caches:
-            named = [c if shares[c] == 1.0 else f"{c} ({100 * shares[c]:.0f} % of it)" for c in new_caches]
+        if passes:
+            named = [
+                " + ".join(g) + (" (one detector pass)" if len(g) > 1 else "") + ("" if shares[g] == 1.0 else f" ({100 * shares[g]:.0f} % of it)")
+                for g in passes
+            ]  # fmt: skip
             line += f", feature caches {', '.join(named)} to extract"
             if per_cache is not None:
                 line += f" x {_duration(per_cache)} a whole cache (the benchmark's videos at the rate logged in the caches here)"

@@ -32,7 +32,7 @@ from hiar_lib.profiles import DEFAULT_PROFILE, DETECTOR_DATA_SEED, PROFILE_NAMES
 
 __all__ = [
     "DATASETS", "SuiteParams", "contact_sheet", "detector_weights", "feature_cache", "feature_cache_dir", "head_run_dir",
-    "head_runs", "profiles_table",
+    "head_runs", "joint_caches", "profiles_table",
     "run_name", "suite_params", "synthetic_benchmark",
 ]  # fmt: skip
 
@@ -243,6 +243,17 @@ def feature_cache_dir(params: SuiteParams, instances: str = "detected") -> Path:
     return params.cache_dir / "features" / "-".join([*parts, kind, *oracle])
 
 
+def joint_caches(params: SuiteParams) -> tuple[Path, Path] | None:
+    """The detected and the ground-truth instances caches that one detector pass fills
+    together (:func:`feature_cache`): those of the embedded synthetic benchmark, whose
+    caches are crops; ``None`` elsewhere (each cache is extracted alone)."""
+    from hiar_lib.experiments.extraction import extraction_settings
+
+    if params.dataset != "synthetic" or params.data_root is not None or extraction_settings(params.profile).kind != "crops":
+        return None
+    return feature_cache_dir(params), feature_cache_dir(params, "ground_truth")
+
+
 def feature_cache(params: SuiteParams, progress: bool = True, instances: str = "detected") -> Path:
     """The feature cache of ``params``' dataset and protocol at its profile's settings,
     extracted when absent (a cache left half-done is completed).
@@ -253,18 +264,28 @@ def feature_cache(params: SuiteParams, progress: bool = True, instances: str = "
     (``<profile>-crops``, ``<profile>-<dataset>-crops``). ``instances="ground_truth"``:
     the synthetic benchmark's annotated people instead of the detected ones, pooled from
     the same detector's maps (the oracle rows; ``...-crops-oracle``).
+
+    On the embedded synthetic benchmark (:func:`joint_caches`) a cache with videos left to
+    extract is made together with the other one (detected and ground truth) in one
+    detector pass, so the oracle rows cost no second pass; a cache already complete is
+    returned as it is, the other left alone.
     """
     from hiar_lib.experiments.extraction import extract_dataset, extraction_settings
+    from hiar_lib.features import cache_share_left
 
     settings = extraction_settings(params.profile)
     cache = feature_cache_dir(params, instances)
     weights = detector_weights(params, progress=progress)
     data = synthetic_benchmark(params, progress=progress)
+    target, kind, oracle = cache, instances, None
+    pair = joint_caches(params)
+    if pair is not None and cache_share_left(cache) > 0:  # one detector pass fills both
+        (target, oracle), kind = pair, "detected"
     extract_dataset(
         params.dataset, data, params.protocol, settings=settings,
         detector=detector_preset(params),
         weights=weights, device=params.device,
-        cache=cache, progress=progress, instances=instances,
+        cache=target, progress=progress, instances=kind, oracle_cache=oracle,
     )  # fmt: skip
     return cache
 
