@@ -244,3 +244,19 @@ def test_ntu_samples_sort_by_name_and_the_first_path_of_a_name_is_kept(tmp_path:
         ),
         (root / "Z" / "clip.mp4", f"misnamed: an NTU RGB+D video is named {NTU_PATTERN_TEXT}"),
     ]
+
+
+def test_index_ntu60_called_directly_probes_by_default_and_names_its_dataset(ntu_root_with_bad_files: Path, capsys) -> None:
+    """The Python call with its own defaults opens every video (an unreadable one becomes a
+    bad file, with a progress bar), records the protocol asked and names its dataset."""
+    from hiar_lib.data.ntu import index_ntu60
+
+    index = index_ntu60(ntu_root_with_bad_files, protocol="cs")
+    assert index.dataset == "ntu60" and index.protocol == "cs"
+    reasons = bad_reasons(index)
+    assert "empty (0 bytes)" in reasons["S001C002P005R001A002_rgb.avi"]  # probed: found unreadable
+    assert "S001C002P005R001A002" not in sample_names(index.samples)
+    assert all(s.num_frames for s in index.samples)
+    assert "probing NTU RGB+D 60" in capsys.readouterr().err  # the progress bar, by default
+    trusted = index_ntu60(ntu_root_with_bad_files, probe=False)
+    assert "S001C002P005R001A002" in sample_names(trusted.samples) and trusted.protocol is None

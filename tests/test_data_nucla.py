@@ -176,3 +176,17 @@ def test_nucla_as_released_folders_of_frames_are_indexed_under_every_protocol_an
     small = read_clip(a12.path, clip_len=4, stride=3, start=1, size=(320, 180), pad_to_multiple=32)
     assert small.frame_indices.tolist() == [1, 4, 7, 10] and tuple(small.frames.shape) == (4, 3, 192, 320)
     assert np.array_equal(small.frames[3, :, :180].permute(1, 2, 0).numpy(), read_frame(realdata_file("posetrack18", "000000.jpg"), (320, 180)))
+
+
+def test_index_nucla_called_directly_probes_by_default_and_names_its_dataset(nucla_root: Path, capsys) -> None:
+    """The Python call with its own defaults opens every video (an unreadable one becomes a
+    bad file, with a progress bar), records the protocol asked and names its dataset."""
+    from hiar_lib.data.nucla import index_nucla
+
+    (nucla_root / "view_1" / "a03_s06_e00_v01.avi").write_text("this is text, not a video")
+    index = index_nucla(nucla_root, protocol="v12_3")
+    assert index.dataset == "nucla" and index.protocol == "v12_3"
+    assert "a03_s06_e00_v01.avi" in bad_reasons(index) and all(s.num_frames for s in index.samples)
+    assert "probing N-UCLA" in capsys.readouterr().err  # the progress bar, by default
+    trusted = index_nucla(nucla_root, probe=False)
+    assert len(trusted.samples) == len(index.samples) + 1 and trusted.protocol is None
