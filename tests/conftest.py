@@ -18,6 +18,35 @@ REALDATA_ENV = "HIAR_REALDATA"
 REALDATA = Path(os.environ.get(REALDATA_ENV) or Path(__file__).resolve().parents[1].parent / "shared" / "realdata")
 
 
+COSTLY_FIXTURES = {"synthetic_tiny", "joint_caches", "demo_head"}
+"""The session fixtures that take seconds to set up (rendering, extraction, training);
+:func:`crops_cache` and :func:`oracle_cache` need :func:`joint_caches`."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``make mutation`` (a mutant under test), run the fastest tests first.
+
+    mutmut stops a mutant's run at its first failing test (``-x``), so a mutant that a
+    quick test kills should cost that test only. Its ``fork`` runner sorts the tests by
+    the durations it measured; the ``forkserver`` runner, which torch needs, passes them in
+    set order, and a mutant killed by a 1 s test could first run a 15 s detector test. The
+    durations are mutmut's own (``mutmut-stats.json`` in the folder it runs from), of the
+    test calls only: a session fixture is set up again in every mutant's run, so the tests
+    that need a rendered benchmark, an extracted cache or a trained head go after those
+    that need none. Any other run keeps pytest's order.
+    """
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+    stats = Path(config.rootpath) / "mutmut-stats.json"
+    try:
+        import json
+
+        durations = json.loads(stats.read_text()).get("duration_by_test", {})
+    except (OSError, ValueError):
+        return
+    items.sort(key=lambda item: (bool(COSTLY_FIXTURES & set(item.fixturenames)), durations.get(item.nodeid, 0.0)))
+
+
 def realdata_file(*parts: str) -> Path:
     """A file of the shared real data, or a skip that says where it was looked for and how to point elsewhere."""
     path = REALDATA.joinpath(*parts)
