@@ -540,15 +540,13 @@ def extract_features(
         CacheError: ground-truth instances without ``ground_truth_root``; an
             ``oracle_cache`` beside a cache that is not a detected crops cache.
     """
-    if config.instances == "ground_truth" and ground_truth_root is None:
-        raise CacheError("ground-truth instances need the synthetic benchmark's annotations (ground_truth_root)")
     wanted = [(cache_dir, config)]
     if oracle_cache is not None:
         if config.kind != "crops" or config.instances != "detected":
             raise CacheError("an oracle cache is filled beside a detected crops cache only (the same detector pass)")
-        if ground_truth_root is None:
-            raise CacheError("ground-truth instances need the synthetic benchmark's annotations (ground_truth_root)")
         wanted.append((oracle_cache, replace(config, instances="ground_truth")))
+    if ground_truth_root is None and any(c.instances == "ground_truth" for _, c in wanted):
+        raise CacheError("ground-truth instances need the synthetic benchmark's annotations (ground_truth_root)")
     targets = [(open_cache(d, c, classes=classes, splits=splits), c) for d, c in wanted]
     for d, _ in targets:
         _remove_stale_temporaries(d)

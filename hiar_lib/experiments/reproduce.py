@@ -388,6 +388,9 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         params: the run's :class:`~hiar_lib.experiments.suite.SuiteParams`.
         repo_results: the checkout's ``results/`` (the committed reference records).
     """
+    from hiar_lib.experiments.suite import joint_caches
+    from hiar_lib.features import cache_share_left
+
     repo_results = Path(repo_results)
     est = Estimate()
     pending = [s for s in steps if not s.done]
@@ -407,10 +410,8 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
                 est.seconds += seconds
                 est.lines.append(f"detector training: {_duration(seconds)} (its record {name})")
     per_iteration, source = _seconds_per_head_iteration(params, repo_results)
-    from hiar_lib.experiments.suite import joint_caches
-    from hiar_lib.features import cache_share_left
-
     per_cache = _cache_seconds(params)
+    features = params.cache_dir / "features"
     pair = joint_caches(params)  # made together: one pass, one cost
     joint = tuple(c.name for c in pair) if pair is not None else ()
     seen_caches: set[str] = set()
@@ -425,7 +426,6 @@ def estimate(steps: Sequence[NotebookStep], params: Any, repo_results: str | Pat
         new = {k: v for k, v in pending.items() if k not in seen_heads}  # a head two notebooks share trains once
         seen_heads |= set(pending)
         heads, iterations = len(new), sum(new.values())
-        features = params.cache_dir / "features"
         passes: list[tuple[str, ...]] = []  # the caches each detector pass fills (a joint pair's unmade ones: one pass)
         for c in caches:
             if c not in seen_caches:

@@ -277,15 +277,15 @@ def feature_cache(params: SuiteParams, progress: bool = True, instances: str = "
     cache = feature_cache_dir(params, instances)
     weights = detector_weights(params, progress=progress)
     data = synthetic_benchmark(params, progress=progress)
-    target, kind, oracle = cache, instances, None
+    target, source, oracle = cache, instances, None
     pair = joint_caches(params)
     if pair is not None and cache_share_left(cache) > 0:  # one detector pass fills both
-        (target, oracle), kind = pair, "detected"
+        (target, oracle), source = pair, "detected"
     extract_dataset(
         params.dataset, data, params.protocol, settings=settings,
         detector=detector_preset(params),
         weights=weights, device=params.device,
-        cache=target, progress=progress, instances=kind, oracle_cache=oracle,
+        cache=target, progress=progress, instances=source, oracle_cache=oracle,
     )  # fmt: skip
     return cache
 
