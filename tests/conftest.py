@@ -3,6 +3,7 @@ trees of tiny real videos named as NTU RGB+D and N-UCLA name theirs."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -39,8 +40,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     stats = Path(config.rootpath) / "mutmut-stats.json"
     try:
-        import json
-
         durations = json.loads(stats.read_text()).get("duration_by_test", {})
     except (OSError, ValueError):
         return
