@@ -279,6 +279,7 @@ def test_cache_scans_show_a_labelled_progress_bar_only_when_asked(toy_cache: Pat
 def test_read_cache_info_reports_what_cache_json_records(toy_cache: Path, tmp_path: Path) -> None:
     info = read_cache_info(toy_cache)
     assert (info.path, info.key, info.dataset, info.protocol, info.classes) == (toy_cache, toy_config().key(), "synthetic", "cs", None)
+    assert info.extraction_time is None  # written by open_cache, not by an extraction
     assert info.config == json.loads(json.dumps(toy_config().to_dict()))
     assert read_cache_info(open_cache(tmp_path / "named", toy_config(), classes=["wave", "jump"])).classes == ["wave", "jump"]
 

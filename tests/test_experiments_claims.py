@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from hiar_lib.engine.train_log import final_loss, read_train_log
+from hiar_lib.experiments.results_page import results_page
 from hiar_lib.errors import HiarError
 from hiar_lib.experiments.claims import CLAIMS, KEEP_MARGIN, Arm, Claim, claim_params, paired_difference, run_claims, seed_spread, verdict
 
@@ -111,6 +112,23 @@ def test_a_head_against_itself_stays_inconclusive_and_gets_seeds_up_to_the_most(
     spread = record.metrics["seed_spread"]
     assert result.seed_spread == spread
     assert spread["heads"] == 2 and len(spread["points"]) == 3 + line["n_seeds"]  # outermost at seeds 0-2, basic at t3's
+    # What the heads behind the record took: each head and seed once (claims and the curve share some), its training
+    # seconds summed from its log, and the feature cache's extraction as it logged it.
+    work = record.metrics["work"]
+    folders = {Path(r["checkpoint"]).parent for run in {*runs, *record.metrics["claims"][0]["runs"], *result.trade_off["run"]}
+               for r in read_record(run).metrics["runs"]}  # fmt: skip
+    assert result.work == work and work["head_seeds"] == len(folders) >= 3 + line["n_seeds"]
+    assert work["training_s"] == pytest.approx(sum(read_train_log(f / "train_log.jsonl")[-1]["elapsed_s"] for f in folders))
+    (cache, timed), = work["caches"].items()
+    assert cache == read_record(runs[0]).parameters["cache"] and timed["seconds"] > 0
+    assert timed["videos"] == len(list(Path(cache).glob("*.pt")))
+    # The results page's claims section (it reads synthetic-full's record) counts the verdicts and says what they took.
+    page_dir = tmp_path / "page"
+    page_dir.mkdir()
+    (page_dir / "claims_synthetic-full.json").write_text((tmp_path / "results" / "claims_smoke.json").read_text())
+    page = results_page(page_dir, "smoke")
+    assert "of 2 claims, each tested at 95 % on its own, " in page and f"{work['head_seeds']} heads and seeds trained in " in page
+    assert f"`{Path(cache).name}` {timed['videos']} videos in " in page
 
 
 def test_the_seed_spread_counts_each_head_and_seed_once_and_correlates_loss_with_top1() -> None:

@@ -18,6 +18,7 @@ import torch
 from hiar_lib.ports import free_port
 from hiar_lib.cli import main
 from hiar_lib.data.video import read_clip
+from hiar_lib.engine.data import read_cache_info
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.experiments.records import read_record
@@ -385,6 +386,7 @@ def test_one_detector_pass_fills_the_detected_and_oracle_caches_as_two_extractio
         meta = json.loads((tmp_path / f"joint{kind}" / "cache.json").read_text())
         assert meta["key"] == json.loads((tmp_path / f"alone{kind}" / "cache.json").read_text())["key"]
         assert meta["extraction_time"]["videos"] == 3 and meta["extraction_time"]["seconds"] > 0
+        assert read_cache_info(tmp_path / f"joint{kind}").extraction_time == meta["extraction_time"]
     # A video the oracle lacks is cropped into it alone; the detected file is not rewritten.
     gone = samples["train"][0].name
     cached_video_path(tmp_path / "joint-oracle", gone).unlink()

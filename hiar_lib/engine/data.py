@@ -110,6 +110,9 @@ class CacheInfo:
         splits: a crops cache's splits of every protocol (``{protocol: {"train":
             [names], "test": [names]}}``), or ``None`` (a tubes cache, or one made
             before they were recorded: its videos' ``split`` fields decide).
+        extraction_time: ``{"videos", "seconds"}``, the videos extracted into it and the
+            seconds their passes took, summed over every run that filled it (a pass that
+            filled two caches at once counts in each), or ``None`` where not recorded.
     """
 
     path: Path
@@ -119,6 +122,7 @@ class CacheInfo:
     protocol: str | None
     classes: list[str] | None = None
     splits: dict[str, dict[str, list[str]]] | None = None
+    extraction_time: dict[str, Any] | None = None
 
 
 def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
@@ -147,6 +151,7 @@ def read_cache_info(cache_dir: str | os.PathLike) -> CacheInfo:
         path=d, key=have.get("key"), config=config, dataset=config.get("dataset"), protocol=config.get("protocol"),
         classes=[str(c) for c in classes] if isinstance(classes, list) else None,
         splits=splits if isinstance(splits, dict) and splits else None,
+        extraction_time=timed if isinstance(timed := have.get("extraction_time"), dict) else None,
     )  # fmt: skip
 
 

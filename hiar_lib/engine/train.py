@@ -23,7 +23,8 @@ the clip drawn per video is seeded by ``(seed, epoch, name)``, so an interrupted
 resumed run ends with the same weights as an uninterrupted one (on the CPU, bit for bit).
 ``<out_dir>/train_log.jsonl`` has one line per ``log_every`` iterations: the iteration,
 the mean loss (rank 0's) over the steps since the previous line, the learning rate, the
-epoch, the number of instances, the seconds since the run (or its resumption) started.
+epoch, the number of instances, the seconds since the run (or its resumption) started
+and the iteration it started at (0, or the checkpoint's it resumed from).
 
 Distributed: launched under ``torchrun`` (``WORLD_SIZE`` > 1),
 the process group is initialised (``gloo`` on the CPU, ``nccl`` on CUDA, each rank on
@@ -564,7 +565,7 @@ def _train(
                     with log_path.open("a") as fh:
                         fh.write(json.dumps({"iteration": it, "loss": mean_loss, "lr": lr, "epoch": epoch,
                                              "steps": len(window), "instances": sum(n for _, n in window),
-                                             "elapsed_s": round(time.perf_counter() - t0, 3)}) + "\n")  # fmt: skip
+                                             "elapsed_s": round(time.perf_counter() - t0, 3), "started_at": start}) + "\n")  # fmt: skip
                     bar.set_postfix(loss=f"{mean_loss:.4f}", lr=f"{lr:.2g}", refresh=False)
                 if it % config.log_every == 0:
                     window.clear()

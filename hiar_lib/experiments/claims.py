@@ -31,6 +31,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -309,8 +310,6 @@ def final_losses(record: Any, seeds: Sequence[int]) -> dict[int, float | None]:
     """Per seed of ``seeds``, the training loss a head ended at: the mean over the last
     fifth of its iterations (:func:`hiar_lib.engine.train_log.final_loss`), read from the
     ``train_log.jsonl`` beside the run's checkpoint; ``None`` where the log is gone."""
-    from pathlib import Path
-
     from hiar_lib.engine.train_log import final_loss, read_train_log
 
     by_seed = {int(r["seed"]): Path(r["checkpoint"]).parent / "train_log.jsonl" for r in record.metrics["runs"]}
@@ -371,8 +370,8 @@ def trade_off_rows() -> list[Any]:
 
 def trade_off(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
     """Table 7's trade-off across TAHNet-v1 to v4 (Table 1's rows at T = 8, cross-subject):
-    per head its GMACs per clip at the paper's widths and as trained, and top-1 over
-    ``params.seeds`` (mean and standard deviation, points)."""
+    per head its GMACs per clip at the paper's widths and as trained, top-1 over
+    ``params.seeds`` (mean and standard deviation, points) and its heads' record (``run``)."""
     from hiar_lib.experiments.tables import head_gmacs, paper_gmacs, paper_number
 
     lines = []
@@ -382,9 +381,42 @@ def trade_off(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
         lines.append({
             "head": row.head, "gmacs_paper_widths": paper_gmacs(row), "gmacs_trained": head_gmacs(record.parameters["head_config"]),
             "top1": float(values.mean()), "top1_std": float(values.std(ddof=1)) if values.size > 1 else math.nan,
-            "seeds": len(values), "paper": paper_number(1, "cs", row.paper_row),
+            "seeds": len(values), "paper": paper_number(1, "cs", row.paper_row), "run": str(record.path),
         })  # fmt: skip
     return pd.DataFrame(lines)
+
+
+def work_done(records: Sequence[str | Path]) -> dict[str, Any]:
+    """What the heads and feature caches behind ``records`` (head records of
+    :func:`~hiar_lib.experiments.suite.head_runs`) took to make, over every sitting that
+    made them, read from what they logged: a claims run resumed across sittings has no
+    single wall time that covers it.
+
+    Returns:
+        ``{"head_seeds", "training_s", "caches"}``: the heads and seeds (each counted
+        once), the seconds their training took (:func:`hiar_lib.engine.train_log.training_seconds`
+        of each ``train_log.jsonl``; not the scoring), and per feature cache its
+        ``extraction_time`` (``{"videos", "seconds"}``, or ``None`` where not recorded).
+    """
+    from hiar_lib.engine.data import read_cache_info
+    from hiar_lib.engine.train_log import read_train_log, training_seconds
+    from hiar_lib.experiments.records import read_record
+    from hiar_lib.features import CacheError
+
+    heads: dict[str, float] = {}
+    caches: dict[str, Any] = {}
+    for path in records:
+        record = read_record(path)
+        for run in record.metrics["runs"]:
+            folder = Path(run["checkpoint"]).parent
+            heads[str(folder)] = training_seconds(read_train_log(folder / "train_log.jsonl"))
+        cache = record.parameters.get("cache")
+        if cache and cache not in caches:
+            try:
+                caches[cache] = read_cache_info(cache).extraction_time
+            except CacheError:
+                caches[cache] = None
+    return {"head_seeds": len(heads), "training_s": sum(heads.values()), "caches": caches}
 
 
 @dataclass
@@ -396,6 +428,8 @@ class ClaimsResult:
         trade_off: :func:`trade_off`'s curve.
         record: the record written (``results_dir/claims_<profile>.json``).
         seed_spread: :func:`seed_spread` of the claims (also in the record).
+        work: :func:`work_done` of every head the claims and the curve read (also in the
+            record).
         figures: the claims' intervals, the trade-off curve and each head's top-1
             against the training loss it ended at, as PNGs
             (``results_dir/figures/claims_<profile>.png``, ``claims_trade_off_<profile>.png``,
@@ -407,6 +441,7 @@ class ClaimsResult:
     record: Any
     figures: list[Any]
     seed_spread: dict[str, Any]
+    work: dict[str, Any]
 
 
 def run_claims(
@@ -430,7 +465,8 @@ def run_claims(
         training loss each head ended at: :func:`final_losses`) and ``runs``. The record
         (``results_dir/claims_<profile>.json``) also holds the trade-off curve,
         :func:`seed_spread` (``seed_spread``), how many claims were tested and the
-        verdict rule; the table goes to the ``.csv`` beside it.
+        verdict rule, and :func:`work_done` (``work``: the training and extraction behind
+        the heads, over every sitting); the table goes to the ``.csv`` beside it.
     """
     from hiar_lib.experiments.provenance import provenance
     from hiar_lib.experiments.records import no_value_as_none, write_record
@@ -457,7 +493,8 @@ def run_claims(
                   "rule": "paired difference claimed - baseline over seeds; Student t interval, n - 1 degrees of freedom; "
                           "holds: interval above -margin; reversed: below it; inconclusive: straddles it"}  # fmt: skip
     spread = seed_spread(lines)
-    metrics = no_value_as_none({"claims": lines, "trade_off": curve.to_dict("records"), "seed_spread": spread})
+    work = work_done([*{run: None for line in lines for run in line["runs"]}, *curve["run"]])
+    metrics = no_value_as_none({"claims": lines, "trade_off": curve.to_dict("records"), "seed_spread": spread, "work": work})
     record = write_record(out, "claims", parameters, metrics, prov)
     frame.drop(columns=["runs"]).to_csv(out.with_suffix(".csv"), index=False)
     note = "" if params.meaningful else " (numbers meaningless at this profile)"
@@ -470,4 +507,4 @@ def run_claims(
                                       title=f"Heads and seeds of the claims at {params.profile}{note}"),
                     params.results_dir / "figures" / f"claims_seed_spread_{params.profile}.png"),
     ]  # fmt: skip
-    return ClaimsResult(frame, curve, record, figures, spread)
+    return ClaimsResult(frame, curve, record, figures, spread, work)

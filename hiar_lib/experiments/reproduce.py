@@ -154,22 +154,18 @@ def _record_seconds(path: Path) -> float | None:
 def _seconds_per_iteration(log: Path) -> tuple[float, int] | None:
     """Seconds per training iteration measured in a head's ``train_log.jsonl`` (between
     consecutive lines of one process: a resumed run restarts its clock), and iterations."""
-    from hiar_lib.engine.train_log import read_train_log
+    from hiar_lib.engine.train_log import read_train_log, stretches
 
-    seconds, iterations, last = 0.0, 0, None
+    seconds, iterations = 0.0, 0
     try:
         entries = read_train_log(log)
     except OSError:
         return None
-    for entry in entries:
-        try:
-            now = (int(entry["iteration"]), float(entry["elapsed_s"]))
-        except (ValueError, KeyError, TypeError):
-            continue
-        if last is not None and now[0] > last[0] and now[1] >= last[1]:
-            iterations += now[0] - last[0]
-            seconds += now[1] - last[1]
-        last = now
+    for stretch in stretches(entries):
+        for (it0, t0), (it1, t1) in zip(stretch, stretch[1:]):
+            if it1 > it0:
+                iterations += it1 - it0
+                seconds += t1 - t0
     return (seconds / iterations, iterations) if iterations else None
 
 

@@ -87,6 +87,21 @@ _TITLE = "# Results at the `{}` profile"
 """The page's first line: what :func:`page_profile` reads back."""
 
 
+def _work_lines(work: dict[str, Any] | None, prov: dict[str, Any]) -> list[str]:
+    """What the heads and caches behind the claims took (``claims.work_done``), over every
+    sitting; nothing for a record written before it was kept."""
+    if not work:
+        return []
+    caches = [f"`{Path(c).name}` {t['videos']} videos in {float(t['seconds']) / 3600:.1f} h" for c, t in work["caches"].items() if t]
+    return [
+        "",
+        f"The work behind these numbers, over every sitting that made it (read from the heads' training logs and the "
+        f"caches' records; the last sitting alone is the wall time below): {work['head_seeds']} heads and seeds trained "
+        f"in {float(work['training_s']) / 3600:.1f} h" + (", the feature caches extracted: " + "; ".join(caches) if caches else "")
+        + f", on {prov.get('device')}.",
+    ]  # fmt: skip
+
+
 def _claims_section(results_dir: Path) -> list[str]:
     """"Do the paper's claims hold?": the verdicts of ``claims_synthetic-full.json``
     (``make claims``) counted and tabled, or a line saying they are not measured yet."""
@@ -130,6 +145,7 @@ def _claims_section(results_dir: Path) -> list[str]:
             f"(`figures/claims_seed_spread_{CLAIMS_PROFILE}.png`). A strongly negative r says that the seeds scoring "
             "low are heads still learning when their iterations ran out, rather than heads that learned something else.",
         ]  # fmt: skip
+    out += _work_lines(data["metrics"].get("work"), data["provenance"])
     notes = {c.key: c.here for c in CLAIMS}
     out += ["", "What about this benchmark each claim may feel, written before any verdict (`claims.CLAIMS`):", ""]
     out += [f"- {c['statement']} (**{c['verdict']}**): {notes[c['claim']]}" for c in claims if notes.get(c["claim"])]
