@@ -118,10 +118,13 @@ bench: install
 # The counts per module and the surviving mutants go to results/bench/mutation.json.
 # One thread per mutant's test run (two run at once): mutmut's timeouts are CPU-time
 # limits, and torch's worker threads spinning on a busy machine would spend them.
+# MUTANTS narrows a sitting to some mutants (mutmut's name patterns, e.g. 'hiar_lib.track.*'):
+# the others keep what earlier sittings found, and the report counts the never-run ones as not checked.
 REALDATA ?= $(CURDIR)/../shared/realdata
+MUTANTS ?=
 mutation: install
 	$(PY) -m pip install -q -c constraints.txt -e ".[test,mutation]"
-	start=$$(date +%s); HIAR_REALDATA=$(REALDATA) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children 2; \
+	start=$$(date +%s); HIAR_REALDATA=$(REALDATA) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)'); \
 	$(PY) benchmarks/mutation_report.py --out results/bench/mutation.json --wall-time-s $$(( $$(date +%s) - start ))
 
 # Named wrong numbers (benchmarks/planted_bugs.py), each planted alone in a scratch copy of
