@@ -121,14 +121,14 @@ def test_a_head_against_itself_stays_inconclusive_and_gets_seeds_up_to_the_most(
     assert work["training_s"] == pytest.approx(sum(read_train_log(f / "train_log.jsonl")[-1]["elapsed_s"] for f in folders))
     (cache, timed), = work["caches"].items()
     assert cache == read_record(runs[0]).parameters["cache"] and timed["seconds"] > 0
-    assert timed["videos"] == len(list(Path(cache).glob("*.pt")))
+    assert timed["videos"] == timed["timed_videos"] == len(list(Path(cache).glob("*.pt"))) > 0
     # The results page's claims section (it reads synthetic-full's record) counts the verdicts and says what they took.
     page_dir = tmp_path / "page"
     page_dir.mkdir()
     (page_dir / "claims_synthetic-full.json").write_text((tmp_path / "results" / "claims_smoke.json").read_text())
     page = results_page(page_dir, "smoke")
     assert "of 2 claims, each tested at 95 % on its own, " in page and f"{work['head_seeds']} heads and seeds trained in " in page
-    assert f"`{Path(cache).name}` {timed['videos']} videos in " in page
+    assert f"`{Path(cache).name}` {timed['videos']} videos ({timed['videos']} of them timed: " in page
 
 
 def test_the_seed_spread_counts_each_head_and_seed_once_and_correlates_loss_with_top1() -> None:

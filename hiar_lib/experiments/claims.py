@@ -395,8 +395,10 @@ def work_done(records: Sequence[str | Path]) -> dict[str, Any]:
     Returns:
         ``{"head_seeds", "training_s", "caches"}``: the heads and seeds (each counted
         once), the seconds their training took (:func:`hiar_lib.engine.train_log.training_seconds`
-        of each ``train_log.jsonl``; not the scoring), and per feature cache its
-        ``extraction_time`` (``{"videos", "seconds"}``, or ``None`` where not recorded).
+        of each ``train_log.jsonl``; not the scoring), and per feature cache ``{"videos",
+        "timed_videos", "seconds"}``: the videos it holds, and those of them whose
+        extraction was timed (``extraction_time``; caches filled before it was recorded
+        have fewer) with the seconds it took.
     """
     from hiar_lib.engine.data import read_cache_info
     from hiar_lib.engine.train_log import read_train_log, training_seconds
@@ -413,9 +415,11 @@ def work_done(records: Sequence[str | Path]) -> dict[str, Any]:
         cache = record.parameters.get("cache")
         if cache and cache not in caches:
             try:
-                caches[cache] = read_cache_info(cache).extraction_time
+                timed = read_cache_info(cache).extraction_time or {}
             except CacheError:
-                caches[cache] = None
+                timed = {}
+            caches[cache] = {"videos": len(list(Path(cache).glob("*.pt"))), "timed_videos": int(timed.get("videos", 0)),
+                             "seconds": float(timed.get("seconds", 0.0))}  # fmt: skip
     return {"head_seeds": len(heads), "training_s": sum(heads.values()), "caches": caches}
 
 

@@ -92,12 +92,13 @@ def _work_lines(work: dict[str, Any] | None, prov: dict[str, Any]) -> list[str]:
     sitting; nothing for a record written before it was kept."""
     if not work:
         return []
-    caches = [f"`{Path(c).name}` {t['videos']} videos in {float(t['seconds']) / 3600:.1f} h" for c, t in work["caches"].items() if t]
+    caches = [f"`{Path(c).name}` {t['videos']} videos" + (f" ({t['timed_videos']} of them timed: {t['seconds'] / 3600:.1f} h)"
+              if t["timed_videos"] else " (not timed)") for c, t in work["caches"].items()]  # fmt: skip
     return [
         "",
         f"The work behind these numbers, over every sitting that made it (read from the heads' training logs and the "
         f"caches' records; the last sitting alone is the wall time below): {work['head_seeds']} heads and seeds trained "
-        f"in {float(work['training_s']) / 3600:.1f} h" + (", the feature caches extracted: " + "; ".join(caches) if caches else "")
+        f"in {float(work['training_s']) / 3600:.1f} h" + (", from the feature caches " + "; ".join(caches) if caches else "")
         + f", on {prov.get('device')}.",
     ]  # fmt: skip
 
