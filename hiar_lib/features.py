@@ -71,6 +71,7 @@ __all__ = [
     "ExtractionConfig",
     "cache_dir_for",
     "cache_file_name",
+    "cached_video_files",
     "cached_video_path",
     "load_cached_video",
     "open_cache",
@@ -258,6 +259,12 @@ def cache_file_name(name: str) -> str:
 def cached_video_path(cache_dir: str | os.PathLike, name: str) -> Path:
     """``cache_dir / cache_file_name(name)``: where the video named ``name`` is cached."""
     return Path(cache_dir) / cache_file_name(name)
+
+
+def cached_video_files(cache_dir: str | os.PathLike) -> list[Path]:
+    """The cache's video files, sorted (``*.pt``; not the hidden ones a write in progress
+    leaves)."""
+    return sorted(p for p in Path(cache_dir).glob("*.pt") if not p.name.startswith("."))
 
 
 def settings_differences(

@@ -58,7 +58,7 @@ from hiar_lib.data.labels import NTU60_CLASSES, NUCLA_CLASSES
 from hiar_lib.data.synthetic import load_manifest
 from hiar_lib.data.video import sample_clip_start
 from hiar_lib.errors import HiarError
-from hiar_lib.features import FORMAT_VERSION, CacheError, cached_video_path
+from hiar_lib.features import FORMAT_VERSION, CacheError, cached_video_files, cached_video_path
 from hiar_lib.person_labels import person_labels_from_iou
 from hiar_lib.pool import select_test_instance
 from hiar_lib.pool_config import PoolerConfig
@@ -378,7 +378,7 @@ def scan_cache(
     info = read_cache_info(cache_dir)
     d = info.path
     if names is None:
-        paths = sorted(p for p in d.glob("*.pt") if not p.name.startswith("."))
+        paths = cached_video_files(d)
     else:
         paths = [cached_video_path(d, n) for n in names]
         missing = [n for n, p in zip(names, paths) if not p.is_file()]

@@ -403,7 +403,7 @@ def work_done(records: Sequence[str | Path]) -> dict[str, Any]:
     from hiar_lib.engine.data import read_cache_info
     from hiar_lib.engine.train_log import read_train_log, training_seconds
     from hiar_lib.experiments.records import read_record
-    from hiar_lib.features import CacheError
+    from hiar_lib.features import CacheError, cached_video_files
 
     heads: dict[str, float] = {}
     caches: dict[str, Any] = {}
@@ -418,7 +418,7 @@ def work_done(records: Sequence[str | Path]) -> dict[str, Any]:
                 timed = read_cache_info(cache).extraction_time or {}
             except CacheError:
                 timed = {}
-            caches[cache] = {"videos": len(list(Path(cache).glob("*.pt"))), "timed_videos": int(timed.get("videos", 0)),
+            caches[cache] = {"videos": len(cached_video_files(cache)), "timed_videos": int(timed.get("videos", 0)),
                              "seconds": float(timed.get("seconds", 0.0))}  # fmt: skip
     return {"head_seeds": len(heads), "training_s": sum(heads.values()), "caches": caches}
 
