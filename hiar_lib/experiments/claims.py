@@ -497,7 +497,7 @@ def run_claims(
                   "rule": "paired difference claimed - baseline over seeds; Student t interval, n - 1 degrees of freedom; "
                           "holds: interval above -margin; reversed: below it; inconclusive: straddles it"}  # fmt: skip
     spread = seed_spread(lines)
-    work = work_done([*{run: None for line in lines for run in line["runs"]}, *curve["run"]])
+    work = work_done(list(dict.fromkeys([*(run for line in lines for run in line["runs"]), *curve["run"]])))  # each record once
     metrics = no_value_as_none({"claims": lines, "trade_off": curve.to_dict("records"), "seed_spread": spread, "work": work})
     record = write_record(out, "claims", parameters, metrics, prov)
     frame.drop(columns=["runs"]).to_csv(out.with_suffix(".csv"), index=False)
