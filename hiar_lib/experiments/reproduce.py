@@ -214,13 +214,15 @@ def _cache_seconds(params: Any) -> float | None:
     the same cost, :func:`_alike_profiles`) recorded
     (``cache.json``'s ``extraction_time``); ``None`` where none did."""
     from hiar_lib.data.synthetic import load_manifest
+    from hiar_lib.engine.data import read_cache_info
     from hiar_lib.errors import DatasetError
+    from hiar_lib.features import CacheError
 
     videos = seconds = 0.0
     for meta in sorted(m for p in _alike_profiles(params.profile) for m in (params.cache_dir / "features").glob(f"{p}-*/cache.json")):
         try:
-            timed = json.loads(meta.read_text()).get("extraction_time") or {}
-        except (OSError, json.JSONDecodeError):
+            timed = read_cache_info(meta.parent).extraction_time or {}
+        except CacheError:
             continue
         videos += float(timed.get("videos", 0))
         seconds += float(timed.get("seconds", 0.0))
