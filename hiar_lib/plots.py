@@ -124,12 +124,13 @@ def trade_off_curve(curve: Any, title: str | None = None) -> Any:
     import matplotlib.pyplot as plt
 
     rows = list(curve.to_dict("records")) if hasattr(curve, "to_dict") else list(curve)
+    rows.sort(key=lambda r: float(r["gmacs_trained"]))  # each line joins its points left to right
     fig, ax = plt.subplots(figsize=(7, 4.5))
     x = [float(r["gmacs_trained"]) for r in rows]
     y = [float(r["top1"]) for r in rows]
     err = [float(r["top1_std"]) if r.get("top1_std") is not None and np.isfinite(float(r["top1_std"])) else 0.0 for r in rows]
     ax.errorbar(x, y, yerr=err, fmt="o-", capsize=3, label="ours, at the widths trained")
-    paper = [(float(r["gmacs_paper_widths"]), float(r["paper"])) for r in rows if r.get("paper") is not None]
+    paper = sorted((float(r["gmacs_paper_widths"]), float(r["paper"])) for r in rows if r.get("paper") is not None)
     if paper:
         ax.plot(*zip(*paper), "o--", mfc="none", label="the paper's, at its widths")
     for r, xi, yi in zip(rows, x, y):

@@ -14,7 +14,9 @@ import pytest
 from hiar_lib.engine.train_log import final_loss, read_train_log
 from hiar_lib.experiments.results_page import results_page
 from hiar_lib.errors import HiarError
-from hiar_lib.experiments.claims import CLAIMS, KEEP_MARGIN, Arm, Claim, claim_params, paired_difference, run_claims, seed_spread, verdict
+from hiar_lib.experiments.claims import (
+    CLAIMS, KEEP_MARGIN, Arm, Claim, claim_params, paired_difference, run_claims, seed_spread, trade_off_rows, verdict,
+)
 
 
 def test_the_paired_difference_has_a_student_t_interval_with_n_minus_1_degrees_of_freedom() -> None:
@@ -67,6 +69,20 @@ def test_every_claim_is_two_rows_of_the_papers_tables_with_the_papers_own_differ
         Arm(3, 7).row()
 
 
+def test_the_trade_off_curve_is_table_7s_four_named_heads_with_its_numbers() -> None:
+    """TAHNet-v1 to v4 are Table 7's rows 3, 2, 6 and 13 (the CSV's ``named_as`` and the
+    paper's text: v1 is CB+Conv3Dx5 at DIM 1024, v2 the same at x4, v3 x4 at DIM 512, v4
+    x3 on 28 x 28 without FC); their NTU-CS numbers and GFLOPs as Table 7 prints them."""
+    from hiar_lib.experiments.tables import paper_gmacs, paper_number
+
+    rows = trade_off_rows()
+    assert [(r.head, r.paper_row) for r in rows] == [("tahnet_v1", 3), ("tahnet_v2", 2), ("tahnet_v3", 6), ("tahnet_v4", 13)]
+    assert [paper_number(7, "cs", r.paper_row) for r in rows] == [86.43, 86.17, 85.54, 85.30]
+    # Counted at the paper's widths, each within 3 % of the GFLOPs the paper printed (145.1, 100.8, 25.3, 5.3).
+    assert [paper_gmacs(r) for r in rows] == pytest.approx([145.1, 100.8, 25.3, 5.3], rel=0.03)
+    assert all(r.clip["clip_len"] == 8 and r.clip["levels"] == ("P2", "P3") for r in rows)
+
+
 def test_claim_parameters_default_to_synthetic_full_and_need_two_seeds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("HIAR_PROFILE", raising=False)
     p = claim_params(cache_dir=tmp_path, results_dir=tmp_path)
@@ -97,11 +113,11 @@ def test_a_head_against_itself_stays_inconclusive_and_gets_seeds_up_to_the_most(
     assert frame.loc["t3_outermost_beats_basic", "verdict"] in ("holds", "reversed", "inconclusive")
     assert frame.loc["t3_outermost_beats_basic", "n_seeds"] in (2, 3)  # 3 only where 2 seeds were inconclusive
     record = read_record(tmp_path / "results" / "claims_smoke.json")
-    assert record.parameters["claims_tested"] == 2 and len(record.metrics["trade_off"]) == 2  # TAHNet-v1 and v4 at T = 8
+    assert record.parameters["claims_tested"] == 2 and len(record.metrics["trade_off"]) == 4  # TAHNet-v1 to v4
     assert record.metrics["claims"][1]["paper_difference"] == pytest.approx(2.28)
     runs = record.metrics["claims"][1]["runs"]
     assert len(set(runs)) == 2  # basic and outermost: two heads, each in its own folder
-    assert (tmp_path / "results" / "claims_smoke.csv").is_file() and list(result.trade_off["head"]) == ["tahnet_v1", "tahnet_v4"]
+    assert (tmp_path / "results" / "claims_smoke.csv").is_file() and list(result.trade_off["head"]) == ["tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4"]
     assert [f.name for f in result.figures] == ["claims_smoke.png", "claims_trade_off_smoke.png", "claims_seed_spread_smoke.png"]
     assert all(f.stat().st_size > 5_000 for f in result.figures)
     # The loss each head ended at, per seed, from its own training log; the spread counts each head and seed once.

@@ -42,7 +42,7 @@ from hiar_lib.experiments.suite import SuiteParams
 
 __all__ = [
     "CLAIMS", "KEEP_MARGIN", "SMALLER_BENCHMARK", "VERDICTS", "Arm", "Claim", "ClaimsResult", "arm_accuracies", "claim_params", "final_losses", "paired_difference", "run_claims", "seed_spread",
-    "trade_off", "trade_off_rows", "verdict",
+    "TRADE_OFF_HEADS", "trade_off", "trade_off_rows", "verdict",
 ]  # fmt: skip
 
 KEEP_MARGIN = 2.0
@@ -360,28 +360,35 @@ def _measure(claim: Claim, params: SuiteParams, progress: bool) -> dict[str, Any
     }  # fmt: skip
 
 
+TRADE_OFF_HEADS = ("tahnet_v1", "tahnet_v2", "tahnet_v3", "tahnet_v4")
+"""The four heads the paper names, in the order it names them (``tahnet_v1`` to ``v4``)."""
+
+
 def trade_off_rows() -> list[Any]:
-    """Table 1's TAHNet rows at T = 8 (TAHNet-v1 to v4 as the paper's Table 1 has them):
-    the heads of :func:`trade_off`."""
+    """Table 7's rows of the heads the paper names (TAHNet-v1 to v4: rows 3, 2, 6 and 13,
+    cross-subject, T = 8), in :data:`TRADE_OFF_HEADS` order: the heads of :func:`trade_off`.
+    TAHNet-v2 and v3 are the paper's N-UCLA heads; Table 7 gives all four an NTU-CS number."""
     from hiar_lib.experiments.tables import table_spec
 
-    return [r for r in table_spec(1, "cs").rows if r.clip.get("clip_len") == 8]
+    rows = {r.head: r for r in table_spec(7, "cs").rows if r.head in TRADE_OFF_HEADS}
+    return [rows[h] for h in TRADE_OFF_HEADS]
 
 
 def trade_off(params: SuiteParams, progress: bool = True) -> pd.DataFrame:
-    """Table 7's trade-off across TAHNet-v1 to v4 (Table 1's rows at T = 8, cross-subject):
+    """Table 7's trade-off across TAHNet-v1 to v4 (:func:`trade_off_rows`, cross-subject):
     per head its GMACs per clip at the paper's widths and as trained, top-1 over
-    ``params.seeds`` (mean and standard deviation, points) and its heads' record (``run``)."""
+    ``params.seeds`` (mean and standard deviation, points), the paper's Table 7 NTU-CS
+    number and its heads' record (``run``)."""
     from hiar_lib.experiments.tables import head_gmacs, paper_gmacs, paper_number
 
     lines = []
     for row in trade_off_rows():
-        acc, record = arm_accuracies(Arm(1, row.paper_row), params, progress)
+        acc, record = arm_accuracies(Arm(7, row.paper_row), params, progress)
         values = np.array(list(acc.values()))
         lines.append({
             "head": row.head, "gmacs_paper_widths": paper_gmacs(row), "gmacs_trained": head_gmacs(record.parameters["head_config"]),
             "top1": float(values.mean()), "top1_std": float(values.std(ddof=1)) if values.size > 1 else math.nan,
-            "seeds": len(values), "paper": paper_number(1, "cs", row.paper_row), "run": str(record.path),
+            "seeds": len(values), "paper": paper_number(7, "cs", row.paper_row), "run": str(record.path),
         })  # fmt: skip
     return pd.DataFrame(lines)
 
