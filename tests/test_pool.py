@@ -205,6 +205,43 @@ def test_action_tubes_from_a_tracker_assignment() -> None:
     assert select_test_instance(torch.zeros(0), torch.zeros(0), torch.zeros(0, 3, dtype=torch.bool)) == -1
 
 
+def test_action_tubes_of_a_padded_clip_pool_nothing_past_the_videos_end() -> None:
+    """A clip padded past the video's end (``frame_valid`` False in its last frame, given
+    as 0/1 the way a caller may hold it): no track is present there, the outermost box
+    (eq. 7, pooled where a track is absent) is not pooled there, and its tube is zero there;
+    the valid frames are what an unpadded clip gives. Two tracks in four frames, ids 0 and
+    1 by default (one per track, not per frame)."""
+    feats = ramp_pyramid(t=4)
+    dets = [np.array([[10.0, 10, 50, 90], [200, 40, 260, 180]])] * 3 + [np.array([[12.0, 12, 52, 92]])]
+    assignment = np.array([[0, 1], [0, 1], [0, -1], [0, -1]])  # (T=4, K=2); frame 3 is padding
+    padded = action_tubes(feats, assignment, dets, frame_valid=torch.tensor([1, 1, 1, 0]), config=PoolerConfig(output_size=7))
+    plain = action_tubes(feats, assignment, dets, config=PoolerConfig(output_size=7))
+    assert padded.track_ids.tolist() == [0, 1] and padded.tubes.shape == (2, 2, 4, 7, 7)
+    assert padded.present.tolist() == [[True, True, True, False], [True, True, False, False]]
+    assert torch.isnan(padded.pooled_boxes[:, 3]).all() and (padded.tubes[:, :, 3] == 0).all()
+    # Track 1, absent in frame 2 of the video, is still pooled there (eq. 7), and in frame 3 without the padding.
+    assert padded.pooled_boxes[1, 2].tolist() == [200.0, 40.0, 260.0, 180.0] and (plain.tubes[:, :, 3] != 0).any()
+    # Track 0's outermost box leaves out the padded frame's box (12, 12, 52, 92 would widen it).
+    assert padded.pooled_boxes[0, 0].tolist() == [10.0, 10.0, 50.0, 90.0]
+    assert torch.equal(padded.tubes[1, :, :3], plain.tubes[1, :, :3])
+
+
+def test_the_test_instance_rule_defaults_to_score_and_never_picks_a_track_absent_from_the_clip() -> None:
+    """The default rule is the most confident track (NTU RGB+D's); a track absent from
+    every frame of the clip (its mean score and area NaN, as :func:`action_tubes` gives
+    them) is never picked, even where the others score 0; bad input is refused by name."""
+    present = torch.tensor([[False, False, False], [True, True, False], [True, False, False]])
+    scores, areas = torch.tensor([float("nan"), 0.5, 0.9]), torch.tensor([float("nan"), 100.0, 900.0])
+    assert select_test_instance(scores, areas, present) == select_test_instance(scores, areas, present, "score") == 1
+    assert select_test_instance(scores, areas, present, "area") == 2  # 900 / 3 > 100 * 2 / 3
+    assert select_test_instance(torch.zeros(3), torch.zeros(3), present) in (1, 2)  # not the absent track 0
+    assert select_test_instance(torch.zeros(3), torch.zeros(3), present, "area") in (1, 2)
+    with pytest.raises(ValueError, match=r"present must be \(K, T\) with K = 3 tracks, got \(2, 3\)"):
+        select_test_instance(scores, areas, present[:2])
+    with pytest.raises(ValueError, match="rule must be 'score' or 'area', got 'largest'"):
+        select_test_instance(scores, areas, present, "largest")  # type: ignore[arg-type]
+
+
 def test_bad_shapes_are_refused() -> None:
     feats = ramp_pyramid()
     with pytest.raises(ValueError, match="boxes must be"):

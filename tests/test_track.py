@@ -641,3 +641,14 @@ def test_the_tracker_is_causal_a_prefix_of_the_frames_gets_the_same_tracks(name)
         assert np.array_equal(part.track_ids, whole.track_ids[: part.num_tracks])
         assert np.array_equal(part.assignment, whole.assignment[:n, : part.num_tracks])
         assert (whole.assignment[:n, part.num_tracks :] == -1).all()  # later tracks are born later
+
+
+def test_evaluate_tracking_without_motmetrics_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """motmetrics is an optional dependency: without it (``None`` in ``sys.modules`` makes
+    its import fail as a missing package does), the error names the package to install."""
+    import sys
+
+    gt_ids, gt_boxes = two_people_gt(2)
+    monkeypatch.setitem(sys.modules, "motmetrics", None)
+    with pytest.raises(ImportError, match=r"^evaluate_tracking needs motmetrics: pip install motmetrics$"):
+        evaluate_tracking(gt_ids, gt_boxes, gt_ids, gt_boxes)
