@@ -145,8 +145,9 @@ def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_ful
     write_record(tmp_path / "claims_synthetic-full.json", "claims", {"rule": "holds: interval above -margin"},
                  {"claims": claims, "trade_off": []}, provenance(profile="synthetic-full", seeds=[0, 1, 2, 3, 4], wall_time_s=3600.0))  # fmt: skip
     page = results_page(tmp_path, "quick")  # the quick page answers from synthetic-full's record
-    assert "of 3 claims, each tested at 95 % on its own, 1 hold, 1 are reversed and 1 are inconclusive" in page
+    assert "of 3 claims, each tested at 95 % on its own, 1 holds, 1 is reversed and 1 is inconclusive" in page
     assert "- **holds**: Table 3: outermost beats basic (3 seeds)\n- **reversed**: Table 6: P2+P3 beats P2 (5 seeds)\n" in page
+    assert "Table 7's trade-off" not in page  # a record without the curve
     assert "| Table 6: P2+P3 beats P2 | 5 | 40.00 | 44.00 | -4.00 ± 1.00 | [-5.24, -2.76] | reversed | 0.61 |" in page
     assert "| Oracle (ours) | 5 | 45.00 | 45.00 | 0.00 ± 2.00 | [-2.48, 2.48] | inconclusive |  |" in page
     assert "profile synthetic-full; seeds 0, 1, 2, 3, 4;" in page
@@ -158,6 +159,35 @@ def test_the_results_page_answers_whether_the_claims_hold_from_the_synthetic_ful
     assert f"- Oracle (ours) (**inconclusive**): {notes['oracle_ground_truth_beats_detected']}" in page
     assert all(notes.values())  # every claim has one
     assert "Where the seed-to-seed spread comes from" not in page  # a record from before the spread was measured
+
+
+def test_the_results_pages_claims_section_keeps_claims_of_one_table_apart_and_tables_the_trade_off(tmp_path: Path) -> None:
+    """The verdict lists name each claim by its statement less its closing details, so
+    Table 2's two analogues stay two; counts agree with their verbs; the trade-off curve
+    is a table of GMACs and top-1 beside the paper's."""
+    from hiar_lib.experiments.provenance import provenance
+    from hiar_lib.experiments.records import write_record
+
+    def claim(key: str, statement: str, verdict: str) -> dict:
+        return {"claim": key, "statement": statement, "n_seeds": 5, "claimed_top1": 50.0, "baseline_top1": 45.0, "difference_mean": 5.0,
+                "difference_std": 9.0, "ci_low": -6.2, "ci_high": 16.2, "verdict": verdict, "paper_difference": None}  # fmt: skip
+
+    claims = [claim("t2_pretraining_helps", "Table 2 (analogue): starting from the cross-subject head beats training from scratch "
+                    "on V(1,2)->3 (TAHNet-v2, T = 8)", "inconclusive"),
+              claim("t2_pretraining_on_a_larger_benchmark_helps", "Table 2 (analogue without the leak): starting from the larger "
+                    "benchmark's head beats training from scratch (TAHNet-v2)", "inconclusive"),
+              claim("t3_outermost_beats_basic", "Table 3: the outermost action region beats the basic one (TAHNet-v1)", "inconclusive")]  # fmt: skip
+    curve = [{"head": "tahnet_v1", "gmacs_paper_widths": 145.15, "gmacs_trained": 0.1478, "top1": 46.19, "top1_std": 8.22, "seeds": 3, "paper": 86.43},
+             {"head": "tahnet_v4", "gmacs_paper_widths": 5.28, "gmacs_trained": 0.0232, "top1": 48.56, "top1_std": 4.32, "seeds": 3, "paper": 85.3}]  # fmt: skip
+    write_record(tmp_path / "claims_synthetic-full.json", "claims", {"rule": "r"}, {"claims": claims, "trade_off": curve},
+                 provenance(profile="synthetic-full", seeds=[0, 1, 2, 3, 4], wall_time_s=60.0))  # fmt: skip
+    page = results_page(tmp_path, "quick")
+    assert "0 hold, 0 are reversed and 3 are inconclusive" in page
+    assert ("- **inconclusive**: Table 2 (analogue): starting from the cross-subject head beats training from scratch on "
+            "V(1,2)->3 (5 seeds); Table 2 (analogue without the leak): starting from the larger benchmark's head beats training "
+            "from scratch (5 seeds); Table 3: the outermost action region beats the basic one (5 seeds)\n") in page
+    assert "Table 7's trade-off, cross-subject (`figures/claims_trade_off_synthetic-full.png`):" in page
+    assert "| tahnet_v1 | 145.15 | 0.148 | 46.19 ± 8.22 | 3 | 86.43 |\n| tahnet_v4 | 5.28 | 0.023 | 48.56 ± 4.32 | 3 | 85.30 |" in page
 
 
 def test_the_results_page_says_how_top1_goes_with_the_loss_each_head_ended_at(tmp_path: Path) -> None:

@@ -103,6 +103,35 @@ def _work_lines(work: dict[str, Any] | None, prov: dict[str, Any]) -> list[str]:
     ]  # fmt: skip
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """``"1 holds"``, ``"3 hold"``: a count with its verb in number."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _short_statement(statement: str) -> str:
+    """A claim's statement without its closing parenthesis of details: ``"Table 6: P2+P3
+    beats P2 alone (CB+Conv3Dx5)"`` -> ``"Table 6: P2+P3 beats P2 alone"``; a parenthesis
+    before the first colon stays (``"Table 2 (analogue without the leak): on ..."``), so
+    claims of one table stay apart."""
+    head, sep, rest = statement.partition(": ")
+    return head + sep + rest.split(" (")[0] if sep else statement.split(" (")[0]
+
+
+def _trade_off_lines(curve: list[dict[str, Any]]) -> list[str]:
+    """The claims' trade-off curve (:func:`hiar_lib.experiments.claims.trade_off`) as a
+    table: per head its GMACs per clip at the paper's widths and as trained, our top-1
+    over seeds and the paper's."""
+    if not curve:
+        return []
+    out = ["", "Table 7's trade-off, cross-subject (`figures/claims_trade_off_" + CLAIMS_PROFILE + ".png`):", "",
+           "| head | GMACs per clip (the paper's widths) | GMACs per clip (as trained) | top-1 (mean ± std) | seeds | paper |",
+           "|---|---|---|---|---|---|"]  # fmt: skip
+    for r in curve:
+        out.append(f"| {r['head']} | {_cell(r['gmacs_paper_widths'])} | {float(r['gmacs_trained']):.3f} | "
+                   f"{_cell(r['top1'])} ± {_cell(r.get('top1_std'))} | {r['seeds']} | {_cell(r.get('paper'))} |")  # fmt: skip
+    return out
+
+
 def _claims_section(results_dir: Path) -> list[str]:
     """"Do the paper's claims hold?": the verdicts of ``claims_synthetic-full.json``
     (``make claims``) counted and tabled, or a line saying they are not measured yet."""
@@ -119,10 +148,11 @@ def _claims_section(results_dir: Path) -> list[str]:
     counts = {v: sum(c["verdict"] == v for c in claims) for v in VERDICTS}
     out += [
         f"From `{path.name}` ({CLAIMS_PROFILE}): of {len(claims)} claims, each tested at 95 % on its own, "
-        f"{counts['holds']} hold, {counts['reversed']} are reversed and {counts['inconclusive']} are inconclusive on the "
+        f"{_count(counts['holds'], 'holds', 'hold')}, {_count(counts['reversed'], 'is reversed', 'are reversed')} and "
+        f"{_count(counts['inconclusive'], 'is inconclusive', 'are inconclusive')} on the "
         "synthetic benchmark. The rule: " + str(data["parameters"].get("rule", "")) + ".",
         "",
-        *[f"- **{v}**: " + "; ".join(c["statement"].split(" (")[0] + f" ({c['n_seeds']} seeds)" for c in claims if c["verdict"] == v)
+        *[f"- **{v}**: " + "; ".join(_short_statement(c["statement"]) + f" ({c['n_seeds']} seeds)" for c in claims if c["verdict"] == v)
           for v in VERDICTS if counts[v]],
         "",
         "| claim | seeds | claimed top-1 | baseline top-1 | difference (mean ± std) | 95 % interval | verdict | paper's difference |",
@@ -146,6 +176,7 @@ def _claims_section(results_dir: Path) -> list[str]:
             f"(`figures/claims_seed_spread_{CLAIMS_PROFILE}.png`). A strongly negative r says that the seeds scoring "
             "low are heads still learning when their iterations ran out, rather than heads that learned something else.",
         ]  # fmt: skip
+    out += _trade_off_lines(data["metrics"].get("trade_off") or [])
     out += _work_lines(data["metrics"].get("work"), data["provenance"])
     notes = {c.key: c.here for c in CLAIMS}
     out += ["", "What about this benchmark each claim may feel, written before any verdict (`claims.CLAIMS`):", ""]
