@@ -170,6 +170,18 @@ def test_assign_pools_small_boxes_from_fine_levels_and_large_from_coarse() -> No
     np.testing.assert_allclose(out[1, 0, 0].numpy(), expected_bins(large, "3", 0, 7, 1.0), atol=1e-3)
 
 
+def test_assign_over_one_level_is_that_levels_roialign() -> None:
+    """With one level chosen, Mask R-CNN's level assignment has nowhere else to send a box:
+    ``combine="assign"`` gives what the mean over that one level gives, for small and
+    large boxes alike."""
+    feats = ramp_pyramid(size=512, scale=1.0)
+    boxes = torch.tensor([[[100.0, 100, 140, 150]] * 3, [[20.0, 20, 480, 500]] * 3])
+    present = torch.ones(2, 3, dtype=torch.bool)
+    assign = pool_action_regions(feats, boxes, present, PoolerConfig(box="basic", levels=("P3",), output_size=7, combine="assign"))
+    mean = pool_action_regions(feats, boxes, present, PoolerConfig(box="basic", levels=("P3",), output_size=7, combine="mean"))
+    assert assign.shape == (2, 2, 3, 7, 7) and torch.equal(assign, mean)
+
+
 def test_padded_frames_past_the_end_of_the_video_are_zero() -> None:
     feats = ramp_pyramid()
     boxes = torch.tensor([[[40.0, 60, 120, 200]] * 3])

@@ -473,6 +473,27 @@ def test_bad_options_raise_value_error(options, match):
         track_instances([frame(person(0, 0))], **options)
 
 
+@pytest.mark.parametrize(
+    ("assignment", "track_ids", "num_instances", "message"),
+    [
+        (np.zeros(2, dtype=np.int64), np.array([0]), np.array([1, 1]), r"^assignment must be an int64 array of shape \(F, T\)$"),
+        (np.zeros((2, 1), dtype=np.int32), np.array([0]), np.array([1, 1]), r"^assignment must be an int64 array of shape \(F, T\)$"),
+        ([[0], [0]], np.array([0]), np.array([1, 1]), r"^assignment must be an int64 array of shape \(F, T\)$"),
+        (np.zeros((2, 1), dtype=np.int64), np.array([0, 1]), np.array([1, 1]), r"^track_ids must be an int64 array of shape \(1,\)$"),
+        (np.zeros((2, 1), dtype=np.int64), np.array([0], dtype=np.int32), np.array([1, 1]), r"^track_ids must be an int64 array of shape \(1,\)$"),
+        (np.zeros((2, 2), dtype=np.int64), np.array([4, 4]), np.array([1, 1]), r"^track_ids must be distinct$"),
+        (np.zeros((2, 1), dtype=np.int64), np.array([0]), np.array([1]), r"^num_instances must be an int64 array of shape \(2,\)$"),
+        (np.full((2, 1), -2, dtype=np.int64), np.array([0]), np.array([1, 1]), r"^assignment entries must be -1 or an instance index"),
+    ],
+)
+def test_tracks_refuses_each_malformed_field_by_name(assignment, track_ids, num_instances, message):
+    """Each field's check on its own: a 1-D, int32 or list assignment; track ids of the
+    wrong length, dtype or repeated; instance counts of the wrong length; an entry below -1."""
+    with pytest.raises(ValueError, match=message):
+        Tracks(assignment, track_ids, num_instances)
+    Tracks(np.zeros((2, 1), dtype=np.int64), np.array([0]), np.array([1, 1]))  # the well-formed one
+
+
 def test_tracks_checks_its_fields_and_frame_index():
     with pytest.raises(ValueError, match="assignment"):
         Tracks(np.zeros((2, 1), dtype=np.int64) + 3, np.array([0]), np.array([1, 1]))
