@@ -222,13 +222,14 @@ def test_action_tubes_of_a_padded_clip_pool_nothing_past_the_videos_end() -> Non
     as 0/1 the way a caller may hold it): no track is present there, the outermost box
     (eq. 7, pooled where a track is absent) is not pooled there, and its tube is zero there;
     the valid frames are what an unpadded clip gives. Two tracks in four frames, ids 0 and
-    1 by default (one per track, not per frame)."""
+    1 by default (one per track, not per frame), each detection's score 1 where none is given."""
     feats = ramp_pyramid(t=4)
     dets = [np.array([[10.0, 10, 50, 90], [200, 40, 260, 180]])] * 3 + [np.array([[12.0, 12, 52, 92]])]
     assignment = np.array([[0, 1], [0, 1], [0, -1], [0, -1]])  # (T=4, K=2); frame 3 is padding
     padded = action_tubes(feats, assignment, dets, frame_valid=torch.tensor([1, 1, 1, 0]), config=PoolerConfig(output_size=7))
     plain = action_tubes(feats, assignment, dets, config=PoolerConfig(output_size=7))
     assert padded.track_ids.tolist() == [0, 1] and padded.tubes.shape == (2, 2, 4, 7, 7)
+    assert padded.scores.tolist() == [1.0, 1.0]  # no scores given: every detection counts 1
     assert padded.present.tolist() == [[True, True, True, False], [True, True, False, False]]
     assert torch.isnan(padded.pooled_boxes[:, 3]).all() and (padded.tubes[:, :, 3] == 0).all()
     # Track 1, absent in frame 2 of the video, is still pooled there (eq. 7), and in frame 3 without the padding.

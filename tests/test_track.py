@@ -457,6 +457,20 @@ def test_bad_boxes_raise_value_error():
         track_instances(kps, boxes=[np.zeros((1, 5)), np.zeros((2, 4))])
 
 
+def test_a_frame_without_people_may_give_its_boxes_as_an_empty_list():
+    """An empty frame's boxes may come as ``[]`` (a 1-D empty array), as a detector's
+    empty output often does: the same tracks as a ``(0, 4)`` array. One box given flat,
+    ``(4,)``, is not taken for an empty frame: it is refused by its shape."""
+    kps = [frame(person(0, 0)), frame(), frame(person(2, 0))]
+    boxes = [extent_boxes(k) for k in kps]
+    plain = track_instances(kps, boxes=boxes, max_gap=1)
+    listed = track_instances(kps, boxes=[boxes[0], np.array([]), boxes[2]], max_gap=1)
+    assert np.array_equal(listed.assignment, plain.assignment) and np.array_equal(listed.track_ids, plain.track_ids)
+    assert listed.per_frame_ids()[1].size == 0 and plain.num_tracks == 1
+    with pytest.raises(ValueError, match=r"boxes\[0\] must be an \(N, 4\) array of x1, y1, x2, y2 in pixels; got shape \(4,\)"):
+        track_instances(kps, boxes=[boxes[0][0], np.array([]), boxes[2]])
+
+
 @pytest.mark.parametrize(
     "options, match",
     [
