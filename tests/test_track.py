@@ -457,6 +457,11 @@ def test_bad_boxes_raise_value_error():
         track_instances(kps, boxes=[np.zeros((1, 5)), np.zeros((2, 4))])
 
 
+def test_a_clip_of_no_frames_gives_no_tracks_with_or_without_boxes():
+    for tracks in (track_instances([]), track_instances([], boxes=[])):
+        assert tracks.assignment.shape == (0, 0) and tracks.num_frames == 0 and tracks.num_tracks == 0
+
+
 def test_a_frame_without_people_may_give_its_boxes_as_an_empty_list():
     """An empty frame's boxes may come as ``[]`` (a 1-D empty array), as a detector's
     empty output often does: the same tracks as a ``(0, 4)`` array. One box given flat,
@@ -498,11 +503,13 @@ def test_bad_options_raise_value_error(options, match):
         (np.zeros((2, 2), dtype=np.int64), np.array([4, 4]), np.array([1, 1]), r"^track_ids must be distinct$"),
         (np.zeros((2, 1), dtype=np.int64), np.array([0]), np.array([1]), r"^num_instances must be an int64 array of shape \(2,\)$"),
         (np.full((2, 1), -2, dtype=np.int64), np.array([0]), np.array([1, 1]), r"^assignment entries must be -1 or an instance index"),
+        (np.ones((2, 1), dtype=np.int64), np.array([0]), np.array([2, 1]), r"^assignment entries must be -1 or an instance index"),
     ],
 )
 def test_tracks_refuses_each_malformed_field_by_name(assignment, track_ids, num_instances, message):
     """Each field's check on its own: a 1-D, int32 or list assignment; track ids of the
-    wrong length, dtype or repeated; instance counts of the wrong length; an entry below -1."""
+    wrong length, dtype or repeated; instance counts of the wrong length; an entry below -1,
+    or one equal to its frame's instance count (indices run from 0)."""
     with pytest.raises(ValueError, match=message):
         Tracks(assignment, track_ids, num_instances)
     Tracks(np.zeros((2, 1), dtype=np.int64), np.array([0]), np.array([1, 1]))  # the well-formed one
