@@ -225,15 +225,17 @@ def test_the_claims_estimate_counts_each_arms_heads_once(tmp_path: Path) -> None
     assert sorted(v for k, v in heads.items() if k[1] == "v12_3") == [100] * 3 + [400] * 3
     assert sum(k[1] == "cs" and k[2] == "tahnet_v2" for k in keys) == 1
     assert [k[2] for k in keys if k[0] == "quick-crops-oracle"] == ["tahnet_v1"]  # the oracle's one head
-    # 24 arms and 2 trade-off heads; the shared ones once: TAHNet-v1 at T = 8 is the oracle's baseline, Table 7's
-    # claim's and the trade-off's; Table 6's P2+P3 row is in its three claims; v4 in Table 7's claim and the curve.
+    # 26 arms (19 distinct) and 4 trade-off heads; the shared ones once: TAHNet-v1 at T = 8 is the oracle's baseline, Table 7's
+    # claim's and the trade-off's; Table 6's P2+P3 row is in its three claims; v4 in Table 7's claim and the curve;
+    # v2's cross-subject head is the fine-tuned arm's start and the curve's v2; v3 is the curve's alone.
     arms = {(a.protocol, a.instances, a.start, a.row().head, repr(a.row().clip)) for c in CLAIMS for a in (c.claimed, c.baseline)}
     assert len(CLAIMS) == 13 and len(arms) == 19
     # Three of those rows are one head, TAHNet-v1 at T = 8 pooling the outermost region over P2+P3 (Table 3's
     # outermost row, Table 6's P2+P3 row, and the oracle's and Table 7's baseline as the profile's clip): counted once.
     # At quick the pretraining claim without the leak has no smaller benchmark: its arms are the leaky claim's heads.
     v1 = [k for k in keys if k[:3] == ("quick-crops", "cs", "tahnet_v1") and k[3].startswith('["T8_outermost_P2P3_S14_mean"')]
-    assert len(v1) == 1 and len(keys) == len(arms) - 2 - 1 + 1  # + the fine-tuned head's start
+    assert len(v1) == 1 and len(keys) == len(arms) - 2 - 1 + 1 + 1  # + the fine-tuned head's start + the curve's v3
+    assert sum(k[1] == "cs" and k[2] == "tahnet_v3" for k in keys) == 1
 
 
 def test_the_claims_estimate_at_synthetic_full_trains_the_smaller_benchmarks_heads_at_quick(tmp_path: Path) -> None:
