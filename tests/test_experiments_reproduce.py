@@ -30,6 +30,21 @@ def _notebook(folder: Path, name: str, body: str) -> Path:
 
 
 @pytest.mark.slow
+def test_an_executed_notebook_keeps_no_widget_state(tmp_path: Path) -> None:
+    """A widget displayed in a notebook (the tqdm bars of head training are ipywidgets)
+    leaves its output in the cell but no saved widget state in the executed notebook's
+    metadata: megabytes for a claims run's bars."""
+    src, out = tmp_path / "notebooks", tmp_path / "results" / "notebooks"
+    src.mkdir()
+    _notebook(src, "00_overview", "import ipywidgets\nipywidgets.IntSlider(value=3)")
+    params = suite_params("smoke", cache_dir=tmp_path / "cache", results_dir=tmp_path / "results")
+    run_notebooks(params, src, out, names=["00_overview"], log=lambda _: None)
+    nb = nbformat.read(out / "00_overview.ipynb", as_version=4)
+    assert "application/vnd.jupyter.widget-view+json" in nb.cells[-1].outputs[0]["data"]
+    assert "widgets" not in nb.metadata
+
+
+@pytest.mark.slow
 def test_notebooks_run_once_resume_after_a_failure_and_rerun_when_changed(tmp_path: Path) -> None:
     src, out = tmp_path / "notebooks", tmp_path / "results" / "notebooks"
     src.mkdir()

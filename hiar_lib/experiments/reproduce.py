@@ -515,6 +515,9 @@ def run_notebooks(
             papermill.execute_notebook(
                 str(step.source), str(step.output), parameters=parameters, cwd=str(step.source.parent),
                 kernel_name="python3", progress_bar=True, stdout_file=sys.stdout, stderr_file=sys.stderr,
+                # Not the widgets' saved state (nbclient's store_widget_state): for the tqdm bars every
+                # head's training draws it is megabytes, and a static copy shows the cells' text anyway.
+                store_widget_state=False,
             )  # fmt: skip
         except papermill.PapermillExecutionError as e:
             raise HiarError(f"notebook {step.name} failed ({e.ename}: {e.evalue}); its traceback is in {step.output}") from None
