@@ -136,8 +136,11 @@ def outermost_boxes(boxes: Tensor, present: Tensor) -> Tensor:
         present: ``(K, T)`` bool.
 
     Returns:
-        ``(K, 4)``: ``(min x1, min y1, max x2, max y2)``; NaN for a track never present.
+        ``(K, 4)``: ``(min x1, min y1, max x2, max y2)``; NaN for a track never present
+        (every track when ``T`` is 0: a phase of a video shorter than its stride).
     """
+    if boxes.shape[1] == 0:
+        return torch.full((boxes.shape[0], 4), float("nan"), dtype=boxes.dtype)
     inf = torch.tensor(float("inf"))
     m = present[..., None]
     lo = torch.where(m, boxes, inf).amin(dim=1)[:, :2]

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from hiar_lib.crops import CropError, crop_window, extract_crops, window_starts
+from hiar_lib.crops import CropError, DetectedVideo, crop_video, crop_window, extract_crops, track_crops, window_starts, window_tracks
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import read_clip
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.detection.outputs import FeaturePyramid
-from hiar_lib.person_labels import track_person_labels
+from hiar_lib.person_labels import ground_truth_iou, track_person_labels
 from hiar_lib.pool import pool_action_regions
 from hiar_lib.pool_config import PoolerConfig
 from hiar_lib.track_config import TrackerConfig
@@ -182,9 +182,103 @@ def test_ground_truth_instances_are_the_annotated_people_pooled_from_the_same_ma
         on = phase["present"]
         assert torch.allclose(phase["boxes"][on], torch.from_numpy(gt.boxes[frames][:, people].transpose(1, 0, 2)).float()[on])
         assert torch.isnan(phase["boxes"][~on]).all() and (phase["scores"][on] == 1).all()
+        # Each track overlaps its own person fully where present, and nobody where absent.
+        iou = phase["gt_iou"].float()
+        own = iou[torch.arange(len(people)), :, torch.as_tensor(people)]  # (K, F)
+        assert (own[on] > 0.999).all() and (iou[~on] == 0).all()
     assert "distractor" in gt.roles and len(payload["phases"][0]["track_ids"]) == len(gt.track_ids)  # actors and distractors
     clip = crop_window(payload, 2, 4, PoolerConfig())
     assert clip["person_labels"].tolist() == [int(gt.person_labels[list(gt.track_ids).index(t)]) for t in clip["track_ids"].tolist()]
     assert torch.allclose(clip["tubes"], reference(payload, det, 2, 4, PoolerConfig()), atol=1e-5)
     with pytest.raises(CropError, match="need the video's annotation"):
         extract_crops(model, sample.path, stride=STRIDE, levels=LEVELS, max_clip_len=6, tracker=TrackerConfig(), instances="ground_truth")
+
+
+def test_a_tracks_crop_is_the_cells_roi_align_reads_under_its_boxes_plus_one_each_side(video) -> None:
+    # RoIAlign (aligned=True) samples a box [lo, hi] of detector-input pixels at cell
+    # coordinates lo / s - 0.5 .. hi / s - 0.5 and reads floor(u) and floor(u) + 1 there:
+    # cells floor(lo / s - 0.5) .. floor(hi / s - 0.5) + 1, one more each side is kept,
+    # clamped to the map. Worked by hand for a box of x 10..30, y 20..50 over two frames.
+    _, det, _ = video
+    feats = det.features
+    rows = np.array([1, 3, 5, 7, 9])
+    boxes = torch.full((2, 5, 4), float("nan"))
+    boxes[0, 1] = torch.tensor([10.0, 20.0, 30.0, 50.0])
+    boxes[0, 2] = torch.tensor([12.0, 24.0, 28.0, 44.0])  # inside the first: the union is the first
+    hp, wp = feats.padded_size
+    boxes[1, 4] = torch.tensor([0.0, 0.0, float(wp), float(hp)])  # the whole input: clamped to the map
+    present = ~torch.isnan(boxes[..., 0])
+    crop_rows, origins, crops = track_crops(feats, rows, boxes, present, ("P2", "P4"), max_clip_len=2)
+    assert crop_rows.tolist() == [[0, 4], [3, 5]]  # rows within max_clip_len - 1 = 1 of the first and last instance
+    # P2 (stride 4): x floor(2.0) - 1 = 1 .. floor(7.0) + 3 = 10; y floor(4.5) - 1 = 3 .. floor(12.0) + 3 = 15.
+    # P4 (stride 16): x floor(0.125) - 1 -> 0 .. floor(1.375) + 3 = 4; y floor(0.75) - 1 -> 0 .. floor(2.625) + 3 = 5.
+    assert origins["0"][0].tolist() == [1, 3] and origins["2"][0].tolist() == [0, 0]
+    h2, w2 = feats.maps["0"].shape[2:]
+    h4, w4 = feats.maps["2"].shape[2:]
+    assert crops["0"][0].shape == (4, feats.channels, 12, 9) and crops["2"][0].shape == (4, feats.channels, 5, 4)
+    assert crops["0"][1].shape == (2, feats.channels, h2, w2) and crops["2"][1].shape == (2, feats.channels, h4, w4)
+    for key, (x0, y0) in (("0", (1, 3)), ("2", (0, 0))):
+        c = crops[key][0]
+        assert c.dtype == torch.float16
+        want = feats.maps[key][torch.as_tensor(rows[0:4]), :, y0 : y0 + c.shape[2], x0 : x0 + c.shape[3]].to(torch.float16)
+        assert torch.equal(c, want)  # the phase's frames (rows), not the first frames of the video
+    assert torch.equal(crops["2"][1], feats.maps["2"][torch.as_tensor(rows[3:5])].to(torch.float16))
+
+
+def test_a_payload_records_its_settings_scores_and_each_tracks_overlap_with_every_person(video) -> None:
+    payload, det, gt = video
+    feats = det.features
+    assert payload["kind"] == "crops" and payload["num_frames"] == gt.num_frames == len(det.instances)
+    assert payload["stride"] == STRIDE and payload["max_clip_len"] == 6 and payload["channels"] == feats.channels
+    assert payload["strides"] == {"0": 4, "1": 8, "2": 16, "3": 32}
+    for p, phase in enumerate(payload["phases"]):
+        assert phase["frames"].tolist() == list(range(p, gt.num_frames, STRIDE))
+        assert set(phase["crops"]) == set(phase["origins"]) == {"0", "1", "2", "3"}
+        for k, f in torch.nonzero(phase["present"]).tolist():  # each score is its detection's
+            inst = det.instances[int(phase["frames"][f])]
+            i = int((inst.boxes - phase["boxes"][k, f]).abs().amax(dim=1).argmin())
+            assert phase["scores"][k, f].item() == pytest.approx(float(inst.scores[i]))
+        assert torch.isnan(phase["scores"][~phase["present"]]).all()
+        assert phase["gt_iou"].dtype == torch.float16 and phase["gt_iou"].shape[-1] == len(gt.track_ids)
+        want = ground_truth_iou(phase["boxes"], phase["present"], phase["frames"], gt).to(torch.float16)
+        assert torch.equal(phase["gt_iou"], want)
+
+
+def test_a_clips_scores_and_areas_are_the_means_over_the_frames_its_tracks_are_present_in(video) -> None:
+    payload, _, _ = video
+    for start in (0, 3, 9):
+        clip = crop_window(payload, start, 4, PoolerConfig(output_size=7))
+        on, b = clip["present"], clip["boxes"]
+        assert on.any(dim=1).all() and torch.isnan(b[~on]).all()
+        phase = payload["phases"][start % STRIDE]
+        for k, tid in enumerate(clip["track_ids"].tolist()):
+            row = phase["track_ids"].tolist().index(tid)
+            cols = [start // STRIDE + int(t) for t in torch.nonzero(on[k]).flatten()]
+            want_score = phase["scores"][row, cols].mean()
+            bx = phase["boxes"][row, cols]
+            want_area = ((bx[:, 2] - bx[:, 0]) * (bx[:, 3] - bx[:, 1])).mean()
+            assert clip["scores"][k].item() == pytest.approx(want_score.item(), rel=1e-5)
+            assert clip["areas"][k].item() == pytest.approx(want_area.item(), rel=1e-5)
+        assert window_tracks(payload, start, 4).tolist() == clip["track_ids"].tolist()
+
+
+def test_a_video_shorter_than_the_stride_leaves_a_phase_empty_whose_clips_are_padding(video) -> None:
+    # One frame at stride 2: phase 1 holds no frame. Its clips have no track, frames -1.
+    _, det, _ = video
+    feats = det.features
+    one = FeaturePyramid({k: v[:1] for k, v in feats.maps.items()}, feats.strides, feats.scale, feats.original_size,
+                         feats.image_size, feats.padded_size)  # fmt: skip
+    inst = det.instances[0]
+    detected = DetectedVideo(1, one, [inst.keypoints.numpy()], [inst.boxes.numpy()], [inst.scores.numpy()], (1.0, 1.0))
+    payload = crop_video(detected, stride=2, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig())
+    assert payload["num_frames"] == 1 and payload["person_labels"] is None
+    assert payload["phases"][1]["frames"].numel() == 0 and payload["phases"][1]["track_ids"].numel() == 0
+    assert payload["phases"][0]["gt_iou"] is None and len(payload["phases"][0]["track_ids"]) == len(inst.boxes) > 0
+    empty = crop_window(payload, 1, 4, PoolerConfig())
+    assert empty["frame_indices"].tolist() == [-1] * 4 and empty["tubes"].shape[0] == 0 and empty["track_ids"].numel() == 0
+    assert window_tracks(payload, 1, 4).numel() == 0
+    first = crop_window(payload, 0, 4, PoolerConfig())
+    assert first["frame_indices"].tolist() == [0, -1, -1, -1] and first["tubes"].shape[0] == len(inst.boxes)
+    assert first["present"][:, 1:].any().item() is False and (first["tubes"][:, :, 1:] == 0).all()
+    with pytest.raises(CropError, match="'detected' or 'ground_truth'"):
+        crop_video(detected, stride=2, levels=("P2",), max_clip_len=4, tracker=TrackerConfig(), instances="oracle")

@@ -98,6 +98,11 @@ def test_outermost_box_is_the_union_over_present_frames_and_pooled_in_every_fram
         np.testing.assert_allclose(out[0, 0, f].numpy(), expected_bins(outer[0].tolist(), "1", f, 14), atol=1e-3)
     pooled, mask = pooled_regions(boxes, present)
     assert mask.tolist() == [[True, True, True]] and pooled[0, 1].tolist() == outer[0].tolist()
+    # A track never present, and tracks over no frame at all (a phase of a video shorter
+    # than its stride), have no outermost box.
+    assert torch.isnan(outermost_boxes(boxes, torch.zeros(1, 3, dtype=torch.bool))).all()
+    none = outermost_boxes(torch.zeros(2, 0, 4), torch.zeros(2, 0, dtype=torch.bool))
+    assert none.shape == (2, 4) and torch.isnan(none).all()
 
 
 def test_outermost_pools_frames_before_a_track_starts_and_after_it_ends_but_not_padding() -> None:
