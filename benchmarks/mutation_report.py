@@ -6,14 +6,23 @@ it stopped). This script counts them per module by mutmut's own reading of the e
 (killed, survived, timeout, no tests, not checked, ...), lists the surviving mutants by
 name (``mutmut show NAME`` prints one as a diff), and records the provenance.
 
-Usage: ``python benchmarks/mutation_report.py --out results/bench/mutation.json [--before OLD.json]``;
-``--before`` keeps an earlier report's counts beside the new ones.
+Usage: ``python benchmarks/mutation_report.py --out results/bench/mutation.json [--before OLD.json]
+[--carry OLD.json]``; ``--before`` keeps an earlier report's counts beside the new ones.
+
+A sitting can run one module's mutants (``make mutation MUTANTS='hiar_lib.crops.*'``), and
+mutmut's ``mutants/`` folder lives in one checkout: a fresh checkout knows nothing of the
+sittings before it. ``--carry OLD.json`` (``make mutation`` passes the committed report)
+keeps, for every module this run checked no mutant of, the earlier report's entry, with
+the commit it was measured at (``measured_at``) and whether the module's source changed
+since (``source_changed_since``, by ``git diff``). Each module's entry says where its
+numbers come from; the totals add them up.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -43,11 +52,48 @@ def summarise(root: Path) -> dict[str, dict]:
     return out
 
 
+def source_changed(root: Path, module: str, since: str) -> bool | None:
+    """Whether ``module`` (a path in the repository) differs between commit ``since`` and
+    the working tree; ``None`` when git cannot tell (no repository, unknown commit)."""
+    run = subprocess.run(["git", "diff", "--quiet", since, "--", module], cwd=root, capture_output=True)
+    return {0: False, 1: True}.get(run.returncode)
+
+
+def carry_modules(
+    modules: dict[str, dict], old: dict[str, dict], old_commit: str, commit: str, changed: dict[str, bool | None]
+) -> dict[str, dict]:
+    """Merge this run's per-module entries with an earlier report's.
+
+    Args:
+        modules: this run's entries (:func:`summarise`).
+        old: the earlier report's ``metrics["modules"]``.
+        old_commit: the earlier report's commit; ``commit``: this run's.
+        changed: per module, whether its source changed since ``old_commit``.
+
+    Returns:
+        Every module of ``modules``: this run's entry where it checked any mutant
+        (``measured_at`` = ``commit``), else the earlier entry where it has one
+        (``measured_at`` = its own ``measured_at`` or ``old_commit``, and
+        ``source_changed_since``), else this run's (all not checked, ``measured_at`` None).
+    """
+    out: dict[str, dict] = {}
+    for name, entry in modules.items():
+        checked = entry["mutants"] - entry.get("not_checked", 0)
+        prior = old.get(name)
+        if checked or prior is None or prior.get("mutants", 0) == prior.get("not_checked", 0):
+            out[name] = {**entry, "measured_at": commit if checked else None}
+        else:
+            out[name] = {**prior, "measured_at": prior.get("measured_at") or old_commit, "source_changed_since": changed.get(name)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--root", type=Path, default=Path("."), help="the repository (where mutants/ is)")
     parser.add_argument("--before", type=Path, default=None, help="an earlier report whose counts to keep as 'before'")
+    parser.add_argument("--carry", type=Path, default=None,
+                        help="an earlier report whose entries to keep for the modules this run checked no mutant of")
     parser.add_argument("--wall-time-s", type=float, required=True, help="the mutmut run's wall time (the caller measures it)")
     args = parser.parse_args(argv)
     if not (args.root / "mutants").is_dir():
@@ -56,15 +102,26 @@ def main(argv: list[str] | None = None) -> int:
     import mutmut
 
     modules = summarise(args.root)
+    prov = provenance(wall_time_s=args.wall_time_s)
+    carried = None
+    if args.carry is not None and args.carry.is_file():
+        old = read_record(args.carry)
+        old_commit = str(old.provenance["git_commit"])
+        olds = old.metrics.get("modules", {})
+        changed = {m: source_changed(args.root, m, str(olds[m].get("measured_at") or old_commit)) for m in modules if m in olds}
+        modules = carry_modules(modules, olds, old_commit, str(prov["git_commit"]), changed)
+        carried = sorted(m for m, e in modules.items() if e["measured_at"] not in (None, prov["git_commit"]))
     totals = Counter()
     for m in modules.values():
-        totals.update({k: v for k, v in m.items() if isinstance(v, int)})
+        totals.update({k: v for k, v in m.items() if isinstance(v, int) and not isinstance(v, bool)})
     parameters = {
         "tool": f"mutmut {mutmut.__version__}",
         "command": COMMAND,
         "configuration": "[tool.mutmut] in pyproject.toml (modules mutated, tests run)",
     }
     metrics: dict = {"totals": dict(sorted(totals.items())), "modules": modules}
+    if carried is not None:
+        metrics["carried_from"] = {"report": str(args.carry), "modules": carried}
     if args.before is not None and args.before.is_file():
         old = read_record(args.before)
         metrics["before"] = {
@@ -73,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             "provenance": old.provenance,
         }
     # mutmut resumes: the wall time is this invocation's, and an earlier one may have done part.
-    write_record(args.out, "mutation", parameters, metrics, provenance(wall_time_s=args.wall_time_s))
+    write_record(args.out, "mutation", parameters, metrics, prov)
     print(f"{args.out}: " + ", ".join(f"{k} {v}" for k, v in metrics["totals"].items()))
     return 0
 

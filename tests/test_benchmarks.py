@@ -180,3 +180,30 @@ def test_every_planted_bug_still_fits_the_code_and_an_unknown_one_is_refused(tmp
     plant = next(p for p in module.PLANTS if p.file == "hiar_lib/pool.py")
     with pytest.raises(ValueError, match="holds its text 0 times"):
         module.check_plant(plant, tmp_path)
+
+
+def test_a_mutation_report_carries_the_modules_a_sitting_did_not_reach_with_their_commit() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation_report", REPO / "benchmarks" / "mutation_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    run = {
+        "hiar_lib/crops.py": {"mutants": 10, "killed": 6, "survived": 1, "not_checked": 3, "surviving": ["c_1"]},
+        "hiar_lib/pool.py": {"mutants": 12, "not_checked": 12, "surviving": []},
+        "hiar_lib/track.py": {"mutants": 5, "not_checked": 5, "surviving": []},
+        "hiar_lib/features.py": {"mutants": 4, "not_checked": 4, "surviving": []},
+    }
+    old = {
+        "hiar_lib/crops.py": {"mutants": 10, "not_checked": 10, "surviving": []},
+        "hiar_lib/pool.py": {"mutants": 11, "killed": 9, "survived": 2, "surviving": ["p_1", "p_2"]},
+        "hiar_lib/track.py": {"mutants": 5, "killed": 5, "surviving": [], "measured_at": "aaa"},
+        "hiar_lib/features.py": {"mutants": 4, "not_checked": 4, "surviving": []},
+    }
+    got = report.carry_modules(run, old, "old", "new", {"hiar_lib/pool.py": True, "hiar_lib/track.py": False})
+    assert got["hiar_lib/crops.py"] == {**run["hiar_lib/crops.py"], "measured_at": "new"}  # measured now
+    assert got["hiar_lib/pool.py"] == {**old["hiar_lib/pool.py"], "measured_at": "old", "source_changed_since": True}
+    assert got["hiar_lib/track.py"]["measured_at"] == "aaa" and got["hiar_lib/track.py"]["source_changed_since"] is False
+    assert got["hiar_lib/features.py"] == {**run["hiar_lib/features.py"], "measured_at": None}  # never measured
+    assert report.source_changed(REPO, "hiar_lib/__init__.py", "HEAD") is False
+    assert report.source_changed(REPO, "hiar_lib/__init__.py", "0" * 40) is None  # a commit git does not know
