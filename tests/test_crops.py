@@ -105,17 +105,18 @@ def test_a_clip_holds_the_tracks_present_in_it_with_their_boxes_scores_and_peopl
 
 def test_a_resized_videos_crops_keep_source_pixels_its_people_and_pool_as_the_whole_levels(synthetic_tiny: Path) -> None:
     # 192 x 144 frames read at 96 x 144 (x halved, y kept): an axis given the other's
-    # factor anywhere between the source, the frame and the detector's input shows.
+    # factor anywhere between the source, the frame and the detector's input shows. The
+    # frames are padded to multiples of 64 (128 x 192) as the detector is given them.
     index = index_synthetic(synthetic_tiny)
     sample = next(s for s in index.samples if s.label != 0 and "distractor" in load_annotation(synthetic_tiny, s.name).roles)
     gt = load_annotation(synthetic_tiny, sample.name)
     model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
     size = (96, 144)
     payload = extract_crops(model, sample.path, stride=STRIDE, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig(),
-                            size=size, ground_truth=gt)  # fmt: skip
-    clip = read_clip(sample.path, clip_len=gt.num_frames, stride=1, start=0, size=size)
+                            size=size, pad_to_multiple=64, ground_truth=gt)  # fmt: skip
+    clip = read_clip(sample.path, clip_len=gt.num_frames, stride=1, start=0, size=size, pad_to_multiple=64)
     sx, sy = clip.scale
-    assert (sx, sy) == (0.5, 1.0)
+    assert (sx, sy) == (0.5, 1.0) and tuple(clip.frames.shape[-2:]) == (192, 128)
     det = detect_frames(model, clip.frames, features_device="cpu")
     fx, fy = det.features.scale
     assert payload["to_image"].tolist() == pytest.approx([sx * fx, sy * fy])
