@@ -283,3 +283,23 @@ def test_a_video_shorter_than_the_stride_leaves_a_phase_empty_whose_clips_are_pa
     assert first["present"][:, 1:].any().item() is False and (first["tubes"][:, :, 1:] == 0).all()
     with pytest.raises(CropError, match="'detected' or 'ground_truth'"):
         crop_video(detected, stride=2, levels=("P2",), max_clip_len=4, tracker=TrackerConfig(), instances="oracle")
+
+
+def test_crops_extracted_under_autocast_pool_as_the_autocast_detectors_whole_levels(video, synthetic_tiny: Path) -> None:
+    # amp=True reaches the detector: its maps are bfloat16 on the CPU (another rounding
+    # than float32's), and the crops are cut from those maps.
+    _, _, gt = video
+    sample = next(s for s in index_synthetic(synthetic_tiny).samples if s.name == gt.name)
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    payload = extract_crops(model, sample.path, stride=STRIDE, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig(),
+                            amp=True, batch_size=3)  # fmt: skip
+    clip = read_clip(sample.path, clip_len=gt.num_frames, stride=1, start=0)
+    det = detect_frames(model, clip.frames, features_device="cpu", amp=True)
+    assert det.features.maps["0"].dtype == torch.bfloat16
+    compared = 0
+    for start in (0, 1, 4):
+        got = crop_window(payload, start, 4, PoolerConfig())
+        want = reference(payload, det, start, 4, PoolerConfig())
+        torch.testing.assert_close(got["tubes"], want, atol=1e-4, rtol=1e-4)
+        compared += int((want != 0).any())
+    assert compared
