@@ -156,6 +156,9 @@ def test_clips_the_crops_cannot_give_are_refused(video) -> None:
     small = {**payload, "phases": [{**ph, "crops": {"0": ph["crops"]["0"]}} for ph in payload["phases"]]}
     with pytest.raises(CropError, match="kept levels P2, not P3"):
         crop_window(small, 0, 4, PoolerConfig())
+    two = {**payload, "phases": [{**ph, "crops": {k: ph["crops"][k] for k in ("0", "1")}} for ph in payload["phases"]]}
+    with pytest.raises(CropError, match="^the feature cache kept levels P2, P3, not P4, P5$"):
+        crop_window(two, 0, 4, PoolerConfig(levels=LEVELS))
 
 
 def test_window_starts_are_every_start_inside_the_video() -> None:
