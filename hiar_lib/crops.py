@@ -386,7 +386,7 @@ def crop_window(payload: dict[str, Any], start: int, clip_len: int, pooler: Pool
     ax, ay = (float(v) for v in payload["to_image"])
     to_image = torch.tensor([ax, ay, ax, ay], dtype=torch.float32)
     pooled, mask = pooled_regions(boxes, present, pooler, valid)
-    c = int(phase["crops"][keys[0]][0].shape[1]) if k else 0
+    c = int(payload["channels"])
     s = pooler.output_size
     tubes = torch.zeros(k, c, clip_len, s, s)
     strides = {key: int(v) for key, v in payload["strides"].items()}
