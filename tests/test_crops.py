@@ -285,6 +285,7 @@ def test_a_video_shorter_than_the_stride_leaves_a_phase_empty_whose_clips_are_pa
     first = crop_window(payload, 0, 4, PoolerConfig())
     assert first["frame_indices"].tolist() == [0, -1, -1, -1] and first["tubes"].shape[0] == len(inst.boxes)
     assert first["present"][:, 1:].any().item() is False and (first["tubes"][:, :, 1:] == 0).all()
+    assert first["person_labels"] is None and empty["person_labels"] is None  # no ground truth given
     with pytest.raises(CropError, match="'detected' or 'ground_truth'"):
         crop_video(detected, stride=2, levels=("P2",), max_clip_len=4, tracker=TrackerConfig(), instances="oracle")
 
