@@ -90,7 +90,7 @@ def test_a_clip_holds_the_tracks_present_in_it_with_their_boxes_scores_and_peopl
     for start in (0, 3, 5):
         clip = crop_window(payload, start, 4, PoolerConfig(output_size=7))
         phase = payload["phases"][start % STRIDE]
-        assert clip["frame_indices"].tolist() == [start + STRIDE * i for i in range(4)]
+        assert clip["start"] == start and clip["frame_indices"].tolist() == [start + STRIDE * i for i in range(4)]
         assert clip["present"].any(dim=1).all() and len(clip["track_ids"]) == clip["tubes"].shape[0]
         for k, tid in enumerate(clip["track_ids"].tolist()):
             row = phase["track_ids"].tolist().index(tid)
@@ -268,7 +268,7 @@ def test_a_clips_scores_and_areas_are_the_means_over_the_frames_its_tracks_are_p
 
 def test_a_video_shorter_than_the_stride_leaves_a_phase_empty_whose_clips_are_padding(video) -> None:
     # One frame at stride 2: phase 1 holds no frame. Its clips have no track, frames -1.
-    _, det, _ = video
+    _, det, gt = video
     feats = det.features
     one = FeaturePyramid({k: v[:1] for k, v in feats.maps.items()}, feats.strides, feats.scale, feats.original_size,
                          feats.image_size, feats.padded_size)  # fmt: skip
@@ -286,6 +286,11 @@ def test_a_video_shorter_than_the_stride_leaves_a_phase_empty_whose_clips_are_pa
     assert first["frame_indices"].tolist() == [0, -1, -1, -1] and first["tubes"].shape[0] == len(inst.boxes)
     assert first["present"][:, 1:].any().item() is False and (first["tubes"][:, :, 1:] == 0).all()
     assert first["person_labels"] is None and empty["person_labels"] is None  # no ground truth given
+    # With the video's annotation, the empty phase's clips label no track.
+    labelled = crop_video(detected, stride=2, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig(), ground_truth=gt)
+    assert labelled["phases"][1]["gt_iou"].shape == (0, 0, len(gt.track_ids))
+    assert crop_window(labelled, 1, 4, PoolerConfig())["person_labels"].tolist() == []
+    assert len(crop_window(labelled, 0, 4, PoolerConfig())["person_labels"]) == len(inst.boxes)
     with pytest.raises(CropError, match="'detected' or 'ground_truth'"):
         crop_video(detected, stride=2, levels=("P2",), max_clip_len=4, tracker=TrackerConfig(), instances="oracle")
 
