@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from hiar_lib.crops import CropError, DetectedVideo, crop_video, crop_window, extract_crops, track_crops, window_starts, window_tracks
+from hiar_lib.crops import (
+    CropError, DetectedVideo, crop_video, crop_window, detect_video, extract_crops, track_crops, window_starts, window_tracks,
+)  # fmt: skip
 from hiar_lib.data.synthetic import index_synthetic
 from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import read_clip
@@ -313,3 +315,32 @@ def test_crops_extracted_under_autocast_pool_as_the_autocast_detectors_whole_lev
         torch.testing.assert_close(got["tubes"], want, atol=1e-4, rtol=1e-4)
         compared += int((want != 0).any())
     assert compared
+
+
+def test_detect_video_by_default_reads_every_frame_at_source_size_in_float32_on_the_cpu(video, synthetic_tiny: Path) -> None:
+    _, det, gt = video
+    sample = next(s for s in index_synthetic(synthetic_tiny).samples if s.name == gt.name)
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    got = detect_video(model, sample.path)
+    assert got.num_frames == gt.num_frames and got.frame_scale == (1.0, 1.0)
+    assert len(got.boxes) == len(got.keypoints) == len(got.scores) == gt.num_frames
+    assert got.features.maps["0"].dtype == torch.float32 and got.features.maps["0"].device.type == "cpu"
+    assert got.features.original_size == det.features.original_size  # the frames as stored, unpadded
+    for f in (0, gt.num_frames - 1):
+        assert np.allclose(got.boxes[f], det.instances[f].boxes.numpy(), atol=1e-4)
+        assert torch.allclose(got.features.maps["1"][f], det.features.maps["1"][f], atol=1e-5)
+
+
+def test_the_trackers_settings_reach_the_tracker(video) -> None:
+    # A gate of almost nothing links no detection to another frame's: every track then
+    # lives one frame. The default gate links the same people into longer tracks.
+    _, det, _ = video
+    inst = det.instances
+    detected = DetectedVideo(len(inst), det.features, [d.keypoints.numpy() for d in inst], [d.boxes.numpy() for d in inst],
+                             [d.scores.numpy() for d in inst], (1.0, 1.0))  # fmt: skip
+    lengths = {}
+    for name, tracker in (("default", TrackerConfig()), ("no links", TrackerConfig(gate=1e-9, max_gap=0))):
+        payload = crop_video(detected, stride=1, levels=("P4",), max_clip_len=2, tracker=tracker)
+        lengths[name] = payload["phases"][0]["present"].sum(dim=1)
+    assert lengths["no links"].max() == 1 and lengths["no links"].sum() == sum(len(d.boxes) for d in inst)
+    assert lengths["default"].max() > 1 and len(lengths["default"]) < len(lengths["no links"])
