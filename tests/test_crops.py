@@ -344,3 +344,24 @@ def test_the_trackers_settings_reach_the_tracker(video) -> None:
         lengths[name] = payload["phases"][0]["present"].sum(dim=1)
     assert lengths["no links"].max() == 1 and lengths["no links"].sum() == sum(len(d.boxes) for d in inst)
     assert lengths["default"].max() > 1 and len(lengths["default"]) < len(lengths["no links"])
+
+
+def test_the_trackers_gate_is_measured_on_the_detections_boxes(video) -> None:
+    # One person whose keypoints huddle within 2 px (a detector's keypoints can) inside
+    # an 80 x 100 box, moving 8 px between two frames: 8 px per joint is within the box's
+    # diagonal (128 px), not within the keypoints' own span (2.8 px). With the boxes the
+    # two detections are one track; gated on the keypoints alone they would be two.
+    _, det, _ = video
+    two = FeaturePyramid({k: v[:2] for k, v in det.features.maps.items()}, det.features.strides, det.features.scale,
+                         det.features.original_size, det.features.image_size, det.features.padded_size)  # fmt: skip
+    joints = np.zeros((1, 17, 3), dtype=np.float32)
+    joints[0, :, 0] = 50 + np.linspace(0, 2, 17)
+    joints[0, :, 1] = 60 + np.linspace(0, 2, 17)[::-1]
+    joints[0, :, 2] = 1.0
+    moved = joints.copy()
+    moved[0, :, 0] += 8
+    box = np.array([[20.0, 20.0, 100.0, 120.0]], dtype=np.float32)
+    detected = DetectedVideo(2, two, [joints, moved], [box, box + np.array([8.0, 0, 8, 0], dtype=np.float32)],
+                             [np.array([0.9], dtype=np.float32)] * 2, (1.0, 1.0))  # fmt: skip
+    payload = crop_video(detected, stride=1, levels=("P3",), max_clip_len=2, tracker=TrackerConfig())
+    assert payload["phases"][0]["present"].tolist() == [[True, True]]
