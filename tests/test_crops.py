@@ -136,6 +136,19 @@ def test_a_resized_videos_crops_keep_source_pixels_its_people_and_pool_as_the_wh
         want = reference(payload, det, start, 4, PoolerConfig(), frame_scale=(sx, sy))
         assert got["tubes"].shape == want.shape and (want != 0).any()
         torch.testing.assert_close(got["tubes"], want, atol=1e-4, rtol=1e-4)
+    # The annotated people as the tracks (the oracle): their boxes stay the annotation's
+    # source pixels and are cut from the resized frames' maps where they lie.
+    oracle = extract_crops(model, sample.path, stride=STRIDE, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig(),
+                           size=size, pad_to_multiple=64, ground_truth=gt, instances="ground_truth")  # fmt: skip
+    phase = oracle["phases"][0]
+    on = phase["present"]
+    frames = phase["frames"].numpy()
+    people = [i for i in range(len(gt.track_ids)) if gt.present[frames, i].any()]
+    assert torch.allclose(phase["boxes"][on], torch.from_numpy(gt.boxes[frames][:, people].transpose(1, 0, 2)).float()[on])
+    got = crop_window(oracle, 0, 4, PoolerConfig())
+    want = reference(oracle, det, 0, 4, PoolerConfig(), frame_scale=(sx, sy))
+    assert (want != 0).any()
+    torch.testing.assert_close(got["tubes"], want, atol=1e-4, rtol=1e-4)
 
 
 def test_the_crops_cover_only_what_a_clip_can_reach(video) -> None:
@@ -196,7 +209,7 @@ def test_ground_truth_instances_are_the_annotated_people_pooled_from_the_same_ma
     clip = crop_window(payload, 2, 4, PoolerConfig())
     assert clip["person_labels"].tolist() == [int(gt.person_labels[list(gt.track_ids).index(t)]) for t in clip["track_ids"].tolist()]
     assert torch.allclose(clip["tubes"], reference(payload, det, 2, 4, PoolerConfig()), atol=1e-5)
-    with pytest.raises(CropError, match="need the video's annotation"):
+    with pytest.raises(CropError, match=r"^ground-truth instances need the video's annotation \(ground_truth\)$"):
         extract_crops(model, sample.path, stride=STRIDE, levels=LEVELS, max_clip_len=6, tracker=TrackerConfig(), instances="ground_truth")
 
 
