@@ -229,6 +229,7 @@ def test_a_tracks_crop_is_the_cells_roi_align_reads_under_its_boxes_plus_one_eac
     present = ~torch.isnan(boxes[..., 0])
     crop_rows, origins, crops = track_crops(feats, rows, boxes, present, ("P2", "P4"), max_clip_len=2)
     assert crop_rows.tolist() == [[0, 4], [3, 5]]  # rows within max_clip_len - 1 = 1 of the first and last instance
+    assert crop_rows.dtype == origins["0"].dtype == origins["2"].dtype == torch.int64  # as the payload's docstring says
     # P2 (stride 4): x floor(2.0) - 1 = 1 .. floor(7.0) + 3 = 10; y floor(4.5) - 1 = 3 .. floor(12.0) + 3 = 15.
     # P4 (stride 16): x floor(0.125) - 1 -> 0 .. floor(1.375) + 3 = 4; y floor(0.75) - 1 -> 0 .. floor(2.625) + 3 = 5.
     assert origins["0"][0].tolist() == [1, 3] and origins["2"][0].tolist() == [0, 0]
