@@ -68,7 +68,8 @@ def carry_modules(
         modules: this run's entries (:func:`summarise`).
         old: the earlier report's ``metrics["modules"]``.
         old_commit: the earlier report's commit; ``commit``: this run's.
-        changed: per module, whether its source changed since ``old_commit``.
+        changed: per module, whether its source changed since the commit its earlier entry
+            was measured at (its ``measured_at``, else ``old_commit``).
 
     Returns:
         Every module of ``modules``: this run's entry where it checked any mutant
