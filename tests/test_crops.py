@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,6 @@ from hiar_lib.data.synthetic_annotation import load_annotation
 from hiar_lib.data.video import read_clip
 from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
-from hiar_lib.detection.outputs import FeaturePyramid
 from hiar_lib.person_labels import ground_truth_iou, track_person_labels
 from hiar_lib.pool import pool_action_regions
 from hiar_lib.pool_config import PoolerConfig
@@ -55,10 +55,19 @@ def reference(payload, det, start: int, clip_len: int, cfg: PoolerConfig, frame_
     feats = det.features
     rows = phase["frames"][rc]
     maps = {k: v[rows].to(torch.float16).float() for k, v in feats.maps.items()}
-    pyramid = FeaturePyramid(maps, feats.strides, feats.scale, feats.original_size, feats.image_size, feats.padded_size)
+    pyramid = dataclasses.replace(feats, maps=maps)
     sx, sy = frame_scale
     boxes = phase["boxes"][keep][:, rc] * torch.tensor([sx, sy, sx, sy])  # source -> frame pixels
     return pool_action_regions(pyramid, boxes, present[keep], cfg, frame_valid=valid)
+
+
+def first_frames(det, n: int) -> DetectedVideo:
+    """The first ``n`` frames of a :func:`detect_frames` result as :func:`crop_video`'s
+    input (frames at source size)."""
+    inst = [det.instances[i] for i in range(n)]
+    maps = dataclasses.replace(det.features, maps={k: v[:n] for k, v in det.features.maps.items()})
+    return DetectedVideo(n, maps, [d.keypoints.numpy() for d in inst], [d.boxes.numpy() for d in inst],
+                         [d.scores.numpy() for d in inst], (1.0, 1.0))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -286,10 +295,8 @@ def test_a_video_shorter_than_the_stride_leaves_a_phase_empty_whose_clips_are_pa
     # One frame at stride 2: phase 1 holds no frame. Its clips have no track, frames -1.
     _, det, gt = video
     feats = det.features
-    one = FeaturePyramid({k: v[:1] for k, v in feats.maps.items()}, feats.strides, feats.scale, feats.original_size,
-                         feats.image_size, feats.padded_size)  # fmt: skip
     inst = det.instances[0]
-    detected = DetectedVideo(1, one, [inst.keypoints.numpy()], [inst.boxes.numpy()], [inst.scores.numpy()], (1.0, 1.0))
+    detected = first_frames(det, 1)
     payload = crop_video(detected, stride=2, levels=("P2", "P3"), max_clip_len=4, tracker=TrackerConfig())
     assert payload["num_frames"] == 1 and payload["person_labels"] is None
     assert payload["phases"][1]["frames"].numel() == 0 and payload["phases"][1]["track_ids"].numel() == 0
@@ -350,8 +357,7 @@ def test_the_trackers_settings_reach_the_tracker(video) -> None:
     # lives one frame. The default gate links the same people into longer tracks.
     _, det, _ = video
     inst = det.instances
-    detected = DetectedVideo(len(inst), det.features, [d.keypoints.numpy() for d in inst], [d.boxes.numpy() for d in inst],
-                             [d.scores.numpy() for d in inst], (1.0, 1.0))  # fmt: skip
+    detected = first_frames(det, len(inst))
     lengths = {}
     for name, tracker in (("default", TrackerConfig()), ("no links", TrackerConfig(gate=1e-9, max_gap=0))):
         payload = crop_video(detected, stride=1, levels=("P4",), max_clip_len=2, tracker=tracker)
@@ -366,8 +372,7 @@ def test_the_trackers_gate_is_measured_on_the_detections_boxes(video) -> None:
     # diagonal (128 px), not within the keypoints' own span (2.8 px). With the boxes the
     # two detections are one track; gated on the keypoints alone they would be two.
     _, det, _ = video
-    two = FeaturePyramid({k: v[:2] for k, v in det.features.maps.items()}, det.features.strides, det.features.scale,
-                         det.features.original_size, det.features.image_size, det.features.padded_size)  # fmt: skip
+    two = first_frames(det, 2).features
     joints = np.zeros((1, 17, 3), dtype=np.float32)
     joints[0, :, 0] = 50 + np.linspace(0, 2, 17)
     joints[0, :, 1] = 60 + np.linspace(0, 2, 17)[::-1]
