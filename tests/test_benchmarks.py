@@ -207,3 +207,36 @@ def test_a_mutation_report_carries_the_modules_a_sitting_did_not_reach_with_thei
     assert got["hiar_lib/features.py"] == {**run["hiar_lib/features.py"], "measured_at": None}  # never measured
     assert report.source_changed(REPO, "hiar_lib/__init__.py", "HEAD") is False
     assert report.source_changed(REPO, "hiar_lib/__init__.py", "0" * 40) is None  # a commit git does not know
+
+
+def test_a_mutant_is_planted_over_its_own_function_where_two_share_lines(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("plant_mutant", REPO / "benchmarks" / "plant_mutant.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    original = (
+        "class C:\n"
+        "    def f(self, x):\n        y = x + 1\n        return y\n\n"
+        "    @property\n    def g(self):\n        y = x + 1\n        return y\n\n\n"
+        "def h(x):\n    y = x + 1\n    return y\n"
+    )
+    mutated = (
+        "class C:\n"
+        "    def xǁCǁg__mutmut_1(self):\n        y = x - 1\n        return y\n\n\n"
+        "def x_h__mutmut_2(x):\n    y = x + 2\n    return y\n"
+    )
+    (tmp_path / "root" / "pkg").mkdir(parents=True)
+    (tmp_path / "mutants" / "pkg").mkdir(parents=True)
+    (tmp_path / "root" / "pkg" / "m.py").write_text(original)
+    (tmp_path / "mutants" / "pkg" / "m.py").write_text(mutated)
+    target = module.plant("pkg.m.xǁCǁg__mutmut_1", tmp_path / "root", tmp_path / "mutants")
+    assert target.read_text() == original.replace("    def g(self):\n        y = x + 1", "    def g(self):\n        y = x - 1")
+    target.write_text(original)
+    module.plant("pkg.m.x_h__mutmut_2", tmp_path / "root", tmp_path / "mutants")
+    assert target.read_text() == original.replace("def h(x):\n    y = x + 1", "def h(x):\n    y = x + 2")
+    for bad in ("pkg.m.h", "x_h__mutmut_2"):
+        with pytest.raises(ValueError, match="not a mutmut mutant name"):
+            module.split_name(bad)
+    with pytest.raises(LookupError, match="no function 'x_k__mutmut_1'"):
+        module.plant("pkg.m.x_k__mutmut_1", tmp_path / "root", tmp_path / "mutants")

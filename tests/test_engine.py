@@ -305,6 +305,8 @@ def test_cache_classes_of_caches_made_before_classes_were_recorded(tmp_path: Pat
     # The benchmark's folder gone, or a dataset without a fixed class list: unknown.
     assert cache_classes(cache("moved", "synthetic", tmp_path / "gone")) is None
     assert cache_classes(cache("generic", "generic", tmp_path / "labels.csv", "default")) is None
+    # Only a synthetic cache reads a manifest: another dataset's folder holding a benchmark gives None.
+    assert cache_classes(cache("generic-bench", "generic", bench, "default")) is None
     # Recorded names win.
     assert cache_classes(cache("recorded", "ntu60", "/nonexistent/ntu", classes=["a", "b"])) == ["a", "b"]
 

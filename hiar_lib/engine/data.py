@@ -304,8 +304,6 @@ def _load_mmap(path: Path) -> dict[str, Any]:
 def _open_mmap(path: Path) -> dict[str, Any]:
     try:
         d = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except FileNotFoundError:
-        raise CacheError(f"cached video not found: {path}") from None
     except Exception as e:  # truncated or foreign file
         raise CacheError(f"unreadable cached video {path}: {e}") from None
     if not isinstance(d, dict) or d.get("format") != FORMAT_VERSION:
@@ -345,7 +343,7 @@ def _meta(path: Path) -> VideoMeta:
     label = int(d["label"])
     for c in d["clips"]:
         tubes: Tensor = c["tubes"]
-        k = int(tubes.shape[0]) if tubes.ndim == 5 else 0
+        k = int(tubes.shape[0])  # (K, C, T, S, S), K = 0 too
         tracks.append(k)
         if k and shape is None:
             shape = tuple(int(s) for s in tubes.shape[1:])
@@ -587,7 +585,7 @@ class TrainTubes(_CachedVideos):
 
     def _draw_crops(self, meta: VideoMeta) -> VideoInstances:
         """A random clip of a crop cache's video with a track (an actor track) in it."""
-        assert self.clip is not None
+        assert self.clip is not None and self.tube_shape is not None  # a crop cache always has them
         payload = _load_mmap(meta.path)
         t = self.clip.clip_len
         rng = _video_seed(self.seed, self.epoch, meta.name)
@@ -604,7 +602,7 @@ class TrainTubes(_CachedVideos):
                 labels = torch.full((k,), meta.label, dtype=torch.int64)
                 return VideoInstances(meta.name, meta.label, tubes, labels, int(start), track_ids.clone())
         # Only a clip too long for the video, which then sees one phase, can miss every track.
-        empty = torch.zeros((0, *(self.tube_shape or (0, 0, 0, 0))))
+        empty = torch.zeros((0, *self.tube_shape))
         return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), -1, torch.zeros(0, dtype=torch.int64))
 
     def __getitem__(self, index: int) -> VideoInstances:
@@ -695,7 +693,7 @@ class TestTubes(_CachedVideos):
         clip = self._clip(meta)
         person = clip.get("person_labels")
         person = person.clone() if isinstance(person, Tensor) else None
-        row = select_test_instance(clip["scores"], clip["areas"], clip["present"], self.rule) if clip["tubes"].shape[0] > 0 else -1
+        row = select_test_instance(clip["scores"], clip["areas"], clip["present"], self.rule)  # -1: no track
         if row < 0:
             return VideoInstances(meta.name, meta.label, empty, torch.zeros(0, dtype=torch.int64), 0, torch.zeros(0, dtype=torch.int64), -1, person)
         return VideoInstances(
@@ -782,7 +780,7 @@ def collate_instances(items: Sequence[VideoInstances]) -> InstanceBatch:
         tubes = torch.cat(parts, dim=0)
     else:
         tubes = items[0].tubes.new_zeros((0, *items[0].tubes.shape[1:]))
-    labels = torch.cat([it.labels for it in items]) if items else torch.zeros(0, dtype=torch.int64)
+    labels = torch.cat([it.labels for it in items])
     video_index = torch.cat([torch.full((it.tubes.shape[0],), v, dtype=torch.int64) for v, it in enumerate(items)])
     return InstanceBatch(
         tubes=tubes,
