@@ -128,7 +128,7 @@ MUTANTS ?=
 mutation: install
 	$(PY) -m pip install -q -c constraints.txt -e ".[test,mutation]"
 	start=$$(date +%s); HIAR_REALDATA=$(REALDATA) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)'); \
-	$(PY) benchmarks/mutation_report.py --out results/bench/mutation.json --carry results/bench/mutation.json --wall-time-s $$(( $$(date +%s) - start ))
+	$(PY) benchmarks/mutation_report.py --out results/bench/mutation.json --carry results/bench/mutation.json $(foreach m,$(MUTANTS),--sitting '$(m)') --wall-time-s $$(( $$(date +%s) - start ))
 
 # Named wrong numbers (benchmarks/planted_bugs.py), each planted alone in a scratch copy of
 # the tracked files; the tests that must fail on each go to results/bench/planted_bugs.json.

@@ -7,12 +7,14 @@ it stopped). This script counts them per module by mutmut's own reading of the e
 name (``mutmut show NAME`` prints one as a diff), and records the provenance.
 
 Usage: ``python benchmarks/mutation_report.py --out results/bench/mutation.json [--before OLD.json]
-[--carry OLD.json]``; ``--before`` keeps an earlier report's counts beside the new ones.
+[--carry OLD.json] [--sitting PATTERN ...]``; ``--before`` keeps an earlier report's counts beside the new ones.
 
 A sitting can run one module's mutants (``make mutation MUTANTS='hiar_lib.crops.*'``), and
 mutmut's ``mutants/`` folder lives in one checkout: a fresh checkout knows nothing of the
 sittings before it. ``--carry OLD.json`` (``make mutation`` passes the committed report)
-keeps, for every module this run checked no mutant of, the earlier report's entry, with
+keeps, for every module this run checked no mutant of (or, with ``--sitting``, whose
+mutants match none of the sitting's name patterns: mutmut keeps the old results of a
+changed module's unchanged functions), the earlier report's entry, with
 the commit it was measured at (``measured_at``) and whether the module's source changed
 since (``source_changed_since``, by ``git diff``). Each module's entry says where its
 numbers come from; the totals add them up.
@@ -21,6 +23,7 @@ numbers come from; the totals add them up.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import subprocess
 import sys
@@ -60,7 +63,12 @@ def source_changed(root: Path, module: str, since: str) -> bool | None:
 
 
 def carry_modules(
-    modules: dict[str, dict], old: dict[str, dict], old_commit: str, commit: str, changed: dict[str, bool | None]
+    modules: dict[str, dict],
+    old: dict[str, dict],
+    old_commit: str,
+    commit: str,
+    changed: dict[str, bool | None],
+    reached: set[str] | None = None,
 ) -> dict[str, dict]:
     """Merge this run's per-module entries with an earlier report's.
 
@@ -70,22 +78,39 @@ def carry_modules(
         old_commit: the earlier report's commit; ``commit``: this run's.
         changed: per module, whether its source changed since the commit its earlier entry
             was measured at (its ``measured_at``, else ``old_commit``).
+        reached: the modules this sitting ran mutants of (:func:`sitting_modules`), or
+            ``None`` for a sitting on every module. mutmut keeps the results of a changed
+            module's unchanged functions from an older sitting, so a module it did not
+            reach may still show checked mutants: those are not this sitting's.
 
     Returns:
-        Every module of ``modules``: this run's entry where it checked any mutant
-        (``measured_at`` = ``commit``), else the earlier entry where it has one
-        (``measured_at`` = its own ``measured_at`` or ``old_commit``, and
-        ``source_changed_since``), else this run's (all not checked, ``measured_at`` None).
+        Every module of ``modules``: this run's entry where this sitting reached it and
+        checked any mutant (``measured_at`` = ``commit``), else the earlier entry where it
+        has one (``measured_at`` = its own ``measured_at`` or ``old_commit``, and
+        ``source_changed_since``), else this run's (``measured_at`` None when it checked none).
     """
     out: dict[str, dict] = {}
     for name, entry in modules.items():
         checked = entry["mutants"] - entry.get("not_checked", 0)
         prior = old.get(name)
+        if reached is not None and name not in reached and prior is not None:
+            checked = 0
         if checked or prior is None or prior.get("mutants", 0) == prior.get("not_checked", 0):
             out[name] = {**entry, "measured_at": commit if checked else None}
         else:
             out[name] = {**prior, "measured_at": prior.get("measured_at") or old_commit, "source_changed_since": changed.get(name)}
     return out
+
+
+def sitting_modules(root: Path, patterns: list[str]) -> set[str]:
+    """The modules with a mutant whose name matches one of ``patterns`` (mutmut's own
+    name patterns, e.g. ``hiar_lib.crops.*``, as ``make mutation MUTANTS=...`` passes them)."""
+    reached = set()
+    for meta in sorted((root / "mutants").rglob("*.py.meta")):
+        keys = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        if any(fnmatch.fnmatchcase(k, p) for k in keys for p in patterns):
+            reached.add(module_of(meta, root))
+    return reached
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, default=None, help="an earlier report whose counts to keep as 'before'")
     parser.add_argument("--carry", type=Path, default=None,
                         help="an earlier report whose entries to keep for the modules this run checked no mutant of")
+    parser.add_argument("--sitting", action="append", default=None, metavar="PATTERN",
+                        help="a mutant name pattern the sitting ran (repeatable; none: every mutant)")
     parser.add_argument("--wall-time-s", type=float, required=True, help="the mutmut run's wall time (the caller measures it)")
     args = parser.parse_args(argv)
     if not (args.root / "mutants").is_dir():
@@ -110,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         old_commit = str(old.provenance["git_commit"])
         olds = old.metrics.get("modules", {})
         changed = {m: source_changed(args.root, m, str(olds[m].get("measured_at") or old_commit)) for m in modules if m in olds}
-        modules = carry_modules(modules, olds, old_commit, str(prov["git_commit"]), changed)
+        reached = sitting_modules(args.root, args.sitting) if args.sitting else None
+        modules = carry_modules(modules, olds, old_commit, str(prov["git_commit"]), changed, reached)
         carried = sorted(m for m, e in modules.items() if e["measured_at"] not in (None, prov["git_commit"]))
     totals = Counter()
     for m in modules.values():

@@ -206,6 +206,13 @@ def test_a_mutation_report_carries_the_modules_a_sitting_did_not_reach_with_thei
     assert got["hiar_lib/track.py"]["measured_at"] == "aaa" and got["hiar_lib/track.py"]["source_changed_since"] is False
     assert got["hiar_lib/features.py"] == {**run["hiar_lib/features.py"], "measured_at": None}  # never measured
     assert report.source_changed(REPO, "hiar_lib/__init__.py", "HEAD") is False
+    # A sitting on crops.py alone: pool.py's checked mutants are an older sitting's results that
+    # mutmut kept (its unchanged functions), not this sitting's; the earlier entry is carried.
+    run["hiar_lib/pool.py"] = {"mutants": 12, "killed": 3, "survived": 1, "not_checked": 8, "surviving": ["p_1"]}
+    got = report.carry_modules(run, old, "old", "new", {"hiar_lib/pool.py": True}, reached={"hiar_lib/crops.py"})
+    assert got["hiar_lib/crops.py"]["measured_at"] == "new" and got["hiar_lib/pool.py"]["measured_at"] == "old"
+    assert got["hiar_lib/pool.py"]["surviving"] == ["p_1", "p_2"] and got["hiar_lib/pool.py"]["killed"] == 9
+    assert report.carry_modules(run, old, "old", "new", {})["hiar_lib/pool.py"]["killed"] == 3  # no sitting named: any checked
     assert report.source_changed(REPO, "hiar_lib/__init__.py", "0" * 40) is None  # a commit git does not know
 
 
@@ -240,3 +247,20 @@ def test_a_mutant_is_planted_over_its_own_function_where_two_share_lines(tmp_pat
             module.split_name(bad)
     with pytest.raises(LookupError, match="no function 'x_k__mutmut_1'"):
         module.plant("pkg.m.x_k__mutmut_1", tmp_path / "root", tmp_path / "mutants")
+
+
+def test_a_sittings_name_patterns_name_the_modules_it_reached(tmp_path: Path) -> None:
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("mutation_report", REPO / "benchmarks" / "mutation_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    (tmp_path / "mutants" / "hiar_lib" / "engine").mkdir(parents=True)
+    for module, keys in (("hiar_lib/crops.py", ["hiar_lib.crops.x_f__mutmut_1"]),
+                         ("hiar_lib/engine/data.py", ["hiar_lib.engine.data.xǁTǁg__mutmut_2", "hiar_lib.engine.data.x_h__mutmut_1"])):  # fmt: skip
+        (tmp_path / "mutants" / f"{module}.meta").write_text(json.dumps({"exit_code_by_key": {k: 1 for k in keys}}))
+    assert report.sitting_modules(tmp_path, ["hiar_lib.crops.*"]) == {"hiar_lib/crops.py"}
+    assert report.sitting_modules(tmp_path, ["hiar_lib.engine.data.x_h*", "nothing.*"]) == {"hiar_lib/engine/data.py"}
+    assert report.sitting_modules(tmp_path, ["hiar_lib.*"]) == {"hiar_lib/crops.py", "hiar_lib/engine/data.py"}
+    assert report.sitting_modules(tmp_path, ["hiar_lib.track.*"]) == set()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fractions
 import json
 import os
-from dataclasses import asdict
+import re
+from dataclasses import asdict, replace
 import shutil
 import signal
 import subprocess
@@ -23,14 +25,20 @@ from hiar_lib.detection.build import build_detector
 from hiar_lib.detection.inference import detect_frames
 from hiar_lib.experiments.records import read_record
 from hiar_lib.features import (
+    FORMAT_VERSION,
     CacheError,
+    CachedClip,
+    CachedVideo,
     ExtractionConfig,
+    cache_dir_for,
     cache_file_name,
     cached_video_path,
     detector_identity,
     extract_features,
     load_cached_video,
     open_cache,
+    save_cached_video,
+    settings_differences,
 )
 from hiar_lib.person_labels import track_person_labels
 from hiar_lib.pool_config import PoolerConfig
@@ -165,6 +173,40 @@ def test_unreadable_cache_files_are_clear_errors(tmp_path: Path) -> None:
         load_cached_video(bad)
     with pytest.raises(CacheError, match="not found"):
         load_cached_video(tmp_path / "missing.pt")
+
+
+def test_a_cached_video_reads_back_whole_and_other_payloads_are_refused_by_name(tmp_path: Path) -> None:
+    t = 4
+    clip = CachedClip(start=2, frame_indices=torch.arange(2, 2 + t), tubes=torch.ones(1, 3, t, 7, 7, dtype=torch.float16),
+                      track_ids=torch.tensor([5]), present=torch.ones(1, t, dtype=torch.bool), boxes=torch.zeros(1, t, 4),
+                      scores=torch.tensor([0.9]), areas=torch.tensor([12.0]), person_labels=None)  # fmt: skip
+    path = save_cached_video(tmp_path, CachedVideo("v", 3, "test", 37, [clip]))
+    video = load_cached_video(path)
+    assert (video.name, video.label, video.split, video.num_frames) == ("v", 3, "test", 37)
+    assert len(video.clips) == 1 and video.clips[0].start == 2 and torch.equal(video.clips[0].tubes, clip.tubes)
+    payload = torch.load(path, weights_only=True)
+    foreign = f"{path} is not a hiar feature cache file (format {FORMAT_VERSION})"
+    for other, msg in ((torch.zeros(3), foreign), ({**payload, "format": FORMAT_VERSION + 1}, foreign),
+                       ({**payload, "kind": "crops"}, f"{path} holds track crops, not tubes: pool a clip of it with hiar_lib.crops.crop_window")):  # fmt: skip
+        torch.save(other, path)
+        with pytest.raises(CacheError, match=f"^{re.escape(msg)}$"):
+            load_cached_video(path)
+    torch.save({**payload, "label": fractions.Fraction(1, 3)}, path)  # only tensors and plain values are unpickled
+    with pytest.raises(CacheError, match=f"^{re.escape(f'unreadable cached video {path}: ')}"):
+        load_cached_video(path)
+
+
+def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
+    config = ExtractionConfig(dataset="synthetic", data_root="/nonexistent", protocol="cs", detector="toy:none")
+    assert cache_dir_for(tmp_path, config) == tmp_path / config.key() and cache_dir_for(str(tmp_path), config) == tmp_path / config.key()
+    assert len(config.key()) == 12 and cache_dir_for(tmp_path, replace(config, clip_len=4)) != cache_dir_for(tmp_path, config)
+
+
+def test_settings_differences_name_keys_on_one_side_only_and_a_dict_against_a_value() -> None:
+    a = {"pooler": {"output_size": 7, "levels": ["P2"]}, "clip_len": 8, "old": 1}
+    b = {"pooler": {"output_size": 5, "levels": ["P2"]}, "clip_len": 8, "new": 2}
+    assert settings_differences(a, b) == [("new", None, 2), ("old", 1, None), ("pooler.output_size", 7, 5)]
+    assert settings_differences(a, {**b, "pooler": None}, ignore=frozenset({"new", "old"})) == [("pooler", a["pooler"], None)]
 
 
 # ------------------------------------------------------------------------ a user's own videos
@@ -437,3 +479,12 @@ def test_the_share_left_of_one_cache_or_of_the_caches_one_pass_fills(tmp_path: P
     assert cache_share_left(oracle, detected) == 1.0  # one not begun: the whole pass
     (oracle / "cache.json").write_text(json.dumps({"format": 2, "config": {"kind": "crops"}}))
     assert cache_share_left(oracle) == 0.0  # no splits recorded: taken as made
+    (oracle / "cache.json").write_text("{not json")
+    assert cache_share_left(oracle) == 1.0  # unreadable: as not begun
+    # The videos of every cache count, each cache's splits naming some: "a" lacks from the second.
+    for d, named in ((detected, ["a", "b"]), (oracle, ["c", "d"])):
+        (d / "cache.json").write_text(json.dumps({"format": 2, "config": {"kind": "crops"}, "splits": {"cs": {"train": named}}}))
+        for name in "abcd":
+            cached_video_path(d, name).write_bytes(b"x")
+    cached_video_path(oracle, "a").unlink()
+    assert cache_share_left(detected, oracle) == 0.25 and cache_share_left(oracle, detected) == 0.25
