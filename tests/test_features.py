@@ -35,6 +35,7 @@ from hiar_lib.features import (
     cached_video_path,
     detector_identity,
     extract_features,
+    extract_video,
     load_cached_video,
     open_cache,
     save_cached_video,
@@ -194,6 +195,36 @@ def test_a_cached_video_reads_back_whole_and_other_payloads_are_refused_by_name(
     torch.save({**payload, "label": fractions.Fraction(1, 3)}, path)  # only tensors and plain values are unpickled
     with pytest.raises(CacheError, match=f"^{re.escape(f'unreadable cached video {path}: ')}"):
         load_cached_video(path)
+
+
+def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_settings(synthetic_tiny: Path) -> None:
+    from hiar_lib.data.video import read_clip
+    from hiar_lib.detection.build import build_detector
+    from hiar_lib.pipeline import run_clip
+    from hiar_lib.track_config import TrackerConfig
+
+    sample = index_synthetic(synthetic_tiny).samples[0]  # 16 frames
+    model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
+    unlinked = TrackerConfig(gate=1e-6, max_gap=0)  # no link passes the gate: every detection its own track
+    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
+                              kind="tubes", tracker=unlinked, pooler=PoolerConfig(output_size=5), clip_len=6, stride=4,
+                              pad_to_multiple=64, train_clips=3, seed=5)  # fmt: skip
+    video = extract_video(model, sample, "test", config)  # on the CPU, without autocast, by default
+    # The test clip, centred: 6 frames at stride 4 span 21 > 16, so it starts at 0 and its last rows are padding.
+    clip = read_clip(sample.path, 6, 4, 0, pad_to_multiple=64)
+    assert not clip.valid.all()
+    want = run_clip(model, clip.frames, tracker=unlinked, pooler=config.pooler, frame_valid=clip.valid).tubes
+    got = video.clips[0]
+    assert (video.name, video.split, video.num_frames, len(video.clips), got.start) == (sample.name, "test", 16, 1, 0)
+    assert want.track_ids.numel() > 0 and torch.equal(got.track_ids, want.track_ids) and torch.equal(got.present, want.present)
+    assert torch.equal(got.tubes, want.tubes.to(torch.float16)) and not got.present[:, ~clip.valid].any()
+    linked = run_clip(model, clip.frames, pooler=config.pooler, frame_valid=clip.valid).tubes
+    assert linked.track_ids.numel() < want.track_ids.numel()  # the tracker's settings matter here
+    # Training clips: seeded by the config's seed and the video's name, the same on every run.
+    short = replace(config, clip_len=2)
+    starts = [[c.start for c in extract_video(model, sample, "train", short).clips] for _ in range(2)]
+    other = [c.start for c in extract_video(model, sample, "train", replace(short, seed=6)).clips]
+    assert starts[0] == starts[1] and len(starts[0]) == 3 and other != starts[0]
 
 
 def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
