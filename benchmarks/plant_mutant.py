@@ -13,7 +13,7 @@ carry the function's lines only, and patch may apply one with fuzz to a twin els
 
 Usage: ``python benchmarks/plant_mutant.py NAME ROOT [--mutants DIR]`` (``DIR``: the
 ``mutants/`` folder of the checkout that ran the sitting; default ``./mutants``), e.g.
-``python benchmarks/plant_mutant.py 'hiar_lib.engine.data.x_split_names__mutmut_13' /tmp/clone``.
+``python benchmarks/plant_mutant.py 'hiar_lib.engine.data.x_split_names__mutmut_13' ../clone``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,18 @@ from hiar_lib.features import CacheError, CachedVideo, cached_video_path, open_c
 from hiar_lib.person_labels import person_labels_from_iou
 from hiar_lib.pool_config import PoolerConfig
 from tests.test_engine import C, S, T, make_clip, toy_config
+
+
+def edited_copy(cache: Path, to: Path, edits: dict[str, Callable[[dict], object]]) -> Path:
+    """A copy of the feature cache ``cache`` at ``to`` in which each named video's payload
+    was changed in place by its function (a crop payload: :mod:`hiar_lib.crops`)."""
+    shutil.copytree(cache, to)
+    for name, edit in edits.items():
+        path = cached_video_path(to, name)
+        payload = torch.load(path, weights_only=True)
+        edit(payload)
+        torch.save(payload, path)
+    return to
 
 
 @pytest.mark.parametrize("clip_len", [0, -3, True, 2.0, "8"])
@@ -102,26 +115,25 @@ def test_actor_instances_of_a_crop_cache_keep_only_the_performers_pooled_tracks(
 def test_actor_draws_pass_over_clips_whose_tracks_are_all_distractors(oracle_cache: Path, tmp_path: Path) -> None:
     # One video of the oracle cache where the actor leaves after each phase's first two
     # rows: clips from frame 4 on hold only distractors, which "actors" never trains on.
-    cache = tmp_path / "cache"
-    shutil.copytree(oracle_cache, cache)
-    name = split_names(cache, "train", protocol="cs")[0]
-    path = cached_video_path(cache, name)
-    payload = torch.load(path, weights_only=True)
-    for ph in payload["phases"]:
-        actor = person_labels_from_iou(ph["gt_iou"], ph["present"], payload["person_labels"]) == payload["label"]
-        assert int(actor.sum()) == 1
-        ph["present"][actor, 2:] = False
-        ph["boxes"][actor, 2:] = float("nan")
-        ph["scores"][actor, 2:] = float("nan")
-        ph["gt_iou"][actor, 2:] = 0
-    torch.save(payload, path)
+    def actor_leaves(payload: dict) -> None:
+        for ph in payload["phases"]:
+            actor = person_labels_from_iou(ph["gt_iou"], ph["present"], payload["person_labels"]) == payload["label"]
+            assert int(actor.sum()) == 1
+            ph["present"][actor, 2:] = False
+            ph["boxes"][actor, 2:] = float("nan")
+            ph["scores"][actor, 2:] = float("nan")
+            ph["gt_iou"][actor, 2:] = 0
+
+    name = split_names(oracle_cache, "train", protocol="cs")[0]
+    cache = edited_copy(oracle_cache, tmp_path / "cache", {name: actor_leaves})
     clip = ClipSettings(4, PoolerConfig(output_size=7))
     data = TrainTubes(cache, [name], seed=0, clip=clip, instances="actors")
+    label = data.videos[0].label
     drawn = set()
     for epoch in range(12):
         data.set_epoch(epoch)
         item = data[0]
-        assert item.clip in (0, 1, 2, 3) and item.tubes.shape[0] == 1 and item.labels.tolist() == [payload["label"]]
+        assert item.clip in (0, 1, 2, 3) and item.tubes.shape[0] == 1 and item.labels.tolist() == [label]
         drawn.add(item.clip)
     assert len(drawn) > 1
 
@@ -129,13 +141,8 @@ def test_actor_draws_pass_over_clips_whose_tracks_are_all_distractors(oracle_cac
 def test_a_clip_too_long_for_the_video_that_misses_every_track_gives_an_empty_training_item(crops_cache: Path, tmp_path: Path) -> None:
     # A 16-frame clip at stride 2 spans 31 frames: longer than the 16-frame video, it has one
     # start (frame 0, phase 0). Here phase 0 holds no one present, phase 1 does.
-    cache = tmp_path / "cache"
-    shutil.copytree(crops_cache, cache)
     name = "A02_P005_T0002_C1"
-    path = cached_video_path(cache, name)
-    payload = torch.load(path, weights_only=True)
-    payload["phases"][0]["present"][:] = False
-    torch.save(payload, path)
+    cache = edited_copy(crops_cache, tmp_path / "cache", {name: lambda p: p["phases"][0]["present"].fill_(False)})
     data = TrainTubes(cache, [name], clip=ClipSettings(16, PoolerConfig(output_size=7)))
     assert data.videos[0].tracks[0] > 0 and data.videos[0].has_track  # tracks in the phase, none present
     item = data[0]
@@ -185,13 +192,9 @@ def test_the_metadata_of_a_crop_caches_videos_counts_tracks_and_actor_tracks_per
     # The untrained detector's tracks overlap nobody: known to hold no actor (0), not unknown.
     assert {m.actors for m in scan_cache(crops_cache)} == {(0, 0)}
     # Without per-track ground truth (no person_labels, or no IoUs in a phase) actors are unknown.
-    cache = tmp_path / "cache"
-    shutil.copytree(oracle_cache, cache)
     no_people, no_iou = train[0], train[1]
-    for name, edit in ((no_people, lambda p: p.update(person_labels=None)), (no_iou, lambda p: p["phases"][1].update(gt_iou=None))):
-        payload = torch.load(cached_video_path(cache, name), weights_only=True)
-        edit(payload)
-        torch.save(payload, cached_video_path(cache, name))
+    edits = {no_people: lambda p: p.update(person_labels=None), no_iou: lambda p: p["phases"][1].update(gt_iou=None)}
+    cache = edited_copy(oracle_cache, tmp_path / "cache", edits)
     metas = {m.name: m for m in scan_cache(cache)}
     assert metas[no_people].actors is None and metas[no_iou].actors is None and metas[train[2]].actors == (1, 1)
     assert metas[no_people].has_track and not metas[no_people].has_actor
