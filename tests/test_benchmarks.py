@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,14 @@ import pytest
 from hiar_lib.experiments.records import read_record
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def benchmark_module(name: str):
+    """``benchmarks/<name>.py`` imported as a module (the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _run(script: str, *args: str) -> None:
@@ -51,8 +61,6 @@ def test_detector_recipes_each_change_one_thing_of_the_quick_profiles_detector()
     run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "detector_recipes.py"), "--list"], capture_output=True,
                          text=True, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-    import json
-
     from hiar_lib.profiles import get_profile
 
     recipes = {line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1]) for line in run.stdout.splitlines()}
@@ -183,11 +191,7 @@ def test_every_planted_bug_still_fits_the_code_and_an_unknown_one_is_refused(tmp
 
 
 def test_a_mutation_report_carries_the_modules_a_sitting_did_not_reach_with_their_commit() -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("mutation_report", REPO / "benchmarks" / "mutation_report.py")
-    report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(report)
+    report = benchmark_module("mutation_report")
     run = {
         "hiar_lib/crops.py": {"mutants": 10, "killed": 6, "survived": 1, "not_checked": 3, "surviving": ["c_1"]},
         "hiar_lib/pool.py": {"mutants": 12, "not_checked": 12, "surviving": []},
@@ -217,11 +221,7 @@ def test_a_mutation_report_carries_the_modules_a_sitting_did_not_reach_with_thei
 
 
 def test_a_mutant_is_planted_over_its_own_function_where_two_share_lines(tmp_path: Path) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("plant_mutant", REPO / "benchmarks" / "plant_mutant.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchmark_module("plant_mutant")
     original = (
         "class C:\n"
         "    def f(self, x):\n        y = x + 1\n        return y\n\n"
@@ -250,12 +250,7 @@ def test_a_mutant_is_planted_over_its_own_function_where_two_share_lines(tmp_pat
 
 
 def test_a_sittings_name_patterns_name_the_modules_it_reached(tmp_path: Path) -> None:
-    import importlib.util
-    import json
-
-    spec = importlib.util.spec_from_file_location("mutation_report", REPO / "benchmarks" / "mutation_report.py")
-    report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(report)
+    report = benchmark_module("mutation_report")
     (tmp_path / "mutants" / "hiar_lib" / "engine").mkdir(parents=True)
     for module, keys in (("hiar_lib/crops.py", ["hiar_lib.crops.x_f__mutmut_1"]),
                          ("hiar_lib/engine/data.py", ["hiar_lib.engine.data.xǁTǁg__mutmut_2", "hiar_lib.engine.data.x_h__mutmut_1"])):  # fmt: skip
