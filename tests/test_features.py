@@ -147,6 +147,35 @@ def test_torchrun_shards_videos_across_two_ranks(synthetic_tiny: Path, tmp_path:
     assert {p.stem for p in cache.glob("*.pt")} == expected_names(synthetic_tiny, 2)
 
 
+def test_rank_and_world_from_the_environment_pick_every_worlds_video_from_the_rank_on(
+    synthetic_tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What torchrun sets (no process group is joined for extraction): rank 1 of 2 takes the 2nd and 4th videos.
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    split = index_synthetic(synthetic_tiny).split("cs")
+    samples = {"train": split["train"][:2], "test": split["test"][:2]}
+    model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
+    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
+                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4, train_clips=1)  # fmt: skip
+    stats = extract_features(model, samples, config, tmp_path / "cache", progress=False)
+    assert (stats["rank"], stats["world"], stats["done"]) == (1, 2, 2)
+    assert {p.stem for p in (tmp_path / "cache").glob("*.pt")} == {split["train"][1].name, split["test"][1].name}
+
+
+def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_path: Path) -> None:
+    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    cache = open_cache(tmp_path / "cache", config)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a finished process: its pid names no process now
+    debris = cache / f".a.pt.{gone.pid}.tmp"
+    kept = [cache / f".b.pt.{os.getpid()}.tmp", cache / ".c.pt.notapid.tmp", cache / f"d.pt.{gone.pid}.tmp"]
+    for f in [debris, *kept]:
+        f.write_bytes(b"partial")
+    assert extract_features(torch.nn.Identity(), {}, config, cache, progress=False)["done"] == 0
+    assert not debris.exists() and all(f.exists() for f in kept)  # a live writer's, a name without a pid, not hidden
+
+
 def test_a_cache_of_other_pooler_settings_is_refused(tmp_path: Path, capsys) -> None:
     cfg = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
     open_cache(tmp_path, cfg)
@@ -208,16 +237,25 @@ def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_sett
     unlinked = TrackerConfig(gate=1e-6, max_gap=0)  # no link passes the gate: every detection its own track
     config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
                               kind="tubes", tracker=unlinked, pooler=PoolerConfig(output_size=5), clip_len=6, stride=4,
-                              pad_to_multiple=64, train_clips=3, seed=5)  # fmt: skip
+                              size=(240, 108), pad_to_multiple=64, train_clips=3, seed=5)  # fmt: skip
     video = extract_video(model, sample, "test", config)  # on the CPU, without autocast, by default
     # The test clip, centred: 6 frames at stride 4 span 21 > 16, so it starts at 0 and its last rows are padding.
-    clip = read_clip(sample.path, 6, 4, 0, pad_to_multiple=64)
+    clip = read_clip(sample.path, 6, 4, 0, size=(240, 108), pad_to_multiple=64)
     assert not clip.valid.all()
     want = run_clip(model, clip.frames, tracker=unlinked, pooler=config.pooler, frame_valid=clip.valid).tubes
     got = video.clips[0]
     assert (video.name, video.split, video.num_frames, len(video.clips), got.start) == (sample.name, "test", 16, 1, 0)
     assert want.track_ids.numel() > 0 and torch.equal(got.track_ids, want.track_ids) and torch.equal(got.present, want.present)
     assert torch.equal(got.tubes, want.tubes.to(torch.float16)) and not got.present[:, ~clip.valid].any()
+    # Boxes and mask areas back in source pixels (192x144 frames resized to 240x108: x and y scaled unequally).
+    sx, sy = clip.scale
+    assert (sx, sy) == (240 / 192, 108 / 144) and torch.allclose(got.scores, want.scores, equal_nan=True)
+    assert torch.allclose(got.boxes, want.boxes / torch.tensor([sx, sy, sx, sy]), equal_nan=True)
+    assert got.areas.shape == want.areas.shape and torch.allclose(got.areas, want.areas / (sx * sy), equal_nan=True)
+    # Under autocast (bfloat16 on the CPU) the same as the pipeline's, and not the float32 tubes.
+    amped = extract_video(model, sample, "test", config, amp=True).clips[0].tubes
+    want_amp = run_clip(model, clip.frames, tracker=unlinked, pooler=config.pooler, frame_valid=clip.valid, amp=True).tubes
+    assert torch.equal(amped, want_amp.tubes.to(torch.float16)) and not torch.equal(amped, got.tubes)
     linked = run_clip(model, clip.frames, pooler=config.pooler, frame_valid=clip.valid).tubes
     assert linked.track_ids.numel() < want.track_ids.numel()  # the tracker's settings matter here
     # Training clips: seeded by the config's seed and the video's name, the same on every run.
@@ -225,6 +263,16 @@ def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_sett
     starts = [[c.start for c in extract_video(model, sample, "train", short).clips] for _ in range(2)]
     other = [c.start for c in extract_video(model, sample, "train", replace(short, seed=6)).clips]
     assert starts[0] == starts[1] and len(starts[0]) == 3 and other != starts[0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_extract_video_runs_the_detector_on_the_device_asked_for(synthetic_tiny: Path) -> None:
+    sample = index_synthetic(synthetic_tiny).samples[0]
+    model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)  # on the CPU
+    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
+                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
+    video = extract_video(model, sample, "test", config, device="cuda")
+    assert next(model.parameters()).device.type == "cuda" and video.clips[0].tubes.device.type == "cpu"
 
 
 def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
