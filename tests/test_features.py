@@ -176,6 +176,17 @@ def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_pa
     assert not debris.exists() and all(f.exists() for f in kept)  # a live writer's, a name without a pid, not hidden
 
 
+def test_extraction_times_add_up_over_runs_from_none_recorded(tmp_path: Path) -> None:
+    from hiar_lib.features import _add_extraction_time
+
+    cache = open_cache(tmp_path / "cache", ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc"))
+    assert read_cache_info(cache).extraction_time is None
+    _add_extraction_time(cache, 2, 3.5)
+    assert read_cache_info(cache).extraction_time == {"videos": 2, "seconds": 3.5}
+    _add_extraction_time(cache, 1, 1.254)
+    assert read_cache_info(cache).extraction_time == {"videos": 3, "seconds": 4.75}  # rounded to hundredths
+
+
 def test_a_cache_of_other_pooler_settings_is_refused(tmp_path: Path, capsys) -> None:
     cfg = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
     open_cache(tmp_path, cfg)
