@@ -292,6 +292,26 @@ def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
     assert len(config.key()) == 12 and cache_dir_for(tmp_path, replace(config, clip_len=4)) != cache_dir_for(tmp_path, config)
 
 
+def test_a_detectors_identity_is_its_preset_and_the_sha1_of_its_weights_files(tmp_path: Path) -> None:
+    import hashlib
+
+    from hiar_lib.detection.weights import save_detector
+
+    untrained = build_detector("synthetic", random_init=True, seed=0)
+    assert detector_identity(untrained) == "synthetic:random-init"
+    assert detector_identity(torch.nn.Identity()) == "Identity:unknown"  # no detector_info: not one of ours
+    path = save_detector(untrained, tmp_path / "det.pt")
+    data = path.read_bytes()
+    assert len(data) > 1 << 20  # read in more than one chunk
+    loaded = build_detector("synthetic", weights=path)
+    assert detector_identity(loaded) == "synthetic:" + hashlib.sha1(data).hexdigest()[:12]
+    # Several files (the paper preset's two): one hash over their bytes in order.
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"second file")
+    loaded.detector_info = replace(loaded.detector_info, preset="paper", weights=(str(path), str(other)))
+    assert detector_identity(loaded) == "paper:" + hashlib.sha1(data + b"second file").hexdigest()[:12]
+
+
 def test_settings_differences_name_keys_on_one_side_only_and_a_dict_against_a_value() -> None:
     a = {"pooler": {"output_size": 7, "levels": ["P2"]}, "clip_len": 8, "old": 1}
     b = {"pooler": {"output_size": 5, "levels": ["P2"]}, "clip_len": 8, "new": 2}
