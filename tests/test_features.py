@@ -168,12 +168,22 @@ def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_pa
     cache = open_cache(tmp_path / "cache", config)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a finished process: its pid names no process now
+    # A live writer that notes any signal it gets and says which when its stdin closes.
+    code = (
+        "import signal, sys\ngot = []\n"
+        "for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):\n"
+        "    signal.signal(s, lambda n, f: got.append(n))\n"
+        "print('ready', flush=True)\nsys.stdin.read()\nprint(got)"
+    )
+    live = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert live.stdout is not None and live.stdout.readline() == "ready\n"  # its handlers are set
     debris = cache / f".a.pt.{gone.pid}.tmp"
-    kept = [cache / f".b.pt.{os.getpid()}.tmp", cache / ".c.pt.notapid.tmp", cache / f"d.pt.{gone.pid}.tmp"]
+    kept = [cache / f".b.pt.{live.pid}.tmp", cache / ".c.pt.notapid.tmp", cache / f"d.pt.{gone.pid}.tmp"]
     for f in [debris, *kept]:
         f.write_bytes(b"partial")
     assert extract_features(torch.nn.Identity(), {}, config, cache, progress=False)["done"] == 0
     assert not debris.exists() and all(f.exists() for f in kept)  # a live writer's, a name without a pid, not hidden
+    assert live.communicate(timeout=60)[0] == "[]\n"  # only asked whether it runs (signal 0); the timeout guards a hang
 
 
 def test_extraction_times_add_up_over_runs_from_none_recorded(tmp_path: Path) -> None:
