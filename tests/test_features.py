@@ -148,7 +148,7 @@ def test_torchrun_shards_videos_across_two_ranks(synthetic_tiny: Path, tmp_path:
 
 
 def test_rank_and_world_from_the_environment_pick_every_worlds_video_from_the_rank_on(
-    synthetic_tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    synthetic_tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # What torchrun sets (no process group is joined for extraction): rank 1 of 2 takes the 2nd and 4th videos.
     monkeypatch.setenv("RANK", "1")
@@ -158,9 +158,37 @@ def test_rank_and_world_from_the_environment_pick_every_worlds_video_from_the_ra
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
     config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
                               kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4, train_clips=1)  # fmt: skip
-    stats = extract_features(model, samples, config, tmp_path / "cache", progress=False)
+    stats = extract_features(model, samples, config, tmp_path / "cache")  # a progress bar by default
     assert (stats["rank"], stats["world"], stats["done"]) == (1, 2, 2)
     assert {p.stem for p in (tmp_path / "cache").glob("*.pt")} == {split["train"][1].name, split["test"][1].name}
+    assert "extract (rank 1/2): 100%" in capsys.readouterr().err  # each rank's bar says which it is
+    assert read_cache_info(tmp_path / "cache").extraction_time is None  # times are a single process's only
+
+
+def test_a_single_process_shows_a_bar_of_videos_and_records_its_passes_seconds_and_the_classes(
+    synthetic_tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = index_synthetic(synthetic_tiny)
+    samples = {"test": index.split("cs")["test"][:1]}
+    model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
+    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
+                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
+    cache = tmp_path / "cache"
+    started = time.perf_counter()
+    assert extract_features(model, samples, config, cache, classes=index.classes)["done"] == 1
+    wall = time.perf_counter() - started
+    err = capsys.readouterr().err
+    assert re.search(r"(^|\r)extract: 100%\|[^\r\n]*\| 1/1 \[[^\r\n]*(video/s|s/video)\]", err), err  # videos counted
+    info = read_cache_info(cache)
+    assert info.classes == list(index.classes)
+    # The detector passes' seconds, no more: within the call's own wall time (give or take the rounding to 0.01 s).
+    assert info.extraction_time is not None and info.extraction_time["videos"] == 1 and 0 < info.extraction_time["seconds"] <= wall + 0.005
+    assert extract_features(model, samples, config, cache, progress=False)["skipped"] == 1 and capsys.readouterr().err == ""
+    # A crops cache records every protocol's splits it is given.
+    splits = {"cs": {"train": ["a"], "test": ["b"]}, "cv": {"train": ["b"], "test": ["a"]}}
+    crops = replace(config, kind="crops", levels=("P2",), max_clip_len=4)
+    extract_features(model, {}, crops, tmp_path / "crops", classes=index.classes, splits=splits, progress=False)
+    assert read_cache_info(tmp_path / "crops").splits == splits
 
 
 def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_path: Path) -> None:
@@ -566,13 +594,14 @@ def test_one_detector_pass_fills_the_detected_and_oracle_caches_as_two_extractio
 def test_an_oracle_cache_goes_beside_a_detected_crops_cache_with_annotations_only(synthetic_tiny: Path, tmp_path: Path) -> None:
     model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
     samples = {"test": index_synthetic(synthetic_tiny).split("cs")["test"][:1]}
-    with pytest.raises(CacheError, match="beside a detected crops cache only"):
+    beside = r"^an oracle cache is filled beside a detected crops cache only \(the same detector pass\)$"
+    with pytest.raises(CacheError, match=beside):
         extract_features(model, samples, _crops_config(synthetic_tiny, model, kind="tubes"), tmp_path / "a",
                          ground_truth_root=synthetic_tiny, oracle_cache=tmp_path / "b", progress=False)  # fmt: skip
-    with pytest.raises(CacheError, match="beside a detected crops cache only"):
+    with pytest.raises(CacheError, match=beside):
         extract_features(model, samples, _crops_config(synthetic_tiny, model, instances="ground_truth"), tmp_path / "a",
                          ground_truth_root=synthetic_tiny, oracle_cache=tmp_path / "b", progress=False)  # fmt: skip
-    with pytest.raises(CacheError, match="need the synthetic benchmark's annotations"):
+    with pytest.raises(CacheError, match=r"^ground-truth instances need the synthetic benchmark's annotations \(ground_truth_root\)$"):
         extract_features(model, samples, _crops_config(synthetic_tiny, model), tmp_path / "a", oracle_cache=tmp_path / "b", progress=False)
     assert not list(tmp_path.iterdir())  # refused before any cache was opened
 
