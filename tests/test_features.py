@@ -315,13 +315,16 @@ def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_sett
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_extract_video_runs_the_detector_on_the_device_asked_for(synthetic_tiny: Path) -> None:
+def test_extraction_runs_the_detector_on_the_device_asked_for(synthetic_tiny: Path, tmp_path: Path) -> None:
     sample = index_synthetic(synthetic_tiny).samples[0]
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)  # on the CPU
     config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
                               kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
     video = extract_video(model, sample, "test", config, device="cuda")
     assert next(model.parameters()).device.type == "cuda" and video.clips[0].tubes.device.type == "cpu"
+    model.cpu()  # and a crops extraction's one pass over the whole video
+    extract_features(model, {"test": [sample]}, _crops_config(synthetic_tiny, model), tmp_path / "crops", device="cuda", progress=False)
+    assert next(model.parameters()).device.type == "cuda"
 
 
 def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
@@ -589,6 +592,24 @@ def test_one_detector_pass_fills_the_detected_and_oracle_caches_as_two_extractio
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "joint").glob("*.pt")} == kept
     times = {k: json.loads((tmp_path / f"joint{k}" / "cache.json").read_text())["extraction_time"]["videos"] for k in ("", "-oracle")}
     assert times == {"": 3, "-oracle": 4}
+
+
+def test_a_crops_extraction_crops_the_detector_pass_at_the_configs_size_and_padding_under_autocast_when_asked(
+    synthetic_tiny: Path, tmp_path: Path
+) -> None:
+    from hiar_lib.crops import crop_video, detect_video
+
+    model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
+    sample = index_synthetic(synthetic_tiny).split("cs")["test"][0]
+    config = _crops_config(synthetic_tiny, model, pad_to_multiple=64)  # 192x144 frames resized to 96x72, padded to 128x128
+    for amp in (False, True):
+        got = extract_features(model, {"test": [sample]}, config, tmp_path / f"cache{amp}", amp=amp, progress=False)
+        assert got["done"] == 1
+        detected = detect_video(model, sample.path, size=(96, 72), pad_to_multiple=64, amp=amp)
+        payload = crop_video(detected, stride=config.stride, levels=config.levels, max_clip_len=config.max_clip_len, tracker=config.tracker)
+        want = save_cached_video(tmp_path / f"want{amp}", {"name": sample.name, "label": sample.label, "split": "test", **payload})
+        assert _same_payload(cached_video_path(tmp_path / f"cache{amp}", sample.name), want)
+    assert not _same_payload(cached_video_path(tmp_path / "cacheFalse", sample.name), cached_video_path(tmp_path / "cacheTrue", sample.name))
 
 
 def test_an_oracle_cache_goes_beside_a_detected_crops_cache_with_annotations_only(synthetic_tiny: Path, tmp_path: Path) -> None:
