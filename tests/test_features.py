@@ -602,14 +602,18 @@ def test_a_crops_extraction_crops_the_detector_pass_at_the_configs_size_and_padd
     model = build_detector("synthetic", random_init=True, score_thresh=0.55, seed=0)
     sample = index_synthetic(synthetic_tiny).split("cs")["test"][0]
     config = _crops_config(synthetic_tiny, model, pad_to_multiple=64)  # 192x144 frames resized to 96x72, padded to 128x128
-    for amp in (False, True):
-        got = extract_features(model, {"test": [sample]}, config, tmp_path / f"cache{amp}", amp=amp, progress=False)
-        assert got["done"] == 1
+    oracle = replace(config, instances="ground_truth")  # the annotated people as the tracks, cropped from the same pass
+    gt = load_annotation(synthetic_tiny, sample.name)
+    for name, cfg, amp in (("plain", config, False), ("amp", config, True), ("oracle", oracle, False)):
+        kw = dict(ground_truth_root=synthetic_tiny) if cfg.instances == "ground_truth" else {}
+        assert extract_features(model, {"test": [sample]}, cfg, tmp_path / name, amp=amp, progress=False, **kw)["done"] == 1
         detected = detect_video(model, sample.path, size=(96, 72), pad_to_multiple=64, amp=amp)
-        payload = crop_video(detected, stride=config.stride, levels=config.levels, max_clip_len=config.max_clip_len, tracker=config.tracker)
-        want = save_cached_video(tmp_path / f"want{amp}", {"name": sample.name, "label": sample.label, "split": "test", **payload})
-        assert _same_payload(cached_video_path(tmp_path / f"cache{amp}", sample.name), want)
-    assert not _same_payload(cached_video_path(tmp_path / "cacheFalse", sample.name), cached_video_path(tmp_path / "cacheTrue", sample.name))
+        payload = crop_video(detected, stride=config.stride, levels=config.levels, max_clip_len=config.max_clip_len, tracker=config.tracker,
+                             ground_truth=gt if kw else None, instances=cfg.instances)  # fmt: skip
+        want = save_cached_video(tmp_path / f"want-{name}", {"name": sample.name, "label": sample.label, "split": "test", **payload})
+        assert _same_payload(cached_video_path(tmp_path / name, sample.name), want), name
+    got = {name: cached_video_path(tmp_path / name, sample.name) for name in ("plain", "amp", "oracle")}
+    assert not _same_payload(got["plain"], got["amp"]) and not _same_payload(got["plain"], got["oracle"])
 
 
 def test_an_oracle_cache_goes_beside_a_detected_crops_cache_with_annotations_only(synthetic_tiny: Path, tmp_path: Path) -> None:
