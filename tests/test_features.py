@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -166,29 +167,44 @@ def test_rank_and_world_from_the_environment_pick_every_worlds_video_from_the_ra
 
 
 def test_a_single_process_shows_a_bar_of_videos_and_records_its_passes_seconds_and_the_classes(
-    synthetic_tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    synthetic_tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index = index_synthetic(synthetic_tiny)
-    samples = {"test": index.split("cs")["test"][:1]}
+    samples = {"test": index.split("cs")["test"][:2]}
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
     config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
                               kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
     cache = tmp_path / "cache"
-    started = time.perf_counter()
-    assert extract_features(model, samples, config, cache, classes=index.classes)["done"] == 1
-    wall = time.perf_counter() - started
+    ticks = iter(range(100))  # extraction's clock (its own module's only): 1.25 s a reading, so each pass takes 1.25 s
+    monkeypatch.setattr("hiar_lib.features.time", types.SimpleNamespace(perf_counter=lambda: 1.25 * next(ticks)))
+    for _ in range(2):  # a second run adds to the first
+        assert extract_features(model, samples, config, cache, classes=index.classes)["done"] == 2
+        for s in samples["test"]:
+            cached_video_path(cache, s.name).unlink()
     err = capsys.readouterr().err
-    assert re.search(r"(^|\r)extract: 100%\|[^\r\n]*\| 1/1 \[[^\r\n]*(video/s|s/video)\]", err), err  # videos counted
+    assert re.search(r"(^|\r)extract: 100%\|[^\r\n]*\| 2/2 \[[^\r\n]*(video/s|s/video)\]", err), err  # videos counted
     info = read_cache_info(cache)
     assert info.classes == list(index.classes)
-    # The detector passes' seconds, no more: within the call's own wall time (give or take the rounding to 0.01 s).
-    assert info.extraction_time is not None and info.extraction_time["videos"] == 1 and 0 < info.extraction_time["seconds"] <= wall + 0.005
-    assert extract_features(model, samples, config, cache, progress=False)["skipped"] == 1 and capsys.readouterr().err == ""
+    assert info.extraction_time == {"videos": 4, "seconds": 5.0}  # the passes' seconds summed, over runs too
+    extract_features(model, samples, config, cache, progress=False)
+    assert capsys.readouterr().err == ""
     # A crops cache records every protocol's splits it is given.
     splits = {"cs": {"train": ["a"], "test": ["b"]}, "cv": {"train": ["b"], "test": ["a"]}}
     crops = replace(config, kind="crops", levels=("P2",), max_clip_len=4)
     extract_features(model, {}, crops, tmp_path / "crops", classes=index.classes, splits=splits, progress=False)
     assert read_cache_info(tmp_path / "crops").splits == splits
+
+
+def test_a_tubes_extraction_writes_extract_videos_result_under_autocast_when_asked(synthetic_tiny: Path, tmp_path: Path) -> None:
+    sample = index_synthetic(synthetic_tiny).split("cs")["test"][0]
+    model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
+    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
+                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=4, stride=4)  # fmt: skip
+    for amp in (False, True):
+        extract_features(model, {"test": [sample]}, config, tmp_path / f"cache{amp}", amp=amp, progress=False)
+        want = save_cached_video(tmp_path / f"want{amp}", extract_video(model, sample, "test", config, amp=amp))
+        assert _same_payload(cached_video_path(tmp_path / f"cache{amp}", sample.name), want), amp
+    assert not _same_payload(cached_video_path(tmp_path / "cacheFalse", sample.name), cached_video_path(tmp_path / "cacheTrue", sample.name))
 
 
 def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_path: Path) -> None:
@@ -235,6 +251,27 @@ def test_a_cache_of_other_pooler_settings_is_refused(tmp_path: Path, capsys) -> 
     assert other.key() != cfg.key()
     with pytest.raises(CacheError, match="no feature cache"):
         open_cache(tmp_path / "nothing", cfg, create=False)
+
+
+def test_a_cache_json_unreadable_of_another_format_or_without_settings_is_refused_saying_why(tmp_path: Path) -> None:
+    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    meta = open_cache(tmp_path, config) / "cache.json"
+    record = json.loads(meta.read_text())
+    tail = "\n(use another --cache folder, or the default one keyed by the settings)"
+    head = f"the feature cache at {tmp_path} was made with other settings; refusing to mix them:\n  "
+
+    def refusal() -> str:
+        with pytest.raises(CacheError) as e:
+            open_cache(tmp_path, config)
+        return str(e.value)
+
+    meta.write_text("{not json")
+    assert refusal().startswith(f"unreadable cache settings {meta}: ")
+    meta.write_text(json.dumps({**record, "format": FORMAT_VERSION - 1}))  # the same settings, an older format
+    assert refusal() == f"{head}format {FORMAT_VERSION - 1} vs {FORMAT_VERSION}{tail}"
+    meta.write_text(json.dumps({"format": FORMAT_VERSION, "key": "other"}))  # no settings recorded: every one differs
+    lines = [f"{k}: None in the cache, {v!r} asked for" for k, v in sorted(config.to_dict().items()) if v is not None]
+    assert len(lines) > 5 and refusal() == head + "\n  ".join(lines) + tail
 
 
 def test_cli_refuses_to_extract_into_a_cache_of_other_settings(synthetic_tiny: Path, tmp_path: Path, capsys) -> None:
@@ -322,9 +359,10 @@ def test_extraction_runs_the_detector_on_the_device_asked_for(synthetic_tiny: Pa
                               kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
     video = extract_video(model, sample, "test", config, device="cuda")
     assert next(model.parameters()).device.type == "cuda" and video.clips[0].tubes.device.type == "cpu"
-    model.cpu()  # and a crops extraction's one pass over the whole video
-    extract_features(model, {"test": [sample]}, _crops_config(synthetic_tiny, model), tmp_path / "crops", device="cuda", progress=False)
-    assert next(model.parameters()).device.type == "cuda"
+    for kind, cfg in (("tubes", config), ("crops", _crops_config(synthetic_tiny, model))):  # and through extract_features
+        model.cpu()
+        extract_features(model, {"test": [sample]}, cfg, tmp_path / kind, device="cuda", progress=False)
+        assert next(model.parameters()).device.type == "cuda", kind
 
 
 def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
