@@ -274,6 +274,21 @@ def test_a_cache_json_unreadable_of_another_format_or_without_settings_is_refuse
     assert len(lines) > 5 and refusal() == head + "\n  ".join(lines) + tail
 
 
+def test_a_cache_keeps_its_class_names_refuses_others_and_learns_them_when_it_had_none(tmp_path: Path) -> None:
+    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    named = open_cache(tmp_path / "named", config, classes=["wave", "sit"])
+    assert open_cache(named, config) == named and read_cache_info(named).classes == ["wave", "sit"]  # not told: not checked
+    with pytest.raises(CacheError) as e:
+        open_cache(named, config, classes=["wave", "jump", "run", "sit", "kick"])
+    assert str(e.value) == (
+        f"the feature cache at {named} holds 2 classes (wave, sit) but the dataset now has 5 (wave, jump, run, sit, ...); "
+        "refusing to mix label spaces (use another --cache folder)"
+    )
+    unnamed = open_cache(tmp_path / "unnamed", config)  # made before classes were recorded
+    open_cache(unnamed, config, classes=["wave", "sit"])
+    assert read_cache_info(unnamed).classes == ["wave", "sit"]
+
+
 def test_cli_refuses_to_extract_into_a_cache_of_other_settings(synthetic_tiny: Path, tmp_path: Path, capsys) -> None:
     cache = tmp_path / "cache"
     assert main(extract_args(synthetic_tiny, cache, 1)) == 0
