@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fractions
+import hashlib
 import json
 import os
 import re
@@ -387,8 +388,6 @@ def test_a_caches_folder_is_named_by_its_settings_key(tmp_path: Path) -> None:
 
 
 def test_a_detectors_identity_is_its_preset_and_the_sha1_of_its_weights_files(tmp_path: Path) -> None:
-    import hashlib
-
     from hiar_lib.detection.weights import save_detector
 
     untrained = build_detector("synthetic", random_init=True, seed=0)
@@ -568,14 +567,43 @@ def test_the_paper_profile_extracts_n_ucla_at_640x480_with_the_paper_tracker(nuc
     assert (model.transform.min_size, model.transform.max_size) == ((480,), 640)
 
 
+def test_the_settings_record_is_plain_json_of_the_kinds_own_settings_and_keys_stay_as_they_were() -> None:
+    base = dict(dataset="synthetic", data_root="/data", protocol="cs", detector="synthetic:abc")
+    # Caches made by earlier versions are found by these keys: a change here orphans every cache on users' disks.
+    assert (ExtractionConfig(**base).key(), ExtractionConfig(**base, kind="crops").key()) == ("e5b2c18dd877", "ea4b3955224e")
+    tubes = ExtractionConfig(**base, size=(96, 72), detector_size=(480, 640), max_people=100)
+    d = tubes.to_dict()
+    assert json.loads(json.dumps(d)) == d and d["size"] == [96, 72] and d["detector_size"] == [480, 640]
+    assert d["pooler"]["levels"] == list(tubes.pooler.levels) and d["pooler"]["output_size"] == tubes.pooler.output_size
+    assert {"protocol", "pooler", "clip_len", "train_clips"} <= d.keys() and not {"levels", "max_clip_len", "instances", "max_people"} & d.keys()
+    crops = ExtractionConfig(**base, kind="crops", levels=["P3", "P2"], max_people=50, max_clip_len=4)
+    c = crops.to_dict()
+    assert crops.levels == ("P3", "P2") and c["levels"] == ["P3", "P2"] and (c["max_people"], c["max_clip_len"]) == (50, 4)
+    assert c["size"] is None and c["detector_size"] is None and not {"protocol", "pooler", "clip_len", "train_clips"} & c.keys()
+    assert tubes.key() == hashlib.sha1(json.dumps({"format": FORMAT_VERSION, **d}, sort_keys=True).encode()).hexdigest()[:12]
+    # Settings no cache can have are refused as they are made.
+    for changes, message in (
+        ({"kind": "tube"}, "a feature cache is of kind 'tubes' or 'crops', not 'tube'"),
+        ({"instances": "gt"}, "a feature cache's instances are 'detected' or 'ground_truth', not 'gt'"),
+        ({"kind": "crops", "max_clip_len": 0}, "max_clip_len must be >= 1, got 0"),
+    ):
+        with pytest.raises(CacheError) as e:
+            ExtractionConfig(**base, **changes)
+        assert str(e.value) == message
+    assert ExtractionConfig(**base, kind="crops", max_clip_len=1).max_clip_len == 1
+    with pytest.raises(ValueError, match="levels must be a non-empty subset of P2, P3, P4, P5"):
+        ExtractionConfig(**base, kind="crops", levels=["P9"])
+
+
 def test_ground_truth_instances_are_a_crops_cache_of_the_synthetic_benchmark_keyed_apart() -> None:
     base = dict(dataset="synthetic", data_root="/data", protocol="cs", detector="synthetic:abc", kind="crops")
     detected, oracle = ExtractionConfig(**base), ExtractionConfig(**base, instances="ground_truth")
     assert "instances" not in detected.to_dict()  # the keys of caches made before the oracle are unchanged
     assert oracle.to_dict()["instances"] == "ground_truth" and oracle.key() != detected.key()
-    with pytest.raises(CacheError, match="need a crops cache of the synthetic benchmark"):
+    whole = r"^ground-truth instances need a crops cache of the synthetic benchmark \(the one dataset here annotated per person\)$"
+    with pytest.raises(CacheError, match=whole):
         ExtractionConfig(**{**base, "kind": "tubes"}, instances="ground_truth")
-    with pytest.raises(CacheError, match="need a crops cache of the synthetic benchmark"):
+    with pytest.raises(CacheError, match=whole):
         ExtractionConfig(**{**base, "dataset": "ntu60"}, instances="ground_truth")
     with pytest.raises(CacheError, match="'detected' or 'ground_truth'"):
         ExtractionConfig(**base, instances="oracle")
