@@ -290,6 +290,17 @@ def test_a_cache_keeps_its_class_names_refuses_others_and_learns_them_when_it_ha
     assert read_cache_info(unnamed).classes == ["wave", "sit"]
 
 
+def test_a_crops_caches_splits_are_replaced_by_those_an_extraction_gives_and_kept_when_none_are(tmp_path: Path) -> None:
+    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc", kind="crops")
+    first, second = {"cs": {"train": ["a"], "test": ["b"]}}, {"cs": {"train": ["a", "c"], "test": ["b"]}}
+    cache = open_cache(tmp_path, config, splits=first)
+    assert read_cache_info(cache).splits == first
+    open_cache(cache, config)
+    assert read_cache_info(cache).splits == first
+    open_cache(cache, config, splits=second)
+    assert read_cache_info(cache).splits == second and json.loads((cache / "cache.json").read_text())["splits"] == second
+
+
 def test_cli_refuses_to_extract_into_a_cache_of_other_settings(synthetic_tiny: Path, tmp_path: Path, capsys) -> None:
     cache = tmp_path / "cache"
     assert main(extract_args(synthetic_tiny, cache, 1)) == 0
