@@ -65,6 +65,18 @@ def expected_names(root: Path, limit: int) -> set[str]:
     return {s.name for part in split.values() for s in part[:limit]}
 
 
+def _tubes_config(root: Path, **changes) -> ExtractionConfig:
+    """A small tubes extraction of the synthetic benchmark at ``root`` by an untrained detector."""
+    base = dict(dataset="synthetic", data_root=str(root), protocol="cs", detector="synthetic:random-init", kind="tubes",
+                pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
+    return ExtractionConfig(**{**base, **changes})
+
+
+def _settings(**changes) -> ExtractionConfig:
+    """Settings of a cache no test extracts into (what ``open_cache`` checks and records)."""
+    return ExtractionConfig(**{**dict(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc"), **changes})
+
+
 @pytest.mark.slow
 def test_killed_extraction_resumes_without_recomputing_or_corrupting(synthetic_tiny: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
@@ -158,8 +170,7 @@ def test_rank_and_world_from_the_environment_pick_every_worlds_video_from_the_ra
     split = index_synthetic(synthetic_tiny).split("cs")
     samples = {"train": split["train"][:2], "test": split["test"][:2]}
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
-    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
-                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4, train_clips=1)  # fmt: skip
+    config = _tubes_config(synthetic_tiny, train_clips=1)
     stats = extract_features(model, samples, config, tmp_path / "cache")  # a progress bar by default
     assert (stats["rank"], stats["world"], stats["done"]) == (1, 2, 2)
     assert {p.stem for p in (tmp_path / "cache").glob("*.pt")} == {split["train"][1].name, split["test"][1].name}
@@ -173,8 +184,7 @@ def test_a_single_process_shows_a_bar_of_videos_and_records_its_passes_seconds_a
     index = index_synthetic(synthetic_tiny)
     samples = {"test": index.split("cs")["test"][:2]}
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
-    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
-                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
+    config = _tubes_config(synthetic_tiny)
     cache = tmp_path / "cache"
     ticks = iter(range(100))  # extraction's clock (its own module's only): 1.25 s a reading, so each pass takes 1.25 s
     monkeypatch.setattr("hiar_lib.features.time", types.SimpleNamespace(perf_counter=lambda: 1.25 * next(ticks)))
@@ -199,8 +209,7 @@ def test_a_single_process_shows_a_bar_of_videos_and_records_its_passes_seconds_a
 def test_a_tubes_extraction_writes_extract_videos_result_under_autocast_when_asked(synthetic_tiny: Path, tmp_path: Path) -> None:
     sample = index_synthetic(synthetic_tiny).split("cs")["test"][0]
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
-    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
-                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=4, stride=4)  # fmt: skip
+    config = _tubes_config(synthetic_tiny, clip_len=4)
     for amp in (False, True):
         extract_features(model, {"test": [sample]}, config, tmp_path / f"cache{amp}", amp=amp, progress=False)
         want = save_cached_video(tmp_path / f"want{amp}", extract_video(model, sample, "test", config, amp=amp))
@@ -209,7 +218,7 @@ def test_a_tubes_extraction_writes_extract_videos_result_under_autocast_when_ask
 
 
 def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_path: Path) -> None:
-    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    config = _settings()
     cache = open_cache(tmp_path / "cache", config)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a finished process: its pid names no process now
@@ -234,7 +243,7 @@ def test_extraction_removes_the_temporaries_of_writers_that_are_gone_only(tmp_pa
 def test_extraction_times_add_up_over_runs_from_none_recorded(tmp_path: Path) -> None:
     from hiar_lib.features import _add_extraction_time
 
-    cache = open_cache(tmp_path / "cache", ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc"))
+    cache = open_cache(tmp_path / "cache", _settings())
     assert read_cache_info(cache).extraction_time is None
     _add_extraction_time(cache, 2, 3.5)
     assert read_cache_info(cache).extraction_time == {"videos": 2, "seconds": 3.5}
@@ -243,10 +252,9 @@ def test_extraction_times_add_up_over_runs_from_none_recorded(tmp_path: Path) ->
 
 
 def test_a_cache_of_other_pooler_settings_is_refused(tmp_path: Path, capsys) -> None:
-    cfg = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    cfg = _settings()
     open_cache(tmp_path, cfg)
-    other = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc",
-                             pooler=PoolerConfig(box="basic", output_size=7))  # fmt: skip
+    other = _settings(pooler=PoolerConfig(box="basic", output_size=7))
     with pytest.raises(CacheError, match=r"other settings(.|\n)*pooler.box: 'outermost' in the cache, 'basic' asked for"):
         open_cache(tmp_path, other)
     assert other.key() != cfg.key()
@@ -255,7 +263,7 @@ def test_a_cache_of_other_pooler_settings_is_refused(tmp_path: Path, capsys) -> 
 
 
 def test_a_cache_json_unreadable_of_another_format_or_without_settings_is_refused_saying_why(tmp_path: Path) -> None:
-    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    config = _settings()
     meta = open_cache(tmp_path, config) / "cache.json"
     record = json.loads(meta.read_text())
     tail = "\n(use another --cache folder, or the default one keyed by the settings)"
@@ -276,7 +284,7 @@ def test_a_cache_json_unreadable_of_another_format_or_without_settings_is_refuse
 
 
 def test_a_cache_keeps_its_class_names_refuses_others_and_learns_them_when_it_had_none(tmp_path: Path) -> None:
-    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc")
+    config = _settings()
     named = open_cache(tmp_path / "named", config, classes=["wave", "sit"])
     assert open_cache(named, config) == named and read_cache_info(named).classes == ["wave", "sit"]  # not told: not checked
     with pytest.raises(CacheError) as e:
@@ -291,7 +299,7 @@ def test_a_cache_keeps_its_class_names_refuses_others_and_learns_them_when_it_ha
 
 
 def test_a_crops_caches_splits_are_replaced_by_those_an_extraction_gives_and_kept_when_none_are(tmp_path: Path) -> None:
-    config = ExtractionConfig(dataset="synthetic", data_root="x", protocol="cs", detector="synthetic:abc", kind="crops")
+    config = _settings(kind="crops")
     first, second = {"cs": {"train": ["a"], "test": ["b"]}}, {"cs": {"train": ["a", "c"], "test": ["b"]}}
     cache = open_cache(tmp_path, config, splits=first)
     assert read_cache_info(cache).splits == first
@@ -348,9 +356,7 @@ def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_sett
     sample = index_synthetic(synthetic_tiny).samples[0]  # 16 frames
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)
     unlinked = TrackerConfig(gate=1e-6, max_gap=0)  # no link passes the gate: every detection its own track
-    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
-                              kind="tubes", tracker=unlinked, pooler=PoolerConfig(output_size=5), clip_len=6, stride=4,
-                              size=(240, 108), pad_to_multiple=64, train_clips=3, seed=5)  # fmt: skip
+    config = _tubes_config(synthetic_tiny, tracker=unlinked, clip_len=6, size=(240, 108), pad_to_multiple=64, train_clips=3, seed=5)
     video = extract_video(model, sample, "test", config)  # on the CPU, without autocast, by default
     # The test clip, centred: 6 frames at stride 4 span 21 > 16, so it starts at 0 and its last rows are padding.
     clip = read_clip(sample.path, 6, 4, 0, size=(240, 108), pad_to_multiple=64)
@@ -382,8 +388,7 @@ def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_sett
 def test_extraction_runs_the_detector_on_the_device_asked_for(synthetic_tiny: Path, tmp_path: Path) -> None:
     sample = index_synthetic(synthetic_tiny).samples[0]
     model = build_detector("synthetic", random_init=True, score_thresh=0.3, seed=0)  # on the CPU
-    config = ExtractionConfig(dataset="synthetic", data_root=str(synthetic_tiny), protocol="cs", detector="synthetic:random-init",
-                              kind="tubes", pooler=PoolerConfig(output_size=5), clip_len=2, stride=4)  # fmt: skip
+    config = _tubes_config(synthetic_tiny)
     video = extract_video(model, sample, "test", config, device="cuda")
     assert next(model.parameters()).device.type == "cuda" and video.clips[0].tubes.device.type == "cpu"
     for kind, cfg in (("tubes", config), ("crops", _crops_config(synthetic_tiny, model))):  # and through extract_features
