@@ -348,8 +348,6 @@ def test_a_cached_video_reads_back_whole_and_other_payloads_are_refused_by_name(
 
 
 def test_extract_video_runs_each_clip_through_the_pipeline_with_the_configs_settings(synthetic_tiny: Path) -> None:
-    from hiar_lib.data.video import read_clip
-    from hiar_lib.detection.build import build_detector
     from hiar_lib.pipeline import run_clip
     from hiar_lib.track_config import TrackerConfig
 
